@@ -1,0 +1,70 @@
+"""People and organisations. Roles decide what each person may see; organisations decide independence."""
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    AGENCY = "AGENCY", _("Agency operating algorithmic systems")
+    REVIEW_BODY = "REVIEW_BODY", _("Independent review body")
+    OMBUDSMAN = "OMBUDSMAN", _("Ombudsman's office")
+    PORTAL = "PORTAL", _("Portal operator")
+
+
+class Organisation(models.Model):
+    code = models.SlugField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=OrganisationKind.choices)
+    # {"kk": ..., "ru": ..., "en": ...}
+    name = models.JSONField()
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    website = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Role(models.TextChoices):
+    CITIZEN = "CITIZEN", _("Citizen")
+    REVIEWER = "REVIEWER", _("Reviewer")
+    SUPERVISOR = "SUPERVISOR", _("Supervisor")
+    AGENCY_STAFF = "AGENCY_STAFF", _("Agency staff")
+    OMBUDSMAN = "OMBUDSMAN", _("Ombudsman")
+    ADMIN = "ADMIN", _("Administrator")
+
+
+STAFF_ROLES = frozenset({Role.REVIEWER, Role.SUPERVISOR, Role.AGENCY_STAFF, Role.OMBUDSMAN, Role.ADMIN})
+
+
+class User(AbstractUser):
+    """A person who signs in. Citizens are identified by IIN (stored encrypted, found by keyed hash)."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CITIZEN)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    iin_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    iin_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    phone = models.CharField(max_length=32, blank=True)
+    preferred_language = models.CharField(max_length=2, default="kk")
+    totp_secret = models.CharField(max_length=64, blank=True)
+
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(role="CITIZEN") | models.Q(organisation__isnull=False) | models.Q(role="ADMIN"),
+                name="staff_belong_to_an_organisation",
+            ),
+        ]
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.role == Role.CITIZEN
+
+    def __str__(self) -> str:
+        return self.username

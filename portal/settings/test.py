@@ -1,0 +1,23 @@
+"""Test settings: PostgreSQL and Redis when reachable (required with REQUIRE_SERVICES=1), else embedded."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+from portal.services_probe import postgres_url, redis_url
+
+SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+FIELD_ENCRYPTION_KEY = "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTMy"
+IIN_HASH_KEY = "dGVzdC1vbmx5LWlpbi1oYXNoLWtleS0zMi1ieXRlcyE="
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+
+_pg = postgres_url()
+if _pg:
+    DATABASES = {"default": env.db_url_config(_pg)}
+_redis = redis_url()
+if _redis:
+    CELERY_BROKER_URL = _redis
+PRIVATE_MEDIA_ROOT = os.environ.get("TEST_PRIVATE_MEDIA_ROOT", "/tmp/portal-test-private")  # noqa: S108

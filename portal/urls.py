@@ -1,0 +1,20 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("api/v1/", include("explanations.api.urls")),
+    path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path("api/docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
+    path("api/redoc/", login_not_required(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("explanations.urls")),
+    path("accounts/", include("portal.accounts.urls")),
+    path("admin/", admin.site.urls),
+)
