@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "portal.accounts",
     "portal.audit",
+    "portal.web",
     "explanations",
     "appeals",
 ]

@@ -7,8 +7,8 @@ from .base import DATABASES, env
 from portal.services_probe import postgres_url, redis_url
 
 SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
-FIELD_ENCRYPTION_KEY = "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTMy"
-IIN_HASH_KEY = "dGVzdC1vbmx5LWlpbi1oYXNoLWtleS0zMi1ieXRlcyE="
+FIELD_ENCRYPTION_KEY = "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTM="
+IIN_HASH_KEY = "dGVzdC1vbmx5LWlpbi1oYXNoLWtleS0zMi1ieXRlcy0="
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -21,3 +21,5 @@ _redis = redis_url()
 if _redis:
     CELERY_BROKER_URL = _redis
 PRIVATE_MEDIA_ROOT = os.environ.get("TEST_PRIVATE_MEDIA_ROOT", "/tmp/portal-test-private")  # noqa: S108
+STATIC_ROOT = os.environ.get("TEST_STATIC_ROOT", "/tmp/portal-test-static")  # noqa: S108
+os.makedirs(STATIC_ROOT, exist_ok=True)

@@ -1,0 +1,27 @@
+"""`make bench`: run every benchmark; each prints its BENCH lines with an anchor measured in the same run."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = ["bench_ingest.py", "bench_explain.py"]
+
+
+def main() -> int:
+    failed = []
+    for name in BENCHES:
+        path = HERE / name
+        if not path.exists():
+            continue
+        print(f"# {name}", flush=True)
+        if subprocess.run([sys.executable, str(path)], cwd=HERE.parent).returncode != 0:
+            failed.append(name)
+    if failed:
+        print(f"# failed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

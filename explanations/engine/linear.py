@@ -1,0 +1,568 @@
+"""Linear and logistic models: weights, a documented baseline, one threshold.
+
+* Contributions: ``wᵢ·(xᵢ − bᵢ)``; baseline = ``intercept + Σ wᵢ·bᵢ`` (``bᵢ`` = the spec's ``baseline``; a
+  feature missing from it is referenced at 0, which the notes say). For logistic models the contributions are
+  on the logit (log-odds) scale and the probability view gives the probability at the baseline and at the case.
+* Threshold and margin on the recorded scale, and for logistic models on the other scale too.
+* Counterfactual: minimise ``Σ costᵢ`` subject to reaching the other side of the threshold. Continuous
+  features form a fractional knapsack, solved exactly by the greedy rule (highest |wᵢ| per unit of cost first,
+  which is the LP optimum). Integer, stepped and boolean features are enumerated by an exact depth-first
+  branch and bound in display order, bounded by that LP relaxation (convex in each level, so the levels worth
+  trying form one interval found by bisection). All arithmetic is rational; the search is exhaustive apart
+  from pruning by a valid lower bound, so the result is a proven optimum of the cost model.
+* Floats: the exact optimum may sit exactly on the threshold; every candidate is replayed with the compiled
+  model, and a continuous feature is then moved on by the fewest float steps (ulps) that make the replay
+  agree. The reported cost is that of the values actually replayed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ._common import (
+    Candidate,
+    Case,
+    EngineInconsistency,
+    KindParts,
+    additive_reasons,
+    check_identity,
+    diverse_alternatives,
+    resolve_near_band,
+)
+from ._domain import UNCHANGED, FeatureDomain, GridLevels, KeyElem, exact, exact_str, to_float
+from .result import Contribution, Contributions, Edge, ProbabilityView, Thresholds, ThresholdView
+
+INF = math.inf
+
+
+def sigmoid(z: float) -> float:
+    """Logistic function, overflow-free."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def logit(p: float) -> float:
+    if p <= 0:
+        return -INF
+    if p >= 1:
+        return INF
+    return math.log(p) - math.log1p(-p)
+
+
+@dataclass(frozen=True)
+class _Model:
+    intercept: Fraction
+    weights: dict[str, Fraction]
+    baseline: dict[str, Fraction]
+    missing_baseline: tuple[str, ...]
+    threshold: float
+    on_probability: bool
+    logistic: bool
+    above: str
+    below: str
+
+    @classmethod
+    def parse(cls, spec: Mapping[str, Any], domains: tuple[FeatureDomain, ...]) -> _Model:
+        coeffs = spec["coefficients"]
+        names = [d.name for d in domains if d.name in coeffs]
+        base = spec.get("baseline", {})
+        return cls(
+            intercept=exact(spec["intercept"]),
+            weights={n: exact(coeffs[n]) for n in names},
+            baseline={n: exact(base.get(n, 0)) for n in names},
+            missing_baseline=tuple(n for n in names if n not in base),
+            threshold=float(spec["threshold"]),
+            on_probability=spec["kind"] == "logistic" and spec.get("threshold_on", "score") == "probability",
+            logistic=spec["kind"] == "logistic",
+            above=spec["outcome_at_or_above"],
+            below=spec["outcome_below"],
+        )
+
+    def linear_threshold(self) -> Fraction | float:
+        """The threshold on the linear predictor (logit for logistic models); ±inf when unreachable."""
+        if not self.on_probability:
+            return exact(self.threshold)
+        t = logit(self.threshold)
+        return t if math.isinf(t) else Fraction(t)
+
+
+def explain_linear(case: Case, near_band: float | None, max_alternatives: int) -> KindParts:
+    """Contributions, thresholds, principal reasons and exact counterfactuals of a linear/logistic case."""
+    m = _Model.parse(case.spec, case.domains)
+    xs = {n: exact(case.values[n]) for n in m.weights}
+    score = m.intercept + sum((m.weights[n] * xs[n] for n in m.weights), Fraction(0))
+    baseline = m.intercept + sum((m.weights[n] * m.baseline[n] for n in m.weights), Fraction(0))
+    contribs = {n: m.weights[n] * (xs[n] - m.baseline[n]) for n in m.weights}
+    check_identity(baseline, contribs.values(), score)
+
+    t_lin = m.linear_threshold()
+    received = case.result.outcome
+    _check_replay(case, m, score, t_lin)
+
+    items = tuple(
+        Contribution(
+            feature=n,
+            value=case.values[n],
+            reference=_reference_value(case, n, m.baseline[n]),
+            contribution=to_float(c),
+            contribution_exact=exact_str(c),
+            weight=to_float(m.weights[n]),
+            odds_factor=(math.exp(float(c)) if m.logistic and float(c) < 700 else None),
+        )
+        for n, c in contribs.items()
+    )
+    contributions = Contributions(
+        scale="logit" if m.logistic else "score",
+        baseline_definition="intercept_plus_weighted_baseline",
+        baseline=to_float(baseline),
+        baseline_exact=exact_str(baseline),
+        score=to_float(score),
+        score_exact=exact_str(score),
+        items=items,
+    )
+    probability = None
+    if m.logistic:
+        probability = ProbabilityView(
+            probability_at_baseline=sigmoid(float(baseline)),
+            probability_at_case=sigmoid(float(score)),
+            threshold_probability=m.threshold if m.on_probability else sigmoid(m.threshold),
+        )
+
+    thresholds = _thresholds(case, m, score, t_lin, near_band)
+    direction = 1 if received == m.below else -1
+    reasons = additive_reasons([(n, case.values[n], c) for n, c in contribs.items()], direction)
+
+    notes = []
+    if m.missing_baseline:
+        notes.append(
+            (
+                "baseline_defaulted_to_zero",
+                "The model documents no reference value for: "
+                + ", ".join(m.missing_baseline)
+                + "; their contributions are measured from 0.",
+            )
+        )
+
+    def solver(frozen: frozenset[str]) -> Candidate | None:
+        return _Search(case, m, xs, score, t_lin, frozen).run()
+
+    alternatives = diverse_alternatives(case, solver, max_alternatives)
+    return KindParts(
+        contributions=contributions,
+        probability=probability,
+        principal_reasons=reasons,
+        thresholds=thresholds,
+        alternatives=tuple(alternatives),
+        method="greedy_lp_and_exact_branch_and_bound",
+        exact=True,
+        notes=notes,
+    )
+
+
+def _reference_value(case: Case, name: str, b: Fraction) -> Any:
+    d = case.by_name[name]
+    if d.type == "boolean":
+        return bool(b)
+    if d.type == "integer" and b.denominator == 1:
+        return int(b)
+    return to_float(b)
+
+
+def _check_replay(case: Case, m: _Model, score: Fraction, t_lin: Fraction | float) -> None:
+    """Refuse to explain when our exact score disagrees with the compiled model's replay."""
+    replayed = case.result.score
+    ours = sigmoid(float(score)) if m.on_probability else float(score)
+    if replayed is not None and abs(ours - float(replayed)) > 1e-9 * max(1.0, abs(ours)):
+        raise EngineInconsistency(f"engine score {ours!r} != replayed score {replayed!r}")
+    expected = m.above if score >= t_lin else m.below
+    if expected != case.result.outcome:
+        # Only a float-rounding tie at the threshold may make the replay differ from exact arithmetic.
+        if isinstance(t_lin, float) or abs(float(score - t_lin)) > 1e-9 * max(1.0, abs(float(t_lin))):
+            raise EngineInconsistency(f"engine outcome {expected} != replayed outcome {case.result.outcome}")
+
+
+def _range(m: _Model, case: Case) -> tuple[Fraction, Fraction]:
+    lo = hi = m.intercept
+    for n, w in m.weights.items():
+        d = case.by_name[n]
+        a, b = (Fraction(0), Fraction(1)) if d.type == "boolean" else (d.lo, d.hi)
+        assert a is not None and b is not None
+        lo += min(w * a, w * b)
+        hi += max(w * a, w * b)
+    return lo, hi
+
+
+def _thresholds(
+    case: Case, m: _Model, score: Fraction, t_lin: Fraction | float, near_band: float | None
+) -> Thresholds:
+    other = m.above if case.result.outcome == m.below else m.below
+    up = case.result.outcome == m.below
+    lo, hi = _range(m, case)
+    views: list[ThresholdView] = []
+
+    def view(scale: str, s: float, t: float) -> ThresholdView:
+        edges = ()
+        if math.isfinite(t):
+            edges = (Edge(value=t, direction="up" if up else "down", distance=abs(t - s), outcome_beyond=other),)
+        return ThresholdView(scale=scale, score=s, edges=edges, margin=(s - t) if math.isfinite(t) else None)
+
+    linear_scale = "logit" if m.logistic else "score"
+    lin_view = view(linear_scale, to_float(score), float(t_lin))
+    if m.on_probability:
+        p = float(case.result.score) if case.result.score is not None else sigmoid(float(score))
+        views = [view("probability", p, m.threshold), lin_view]
+        rng: Fraction = Fraction(sigmoid(float(hi))) - Fraction(sigmoid(float(lo)))
+        margin = abs(p - m.threshold)
+    else:
+        views = [lin_view]
+        if m.logistic:
+            views.append(view("probability", sigmoid(float(score)), sigmoid(m.threshold)))
+        rng = hi - lo
+        margin = abs(float(score) - m.threshold)
+    band, source = resolve_near_band(near_band, case.spec, rng)
+    return Thresholds(
+        views=tuple(views),
+        near_band=to_float(band),
+        near_band_source=source,
+        near_threshold=margin <= float(band),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Counterfactual search
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A feature that can move in the useful direction.
+
+    ``gain`` and ``cost`` are per unit of |Δ| (for a boolean flip |Δ| = 1); ``cap`` is the largest useful |Δ|.
+    """
+
+    d: FeatureDomain
+    x: Fraction
+    up: bool
+    gain: Fraction
+    cost: Fraction
+    cap: Fraction
+    levels: GridLevels | None  # None: continuous; a flip has one level
+    flip_to: Any = None
+
+    @property
+    def ratio(self) -> Fraction:
+        """Cost per unit of score gained (lower is better)."""
+        return self.cost / self.gain
+
+    @property
+    def count(self) -> int:
+        if self.flip_to is not None:
+            return 1
+        assert self.levels is not None
+        return self.levels.count
+
+    def delta(self, k: int) -> Fraction:
+        """|Δ| of the k-th level (0-based) beyond the recorded value."""
+        if self.flip_to is not None:
+            return Fraction(1)
+        assert self.levels is not None
+        v = self.d.representable(self.levels.value(k), up=self.up)
+        return abs(v - self.x)
+
+    def value(self, k: int) -> Any:
+        if self.flip_to is not None:
+            return self.flip_to
+        assert self.levels is not None
+        return self.d.typed(self.d.representable(self.levels.value(k), up=self.up))
+
+
+class _LP:
+    """Fractional cover of a requirement by items sorted by ratio: the exact LP relaxation value."""
+
+    def __init__(self, items: list[_Item]) -> None:
+        self.items = sorted(items, key=lambda it: (it.ratio, it.d.index))
+        self.capacity = sum((it.gain * it.cap for it in self.items), Fraction(0))
+
+    def value(self, need: Fraction) -> Fraction | float:
+        if need <= 0:
+            return Fraction(0)
+        if need > self.capacity:
+            return INF
+        total = Fraction(0)
+        for it in self.items:
+            g = it.gain * it.cap
+            if g >= need:
+                return total + need * it.ratio
+            total += g * it.ratio
+            need -= g
+        return total  # pragma: no cover - guarded by capacity
+
+
+class _Search:
+    """Exact minimum-cost crossing of the threshold with ``frozen`` features kept (see module docstring)."""
+
+    def __init__(
+        self,
+        case: Case,
+        m: _Model,
+        xs: dict[str, Fraction],
+        score: Fraction,
+        t_lin: Fraction | float,
+        frozen: frozenset[str],
+    ) -> None:
+        self.case = case
+        self.frozen = frozen
+        self.sign = 1 if case.result.outcome == m.below else -1  # +1: the score must rise
+        if isinstance(t_lin, float):  # threshold ±inf: every case is on the same side, there is no other
+            self.feasible = False
+            return
+        self.feasible = True
+        self.score_ulp = math.ulp(max(1.0, abs(float(t_lin)), abs(float(score))))
+        # need: the gain required; strict: whether the gain must exceed it (leaving "≥ threshold" needs "<").
+        if self.sign > 0:
+            self.need, self.strict = t_lin - score, False
+        else:
+            self.need, self.strict = score - t_lin, True
+        if self.need <= 0:  # replay and exact arithmetic disagree at the threshold: any move at all
+            self.need, self.strict = Fraction(0), True
+        discrete: list[_Item] = []
+        continuous: list[_Item] = []
+        for name, w in m.weights.items():
+            item = self._item(case.by_name[name], xs[name], w)
+            if item is None:
+                continue
+            (continuous if item.levels is None and item.flip_to is None else discrete).append(item)
+        self.discrete = discrete  # display order: the DFS order and the key order
+        self.continuous = sorted(continuous, key=lambda it: (it.ratio, it.d.index))
+        self.lps = [_LP(discrete[i:] + continuous) for i in range(len(discrete) + 1)]
+        self.best_cost: Fraction | float = INF
+        self.best_key: tuple[KeyElem, ...] | None = None
+        self.best: Candidate | None = None
+        self.choice: list[Any] = [None] * len(discrete)
+
+    def _item(self, d: FeatureDomain, x: Fraction, w: Fraction) -> _Item | None:
+        if w == 0 or not d.movable(self.frozen):
+            return None
+        up = self.sign * w > 0
+        if d.type == "boolean":
+            old = bool(x)
+            if old == up:
+                return None
+            new = not old
+            if not d.flip_allowed(old, new):
+                return None
+            return _Item(d, x, up, abs(w), d.weight, Fraction(1), None, flip_to=new)
+        levels = d.grid_levels(x, up, self.frozen)
+        if levels is None:
+            return None
+        per_unit = d.weight / d.span
+        if levels.count == 0:
+            return _Item(d, x, up, abs(w), per_unit, abs(levels.limit - x), None)
+        cap = abs(d.representable(levels.value(levels.count - 1), up=up) - x)
+        return _Item(d, x, up, abs(w), per_unit, cap, levels)
+
+    # -- search -----------------------------------------------------------------------------------------
+    def run(self) -> Candidate | None:
+        if not self.feasible or self.lps[0].value(self.need) == INF:
+            return None
+        self._incumbent()
+        self._dfs(0, self.need, Fraction(0), ())
+        return self.best
+
+    def _covers(self, gain: Fraction, need: Fraction) -> bool:
+        return gain > need if self.strict else gain >= need
+
+    def _incumbent(self) -> None:
+        """A quick feasible solution (greedy by ratio, rounding levels up) so that pruning starts early."""
+        need = self.need
+        position = {it.d.name: i for i, it in enumerate(self.discrete)}
+        picks: dict[int, int] = {}
+        for it in sorted(self.discrete + self.continuous, key=lambda it: (it.ratio, it.d.index)):
+            if need < 0 or (need == 0 and not self.strict):
+                break
+            if it.d.name not in position:  # continuous: the leaf fills it; account for it here
+                need -= min(it.gain * it.cap, need)
+                continue
+            k = self._cover_level(it, need)
+            picks[position[it.d.name]] = k
+            need -= it.gain * it.delta(k)
+        key: list[KeyElem] = []
+        cost = Fraction(0)
+        residual = self.need
+        for i, it in enumerate(self.discrete):
+            if i in picks:
+                self.choice[i] = it.value(picks[i])
+                key.append(it.d.key_elem(self.case.values[it.d.name], self.choice[i]))
+                cost += it.cost * it.delta(picks[i])
+                residual -= it.gain * it.delta(picks[i])
+            else:
+                self.choice[i] = None
+                key.append(UNCHANGED)
+        self._leaf(residual, cost, tuple(key))
+        self.choice = [None] * len(self.discrete)
+
+    def _cover_level(self, it: _Item, need: Fraction) -> int:
+        """Smallest level whose gain covers ``need``, else the largest level (levels beyond are dominated)."""
+        lo, hi = 0, it.count - 1
+        if not self._covers(it.gain * it.delta(hi), need):
+            return hi
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._covers(it.gain * it.delta(mid), need):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    def _pruned(self, bound: Fraction | float, prefix: tuple[KeyElem, ...]) -> bool:
+        if bound == INF or bound > self.best_cost:
+            return True
+        if bound == self.best_cost and self.best_key is not None:
+            return prefix > self.best_key[: len(prefix)]
+        return False
+
+    def _dfs(self, i: int, need: Fraction, cost: Fraction, key: tuple[KeyElem, ...]) -> None:
+        if i == len(self.discrete):
+            self._leaf(need, cost, key)
+            return
+        it = self.discrete[i]
+        lp = self.lps[i + 1]
+        # Unchanged first: it sorts first in the key.
+        if not self._pruned(cost + lp.value(need), (*key, UNCHANGED)):
+            self.choice[i] = None
+            self._dfs(i + 1, need, cost, (*key, UNCHANGED))
+        for k in self._levels_to_try(it, lp, need, cost):
+            delta = it.delta(k)
+            c = cost + it.cost * delta
+            rest = need - it.gain * delta
+            value = it.value(k)
+            elem = it.d.key_elem(self.case.values[it.d.name], value)
+            if self._pruned(c + lp.value(rest), (*key, elem)):
+                continue
+            self.choice[i] = value
+            self._dfs(i + 1, rest, c, (*key, elem))
+        self.choice[i] = None
+
+    def _levels_to_try(self, it: _Item, lp: _LP, need: Fraction, cost: Fraction) -> range:
+        """Levels whose bound can still beat the incumbent: an interval, since the bound is convex in |Δ|."""
+        top = self._cover_level(it, need)
+
+        def bound(k: int) -> Fraction | float:
+            d = it.delta(k)
+            return cost + it.cost * d + lp.value(need - it.gain * d)
+
+        if top < 32:
+            return range(top + 1)
+        # argmin: first k where the bound stops decreasing (inf counts as still decreasing).
+        lo, hi = 0, top
+        while lo < hi:
+            mid = (lo + hi) // 2
+            a, b = bound(mid), bound(mid + 1)
+            if a != INF and b >= a:
+                hi = mid
+            else:
+                lo = mid + 1
+        kmin = lo
+        if bound(kmin) == INF or bound(kmin) > self.best_cost:
+            return range(0)
+        lo, hi = 0, kmin  # first k ≤ kmin with bound ≤ best (bound decreasing there)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if (b_mid := bound(mid)) != INF and b_mid <= self.best_cost:
+                hi = mid
+            else:
+                lo = mid + 1
+        first = lo
+        lo, hi = kmin, top  # last k ≥ kmin with bound ≤ best (bound increasing there)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if (b_mid := bound(mid)) != INF and b_mid <= self.best_cost:
+                lo = mid
+            else:
+                hi = mid - 1
+        return range(first, lo + 1)
+
+    def _leaf(self, need: Fraction, cost: Fraction, key: tuple[KeyElem, ...]) -> None:
+        """Complete a discrete choice with the greedy continuous fill, replay it, keep it if it is better."""
+        fill = self._fill(need)
+        if fill is None:
+            return
+        total = cost + sum((it.cost * use for it, use in fill), Fraction(0))
+        if total > self.best_cost:
+            return
+        if total == self.best_cost and self.best_key is not None and key >= self.best_key:
+            return
+        changes = {it.d.name: v for it, v in zip(self.discrete, self.choice, strict=True) if v is not None}
+        for it, use in fill:
+            if use > 0:
+                v = it.x + use if it.up else it.x - use
+                changes[it.d.name] = it.d.typed(it.d.representable(v, up=it.up))
+        by_name = self.case.by_name
+        changes = {k: v for k, v in changes.items() if not by_name[k].same(self.case.values[k], v)}
+        verified = self.case.accept(changes)
+        if verified is None and fill:
+            verified = self._nudge(changes, fill)
+        if verified is None:
+            return
+        if self.best is None or (verified.cost, key) < (self.best_cost, self.best_key):
+            self.best_cost = verified.cost
+            self.best_key = key
+            self.best = verified
+
+    def _fill(self, need: Fraction) -> list[tuple[_Item, Fraction]] | None:
+        """Greedy (LP-optimal) continuous amounts covering ``need``; None when impossible.
+
+        With a strict requirement met exactly, one more continuous item with room is appended at amount 0: the
+        replay/nudge step moves it by the smallest float amount.
+        """
+        if need < 0 or (need == 0 and not self.strict):
+            return []
+        fill: list[tuple[_Item, Fraction]] = []
+        remaining = need
+        for it in self.continuous:
+            if remaining <= 0:
+                break
+            use = min(it.cap, remaining / it.gain)
+            fill.append((it, use))
+            remaining -= it.gain * use
+        if remaining > 0:
+            return None
+        if self.strict and not any(use < it.cap for it, use in fill):
+            spare = next((it for it in self.continuous if all(it is not f for f, _ in fill)), None)
+            if spare is None:
+                return None
+            fill.append((spare, Fraction(0)))
+        return fill
+
+    def _nudge(self, changes: dict[str, Any], fill: list[tuple[_Item, Fraction]]) -> Candidate | None:
+        """Move the marginal continuous feature on by 1, 2, 4, … score-ulps' worth until the replay agrees.
+
+        Needed only when the exact optimum lies exactly on the threshold and float rounding in the replay puts
+        it on the old side (or the required side is strict). The extra cost is a few float steps.
+        """
+        marginal = next((it for it, use in reversed(fill) if use < it.cap), None)
+        if marginal is None:
+            return None
+        name = marginal.d.name
+        start = float(changes.get(name, marginal.x))
+        bound = marginal.d.hi if marginal.up else marginal.d.lo
+        assert bound is not None
+        limit = float(bound)
+        unit = max(math.ulp(start), self.score_ulp / float(marginal.gain))
+        for p in range(80):
+            step = (2**p) * unit
+            v = min(start + step, limit) if marginal.up else max(start - step, limit)
+            trial = dict(changes)
+            trial[name] = to_float(v)
+            verified = self.case.accept(trial)
+            if verified is not None:
+                return verified
+            if v == limit:
+                return None
+        return None

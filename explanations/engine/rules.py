@@ -1,0 +1,267 @@
+"""Ordered rule lists: every rule with each condition's result, and exact counterfactuals.
+
+Counterfactual search. Each condition tests one feature, so a feature's domain splits into classes on which
+every condition about it has the same truth value: for numbers the single points and open intervals between
+the constants used in conditions; for booleans and categories the values. Inside a class the cheapest allowed
+value is the nearest one, and classes with identical truth values are interchangeable, so keeping the cheapest
+value of each distinct truth pattern loses no solution. A depth-first search over these options in display
+order (unchanged first) with a lower bound (the cheapest way to satisfy a still-possible target rule) enumerates
+every pattern that could decide differently; it is exhaustive apart from bound pruning, hence exact.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ._common import Candidate, Case, EngineInconsistency, KindParts, diverse_alternatives, favourable_map
+from ._domain import UNCHANGED, FeatureDomain, KeyElem, exact
+from .result import ConditionResult, Reason, RuleResult, RuleTrace
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "in": lambda v, c: v in c,
+    "not_in": lambda v, c: v not in c,
+}
+
+
+def _holds(cond: Mapping[str, Any], value: Any) -> bool:
+    """A condition with the replay's semantics (Python comparison; ``in`` against the listed values)."""
+    const = cond["value"]
+    if cond["op"] in ("in", "not_in"):
+        const = frozenset(const)
+    return bool(_OPS[cond["op"]](value, const))
+
+
+def explain_rules(case: Case, near_band: float | None, max_alternatives: int) -> KindParts:
+    """Rule trace, principal reasons and exact counterfactuals of a rule-list case."""
+    spec = case.spec
+    rules = spec["rules"]
+    results: list[RuleResult] = []
+    decided: int | None = None
+    for i, rule in enumerate(rules):
+        conds = tuple(
+            ConditionResult(
+                feature=c["feature"],
+                op=c["op"],
+                test_value=list(c["value"]) if isinstance(c["value"], list) else c["value"],
+                value=case.values[c["feature"]],
+                held=_holds(c, case.values[c["feature"]]),
+            )
+            for c in rule["conditions"]
+        )
+        fired = all(c.held for c in conds)
+        consulted = decided is None
+        if fired and decided is None:
+            decided = i
+        results.append(
+            RuleResult(
+                rule=rule["id"],
+                outcome=rule["outcome"],
+                fired=fired,
+                consulted=consulted,
+                decided=decided == i,
+                conditions=conds,
+            )
+        )
+    outcome = spec["default_outcome"] if decided is None else rules[decided]["outcome"]
+    fired_rule = getattr(case.model, "fired_rule", None)
+    if outcome != case.result.outcome or (fired_rule is not None and fired_rule(dict(case.values)) != decided):
+        raise EngineInconsistency("the engine's rule evaluation disagrees with the replay")
+    trace = RuleTrace(
+        rules=tuple(results),
+        decided_by=None if decided is None else rules[decided]["id"],
+        default_outcome=spec["default_outcome"],
+        outcome=outcome,
+    )
+    reasons = _reasons(spec, results, decided, outcome)
+
+    def solver(frozen: frozenset[str]) -> Candidate | None:
+        return _Search(case, frozen).run()
+
+    alternatives = diverse_alternatives(case, solver, max_alternatives)
+    return KindParts(
+        rules=trace,
+        principal_reasons=reasons,
+        alternatives=tuple(alternatives),
+        method="condition_class_enumeration",
+        exact=True,
+    )
+
+
+def _reasons(
+    spec: Mapping[str, Any], results: list[RuleResult], decided: int | None, received: str
+) -> tuple[Reason, ...]:
+    """The deciding rule's conditions, then why consulted rules with another outcome did not apply
+    (favourable outcomes first, then rule order)."""
+    picked: list[tuple[str, ConditionResult, str]] = []
+    if decided is not None:
+        picked += [("rule_condition_held", c, results[decided].rule) for c in results[decided].conditions]
+    favourable = favourable_map(spec)
+    others = [r for r in results if r.consulted and not r.fired and r.outcome != received]
+    others.sort(key=lambda r: not favourable.get(r.outcome, False))  # stable: keeps rule order within
+    for r in others:
+        picked += [("rule_condition_failed", c, r.rule) for c in r.conditions if not c.held]
+    return tuple(
+        Reason(
+            rank=i,
+            feature=c.feature,
+            value=c.value,
+            basis=basis,
+            rule=rule,
+            op=c.op,
+            test_value=c.test_value,
+        )
+        for i, (basis, c, rule) in enumerate(picked, start=1)
+    )
+
+
+@dataclass(frozen=True)
+class _Option:
+    value: Any  # None = unchanged
+    truth: tuple[bool, ...]  # of the feature's conditions
+    cost: Fraction
+    key: KeyElem
+
+
+class _Search:
+    """Exact DFS over per-feature truth-pattern options (see module docstring)."""
+
+    def __init__(self, case: Case, frozen: frozenset[str]) -> None:
+        self.case = case
+        spec = case.spec
+        self.rules = spec["rules"]
+        self.default = spec["default_outcome"]
+        # conditions per feature, and for each rule the (feature, position) of its conditions
+        per_feature: dict[str, list[Mapping[str, Any]]] = {}
+        self.rule_refs: list[list[tuple[str, int]]] = []
+        for rule in self.rules:
+            refs = []
+            for c in rule["conditions"]:
+                lst = per_feature.setdefault(c["feature"], [])
+                refs.append((c["feature"], len(lst)))
+                lst.append(c)
+            self.rule_refs.append(refs)
+        self.conds = per_feature
+        self.current = {n: self._truth(n, case.values[n]) for n in per_feature}
+        by_name = case.by_name
+        self.options: dict[str, list[_Option]] = {}
+        for d in case.domains:
+            if d.name in per_feature:
+                opts = self._feature_options(d, frozen)
+                if opts:
+                    self.options[d.name] = opts
+        self.order = [d.name for d in case.domains if d.name in self.options]
+        self.position = {n: i for i, n in enumerate(self.order)}
+        # cheapest option (unchanged included) satisfying all of a rule's conditions on one feature
+        self.rule_min: list[dict[str, Fraction | float]] = []
+        for refs in self.rule_refs:
+            need: dict[str, list[int]] = {}
+            for name, k in refs:
+                need.setdefault(name, []).append(k)
+            mins: dict[str, Fraction | float] = {}
+            for name, ks in need.items():
+                pool = [_Option(None, self.current[name], Fraction(0), UNCHANGED), *self.options.get(name, [])]
+                costs = [o.cost for o in pool if all(o.truth[k] for k in ks)]
+                mins[name] = min(costs) if costs else math.inf
+            self.rule_min.append(mins)
+        self.by_name = by_name
+        self.best: Candidate | None = None
+        self.best_cost: Fraction | float = math.inf
+
+    def _truth(self, name: str, value: Any) -> tuple[bool, ...]:
+        return tuple(_holds(c, value) for c in self.conds[name])
+
+    def _feature_options(self, d: FeatureDomain, frozen: frozenset[str]) -> list[_Option]:
+        """Cheapest allowed value per truth pattern other than the current one, in key order."""
+        value = self.case.values[d.name]
+        candidates: list[Any] = []
+        if d.numeric and d.movable(frozen):
+            consts = sorted({exact(c["value"]) for c in self.conds[d.name]})
+            x = exact(value)
+            regions: list[tuple[tuple[Fraction | None, bool], tuple[Fraction | None, bool]]] = []
+            prev: Fraction | None = None
+            for c in consts:
+                regions.append(((prev, False), (c, False)))
+                regions.append(((c, True), (c, True)))
+                prev = c
+            regions.append(((prev, False), (None, False)))
+            for lower, upper in regions:
+                v = d.nearest(x, lower, upper, frozen)
+                if v is not None and v != x:
+                    candidates.append(d.typed(v))
+        elif not d.numeric:
+            candidates = d.flips(value, frozen)
+        best: dict[tuple[bool, ...], _Option] = {}
+        for new in candidates:
+            truth = self._truth(d.name, new)
+            if truth == self.current[d.name]:
+                continue
+            opt = _Option(new, truth, d.change_cost(value, new), d.key_elem(value, new))
+            cur = best.get(truth)
+            if cur is None or (opt.cost, opt.key) < (cur.cost, cur.key):
+                best[truth] = opt
+        return sorted(best.values(), key=lambda o: o.key)
+
+    # -- search -----------------------------------------------------------------------------------------
+    def run(self) -> Candidate | None:
+        self.truth = dict(self.current)
+        self.assigned: dict[str, Any] = {}
+        self._dfs(0, Fraction(0))
+        return self.best
+
+    def _lower_bound(self, depth: int) -> Fraction | float:
+        """Cheapest conceivable completion: some still-possible target rule (or the default) must decide."""
+        free = set(self.order[depth:])
+        lb: Fraction | float = math.inf
+        for i, refs in enumerate(self.rule_refs):
+            false = any(n not in free and not self.truth[n][k] for n, k in refs)
+            if false:
+                continue
+            if self.rules[i]["outcome"] in self.case.targets:
+                lb = min(lb, sum((v for n, v in self.rule_min[i].items() if n in free), Fraction(0)))
+            if all(n not in free for n, _ in refs):  # certainly fires: later rules are unreachable
+                return lb
+        if self.default in self.case.targets:
+            lb = Fraction(0)
+        return lb
+
+    def _dfs(self, depth: int, cost: Fraction) -> None:
+        bound = cost + self._lower_bound(depth)
+        # leaves arrive in key order, so a tie can never beat the incumbent
+        if bound == math.inf or bound >= self.best_cost:
+            return
+        if depth == len(self.order):
+            self._leaf()
+            return
+        name = self.order[depth]
+        for opt in [None, *self.options[name]]:
+            if opt is None:
+                self._dfs(depth + 1, cost)
+                continue
+            self.truth[name] = opt.truth
+            self.assigned[name] = opt.value
+            self._dfs(depth + 1, cost + opt.cost)
+            self.truth[name] = self.current[name]
+            del self.assigned[name]
+
+    def _leaf(self) -> None:
+        decided = next(
+            (i for i, refs in enumerate(self.rule_refs) if all(self.truth[n][k] for n, k in refs)), None
+        )
+        outcome = self.default if decided is None else self.rules[decided]["outcome"]
+        if outcome not in self.case.targets:
+            return
+        verified = self.case.accept(dict(self.assigned))
+        if verified is not None and verified.cost < self.best_cost:
+            self.best = verified
+            self.best_cost = verified.cost

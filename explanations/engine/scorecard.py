@@ -1,0 +1,287 @@
+"""Scorecards: points per bin, bands of outcomes.
+
+* Contributions: ``points(case bin) − points(reference bin)``; baseline = ``base_points + Σ reference points``.
+* Edges: the score values where the outcome changes, below and above the case.
+* Counterfactual: a multiple-choice knapsack over "which bin each feature ends in", solved exactly by dynamic
+  programming over the exact (rational) point sums. The value chosen inside a target bin is the nearest allowed
+  value (bounds, direction, grid), which is the cheapest way to land in that bin because cost grows with
+  distance. Optimal for the cost model; ties broken by the key of ``_domain``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ._common import (
+    Candidate,
+    Case,
+    KindParts,
+    additive_reasons,
+    check_identity,
+    check_replayed_score,
+    diverse_alternatives,
+    favourable_map,
+    resolve_near_band,
+)
+from ._domain import UNCHANGED, FeatureDomain, KeyElem, exact, exact_str, to_float
+from .result import Contribution, Contributions, Edge, Thresholds, ThresholdView
+
+
+@dataclass(frozen=True)
+class _Bin:
+    lower: Fraction | None
+    upper: Fraction | None
+    category: Any
+    points: Fraction
+    numeric: bool
+
+    def holds(self, value: Any) -> bool:
+        if not self.numeric:
+            return type(value) is type(self.category) and value == self.category
+        x = exact(value)
+        return (self.lower is None or x >= self.lower) and (self.upper is None or x < self.upper)
+
+
+def _bins(spec: Mapping[str, Any]) -> dict[str, list[_Bin]]:
+    out: dict[str, list[_Bin]] = {}
+    for name, bins in spec["bins"].items():
+        out[name] = [
+            _Bin(
+                lower=None if b.get("lower") is None else exact(b["lower"]),
+                upper=None if b.get("upper") is None else exact(b["upper"]),
+                category=b.get("category"),
+                points=exact(b["points"]),
+                numeric="category" not in b,
+            )
+            for b in bins
+        ]
+    return out
+
+
+@dataclass(frozen=True)
+class _Bands:
+    mins: tuple[Fraction | None, ...]
+    outcomes: tuple[str, ...]
+
+    def index(self, score: Fraction) -> int:
+        """The band with the greatest min_score ≤ score (the first band's null min is −∞)."""
+        found = 0
+        for i, m in enumerate(self.mins):
+            if m is None or m <= score:
+                found = i
+        return found
+
+    def outcome(self, score: Fraction) -> str:
+        return self.outcomes[self.index(score)]
+
+
+def explain_scorecard(case: Case, near_band: float | None, max_alternatives: int) -> KindParts:
+    """Contributions, edges, principal reasons and exact counterfactuals of a scorecard case."""
+    spec = case.spec
+    bins = _bins(spec)
+    ref = spec["reference_bins"]
+    base = exact(spec["base_points"])
+    bands = _Bands(
+        mins=tuple(None if b.get("min_score") is None else exact(b["min_score"]) for b in spec["bands"]),
+        outcomes=tuple(b["outcome"] for b in spec["bands"]),
+    )
+    binned = [d for d in case.domains if d.name in bins]
+
+    # -- contributions (exact) --------------------------------------------------------------------------
+    items: list[Contribution] = []
+    reason_items: list[tuple[str, Any, Fraction]] = []
+    baseline = base
+    score = base
+    for d in binned:
+        value = case.values[d.name]
+        fbins = bins[d.name]
+        idx = next((i for i, b in enumerate(fbins) if b.holds(value)), None)
+        if idx is None:
+            raise ValueError(f"{d.name}: value {value!r} falls in no bin")
+        r = int(ref[d.name])
+        c = fbins[idx].points - fbins[r].points
+        baseline += fbins[r].points
+        score += fbins[idx].points
+        reason_items.append((d.name, value, c))
+        b = fbins[idx]
+        items.append(
+            Contribution(
+                feature=d.name,
+                value=value,
+                reference=_bin_label(fbins[r]),
+                contribution=to_float(c),
+                contribution_exact=exact_str(c),
+                points=to_float(b.points),
+                reference_points=to_float(fbins[r].points),
+                bin=idx,
+                reference_bin=r,
+                bin_lower=None if b.lower is None else to_float(b.lower),
+                bin_upper=None if b.upper is None else to_float(b.upper),
+            )
+        )
+    check_identity(baseline, (c for _, _, c in reason_items), score)
+    check_replayed_score(case, score, bands.outcome(score))
+
+    contributions = Contributions(
+        scale="points",
+        baseline_definition="base_points_plus_reference_bin_points",
+        baseline=to_float(baseline),
+        baseline_exact=exact_str(baseline),
+        score=to_float(score),
+        score_exact=exact_str(score),
+        items=tuple(items),
+    )
+
+    # -- edges and near-threshold ---------------------------------------------------------------------
+    b = bands.index(score)
+    current = bands.outcomes[b]
+    lo = b
+    while lo > 0 and bands.outcomes[lo - 1] == current:
+        lo -= 1
+    hi = b
+    while hi + 1 < len(bands.outcomes) and bands.outcomes[hi + 1] == current:
+        hi += 1
+    edges: list[Edge] = []
+    distances: list[Fraction] = []
+    lower_edge = bands.mins[lo]
+    if lo > 0 and lower_edge is not None:
+        distances.append(score - lower_edge)
+        edges.append(Edge(to_float(lower_edge), "down", to_float(score - lower_edge), bands.outcomes[lo - 1]))
+    if hi + 1 < len(bands.outcomes):
+        upper_edge = bands.mins[hi + 1]
+        assert upper_edge is not None
+        distances.append(upper_edge - score)
+        edges.append(Edge(to_float(upper_edge), "up", to_float(upper_edge - score), bands.outcomes[hi + 1]))
+    lo_total = base + sum((min(x.points for x in bins[d.name]) for d in binned), Fraction(0))
+    hi_total = base + sum((max(x.points for x in bins[d.name]) for d in binned), Fraction(0))
+    band_value, band_source = resolve_near_band(near_band, spec, hi_total - lo_total)
+    thresholds = Thresholds(
+        views=(ThresholdView(scale="points", score=to_float(score), edges=tuple(edges), margin=None),),
+        near_band=to_float(band_value),
+        near_band_source=band_source,
+        near_threshold=bool(distances) and min(distances) <= band_value,
+    )
+
+    reasons = additive_reasons(reason_items, _direction_to_other(spec, bands, score))
+
+    # -- counterfactuals ------------------------------------------------------------------------------
+    def solver(frozen: frozenset[str]) -> Candidate | None:
+        return _solve(case, binned, bins, base, bands, frozen)
+
+    alternatives = diverse_alternatives(case, solver, max_alternatives)
+    return KindParts(
+        contributions=contributions,
+        principal_reasons=reasons,
+        thresholds=thresholds,
+        alternatives=tuple(alternatives),
+        method="multiple_choice_knapsack_dp",
+        exact=True,
+    )
+
+
+def _bin_label(b: _Bin) -> Any:
+    """How a reference bin is shown: its category, or ``[lower, upper)`` as a two-element list."""
+    if not b.numeric:
+        return b.category
+    return f"[{'-inf' if b.lower is None else repr(to_float(b.lower))}, " \
+        f"{'+inf' if b.upper is None else repr(to_float(b.upper))})"
+
+
+def _direction_to_other(spec: Mapping[str, Any], bands: _Bands, score: Fraction) -> int:
+    """+1 / −1: the side of the score where the outcome the person would look for lies; 0 if none.
+
+    That is the nearest band with a favourable outcome when the outcome received is not favourable (and one
+    exists), otherwise the nearest band with any other outcome. Distances are measured to the score the case
+    would need; ties go up.
+    """
+    favourable = favourable_map(spec)
+    b = bands.index(score)
+    current = bands.outcomes[b]
+    others = [j for j, o in enumerate(bands.outcomes) if o != current]
+    if not favourable.get(current, False):
+        wanted = [j for j in others if favourable.get(bands.outcomes[j], False)]
+        others = wanted or others
+    best: tuple[Fraction, int] | None = None
+    for j in others:
+        if j > b:
+            m = bands.mins[j]
+            assert m is not None
+            cand = (m - score, -1)  # -1 sorts "up" first on ties
+        else:
+            m = bands.mins[j + 1]
+            assert m is not None
+            cand = (score - m, 1)
+        if best is None or cand < best:
+            best = cand
+    if best is None:
+        return 0
+    return 1 if best[1] == -1 else -1
+
+
+_Option = tuple[Fraction, Fraction, KeyElem, Any]  # (points, cost, key element, new value or None)
+
+
+def _options(case: Case, d: FeatureDomain, fbins: list[_Bin], frozen: frozenset[str]) -> list[_Option]:
+    """Per feature: stay (cost 0) or move to the nearest allowed value of each other reachable bin."""
+    value = case.values[d.name]
+    current = next(i for i, b in enumerate(fbins) if b.holds(value))
+    opts: list[_Option] = [(fbins[current].points, Fraction(0), UNCHANGED, None)]
+    if not d.movable(frozen):
+        return opts
+    for j, b in enumerate(fbins):
+        if j == current:
+            continue
+        if b.numeric:
+            v = d.nearest(exact(value), (b.lower, True), (b.upper, False), frozen)
+            if v is None:
+                continue
+            new: Any = d.typed(v)
+        else:
+            if not d.flip_allowed(value, b.category):
+                continue
+            new = b.category
+        opts.append((b.points, d.change_cost(value, new), d.key_elem(value, new), new))
+    return opts
+
+
+def _solve(
+    case: Case,
+    binned: list[FeatureDomain],
+    bins: dict[str, list[_Bin]],
+    base: Fraction,
+    bands: _Bands,
+    frozen: frozenset[str],
+) -> Candidate | None:
+    """Exact cheapest change of bins giving a target outcome, with ``frozen`` features kept.
+
+    DP state = exact sum of points so far; per state we keep the best (cost, key) prefix. Because keys
+    compare lexicographically in the order features are added, the best prefix per state extends to the best
+    full solution per final sum, so the minimum over final sums in the target bands is the optimum.
+    """
+    states: dict[Fraction, tuple[Fraction, tuple[KeyElem, ...], tuple[Any, ...]]] = {
+        Fraction(0): (Fraction(0), (), ())
+    }
+    for d in binned:
+        opts = _options(case, d, bins[d.name], frozen)
+        nxt: dict[Fraction, tuple[Fraction, tuple[KeyElem, ...], tuple[Any, ...]]] = {}
+        for total, (cost, key, picks) in states.items():
+            for points, c, k, new in opts:
+                s = total + points
+                cand = (cost + c, (*key, k), (*picks, new))
+                cur = nxt.get(s)
+                if cur is None or cand[:2] < cur[:2]:
+                    nxt[s] = cand
+        states = nxt
+    finals = sorted(
+        (st for total, st in states.items() if bands.outcome(base + total) in case.targets),
+        key=lambda st: st[:2],
+    )
+    for _, _, picks in finals:
+        changes = {d.name: new for d, new in zip(binned, picks, strict=True) if new is not None}
+        verified = case.accept(changes)
+        if verified is not None:
+            return verified
+    return None

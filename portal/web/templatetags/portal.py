@@ -1,0 +1,145 @@
+"""`{% load portal %}`: text in the reader's language, tenge amounts, languages, performance tables."""
+
+import json
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.template.defaultfilters import floatformat
+from django.utils import formats, numberformat, translation
+from django.utils.translation import gettext
+
+from portal.web import labels
+
+register = template.Library()
+
+# A register entry's text fields are written in all three languages, but if one is missing the reader should
+# still get the text: Kazakh first (the state language), then Russian, then English.
+FALLBACK_ORDER = ("kk", "ru", "en")
+
+# Each language named in itself, so that a reader finds their language whatever the page is in.
+ENDONYMS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+NARROW_NBSP = "\u202f"
+NBSP = "\u00a0"
+TENGE_SIGN = "\u20b8"
+
+
+def _current_language() -> str:
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
+def _pick(value: Any) -> tuple[str, str | None]:
+    """The text for the current language with the language it is in (None when not a language dict)."""
+    if not isinstance(value, dict):
+        return ("" if value is None else str(value)), None
+    for code in (_current_language(), *FALLBACK_ORDER):
+        text = value.get(code)
+        if isinstance(text, str) and text.strip():
+            return text, code
+    return "", None
+
+
+@register.filter(name="i18n")
+def i18n_text(value: Any) -> str:
+    """{"kk": ..., "ru": ..., "en": ...} -> the current language's text, falling back kk -> ru -> en."""
+    return _pick(value)[0]
+
+
+@register.filter
+def i18n_lang(value: Any) -> str:
+    """The language code of the text `i18n` shows, for a `lang` attribute (WCAG 3.1.2 when it fell back)."""
+    return _pick(value)[1] or _current_language()
+
+
+@register.filter
+def tenge(value: Any) -> str:
+    """A tenge amount as the current language writes it: kk/ru "12 345 ₸", "12 345,50 ₸"; en "₸12,345".
+
+    Whole amounts have no decimals; others two, rounded half up. Digits are grouped with a narrow no-break
+    space (kk, ru) and the sign is held to the number by a no-break space, so an amount never wraps.
+    """
+    if value is None or value == "" or isinstance(value, bool):
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    places = 0 if amount == amount.to_integral_value() else 2
+    amount = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    if _current_language() == "en":
+        digits = numberformat.format(abs(amount), ".", places, 3, ",", force_grouping=True)
+        return f"{sign}{TENGE_SIGN}{digits}"
+    digits = numberformat.format(abs(amount), ",", places, 3, NARROW_NBSP, force_grouping=True)
+    return f"{sign}{digits}{NBSP}{TENGE_SIGN}"
+
+
+@register.filter
+def parameter_value(value: Any, key: str = "") -> str:
+    """A model parameter for people: localised numbers, Yes/No, tenge for keys ending in `_kzt`, else JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, int | float | Decimal):
+        if str(key).endswith("_kzt"):
+            return tenge(value)
+        return formats.number_format(value, force_grouping=True)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@register.filter
+def metric_value(value: Any) -> str:
+    """A published metric: up to three decimals in the current language's notation; a dash when missing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, int | float | Decimal):
+        return floatformat(value, "-3g")
+    return str(value)
+
+
+@register.simple_tag
+def portal_languages() -> list[dict[str, Any]]:
+    """The languages of the switcher, each named in itself, the current one marked."""
+    current = _current_language()
+    return [
+        {"code": code, "name": ENDONYMS.get(code, str(name)), "current": code == current}
+        for code, name in settings.LANGUAGES
+    ]
+
+
+@register.simple_tag
+def performance_tables(performance: Any) -> dict[str, Any]:
+    """Published performance reshaped for two tables: overall (metric, value) and one row per group.
+
+    The per-group table has one column per metric that any group reports, in the order first seen, so that
+    groups reporting different metrics still line up; a metric a group lacks is None (shown as a dash).
+    """
+    performance = performance if isinstance(performance, dict) else {}
+    overall = performance.get("overall") if isinstance(performance.get("overall"), dict) else {}
+    groups = [g for g in performance.get("groups") or [] if isinstance(g, dict)]
+    metric_keys: list[str] = []
+    for group in groups:
+        for key in group.get("metrics") or {}:
+            if key not in metric_keys:
+                metric_keys.append(key)
+    return {
+        "overall": [{"label": labels.metric_label(k), "value": v} for k, v in overall.items()],
+        "metrics": [labels.metric_label(k) for k in metric_keys],
+        "groups": [
+            {
+                "attribute": labels.group_attribute_label(str(g.get("attribute", ""))),
+                "value": labels.group_value_label(str(g.get("attribute", "")), g.get("value")),
+                "values": [(g.get("metrics") or {}).get(k) for k in metric_keys],
+            }
+            for g in groups
+        ],
+    }
