@@ -16,8 +16,15 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import (  # noqa: E402
-    ROOT, bench_line, children_of, fresh_database, gunicorn, peak_rss_mb, report, setup_django,
+from bench.common import (
+    ROOT,
+    bench_line,
+    children_of,
+    fresh_database,
+    gunicorn,
+    peak_rss_mb,
+    report,
+    setup_django,
 )
 
 TOTAL = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
@@ -49,30 +56,42 @@ def make_records(spec: dict, n: int, seed: int = 7) -> list[dict]:
         result = model.score(values)
         while True:
             try:
-                iin = make_iin(f"{rng.randint(50, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-                               f"{rng.choice('34')}{rng.randint(0, 9999):04d}")
+                iin = make_iin(
+                    f"{rng.randint(50, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+                    f"{rng.choice('34')}{rng.randint(0, 9999):04d}"
+                )
                 break
             except ValueError:
                 continue
-        records.append({
-            "external_id": f"b-{i}",
-            "model_version": "1.0",
-            "subject_iin": iin,
-            "household_id": f"hh-{i // 3}",
-            "group": {"region": rng.choice(["Astana", "Almaty", "Shymkent", "Turkestan"]),
-                      "settlement": rng.choice(["URBAN", "RURAL"]), "sex": rng.choice("FM"), "age_band": "30-44"},
-            "decided_at": (start + dt.timedelta(seconds=i)).isoformat(),
-            "notified": i % 3 != 0,
-            "notified_at": None if i % 3 == 0 else (start + dt.timedelta(seconds=i, days=1)).isoformat(),
-            "outcome": result.outcome,
-            "score": result.score,
-            "inputs": {
-                f["name"]: {"value": values[f["name"]], "source": f["source"], "as_of_date": "2025-12-01",
-                            "collection": "registry"}
-                for f in spec["features"]
-            },
-            "human_involvement": {"kind": "NONE"},
-        })
+        records.append(
+            {
+                "external_id": f"b-{i}",
+                "model_version": "1.0",
+                "subject_iin": iin,
+                "household_id": f"hh-{i // 3}",
+                "group": {
+                    "region": rng.choice(["Astana", "Almaty", "Shymkent", "Turkestan"]),
+                    "settlement": rng.choice(["URBAN", "RURAL"]),
+                    "sex": rng.choice("FM"),
+                    "age_band": "30-44",
+                },
+                "decided_at": (start + dt.timedelta(seconds=i)).isoformat(),
+                "notified": i % 3 != 0,
+                "notified_at": None if i % 3 == 0 else (start + dt.timedelta(seconds=i, days=1)).isoformat(),
+                "outcome": result.outcome,
+                "score": result.score,
+                "inputs": {
+                    f["name"]: {
+                        "value": values[f["name"]],
+                        "source": f["source"],
+                        "as_of_date": "2025-12-01",
+                        "collection": "registry",
+                    }
+                    for f in spec["features"]
+                },
+                "human_involvement": {"kind": "NONE"},
+            }
+        )
     return records
 
 
@@ -91,11 +110,15 @@ def main() -> None:
     spec = spec.get("spec", spec)
     org = Organisation.objects.create(code="mlsp", kind="AGENCY", name=factories.i18n("MLSP"))
     system = factories.system(org, code="family-card")
-    model_version_register(organisation=org, system_code=system.code,
-                           payload=factories.version_payload("1.0", spec), actor="bench")
+    model_version_register(
+        organisation=org,
+        system_code=system.code,
+        payload=factories.version_payload("1.0", spec),
+        actor="bench",
+    )
     _, clear = token_issue(organisation_code="mlsp", name="bench", actor="bench")
     records = make_records(spec, TOTAL)
-    bodies = [json.dumps({"decisions": records[i:i + BATCH]}).encode() for i in range(0, TOTAL, BATCH)]
+    bodies = [json.dumps({"decisions": records[i : i + BATCH]}).encode() for i in range(0, TOTAL, BATCH)]
     connection.close()
 
     with gunicorn(env, workers=CLIENTS) as (url, proc):
@@ -112,15 +135,20 @@ def main() -> None:
                         return
                     idx, body = queue.pop(0)
                 req = urllib.request.Request(
-                    f"{url}/api/v1/systems/family-card/decisions/", data=body, method="POST",
-                    headers={"Content-Type": "application/json", "Authorization": f"Token {clear}",
-                             "Idempotency-Key": f"bench-{idx}"},
+                    f"{url}/api/v1/systems/family-card/decisions/",
+                    data=body,
+                    method="POST",
+                    headers={
+                        "Content-Type": "application/json",
+                        "Authorization": f"Token {clear}",
+                        "Idempotency-Key": f"bench-{idx}",
+                    },
                 )
                 try:
-                    with urllib.request.urlopen(req, timeout=600) as resp:  # noqa: S310 - local server
+                    with urllib.request.urlopen(req, timeout=600) as resp:
                         if resp.status != 201:
                             errors.append(f"batch {idx}: {resp.status}")
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     errors.append(f"batch {idx}: {exc}")
 
         t0 = time.perf_counter()
@@ -143,20 +171,27 @@ def main() -> None:
             for chunk in copy:
                 buf.write(chunk)
         data = buf.getvalue()
-        cursor.execute(f"DROP TABLE IF EXISTS anchor_copy; CREATE TABLE anchor_copy (LIKE {table} INCLUDING ALL)")
+        cursor.execute(
+            f"DROP TABLE IF EXISTS anchor_copy; CREATE TABLE anchor_copy (LIKE {table} INCLUDING ALL)"
+        )
     connection.commit() if not connection.get_autocommit() else None
     with transaction.atomic(), connection.cursor() as cursor:
         t0 = time.perf_counter()
         with cursor.cursor.copy("COPY anchor_copy FROM STDIN") as copy:
             for i in range(0, len(data), 1 << 20):
-                copy.write(data[i:i + (1 << 20)])
+                copy.write(data[i : i + (1 << 20)])
         copy_seconds = time.perf_counter() - t0
 
     api_rate = TOTAL / api_seconds
     copy_rate = TOTAL / copy_seconds
-    report(bench_line("ingest_api", api_rate, "rows/s", f"pg_copy_same_rows={copy_rate:.0f}rows/s", copy_rate),
-           api_seconds=f"{api_seconds:.2f}", copy_seconds=f"{copy_seconds:.2f}")
-    report(bench_line("ingest_api_server_peak_rss", peak, "MB", f"idle_worker_rss={idle_rss:.0f}MB", idle_rss))
+    report(
+        bench_line("ingest_api", api_rate, "rows/s", f"pg_copy_same_rows={copy_rate:.0f}rows/s", copy_rate),
+        api_seconds=f"{api_seconds:.2f}",
+        copy_seconds=f"{copy_seconds:.2f}",
+    )
+    report(
+        bench_line("ingest_api_server_peak_rss", peak, "MB", f"idle_worker_rss={idle_rss:.0f}MB", idle_rss)
+    )
 
 
 if __name__ == "__main__":

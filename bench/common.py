@@ -9,10 +9,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -59,13 +59,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2, app: str = "portal.wsgi:application",
-             timeout: int = 300) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def gunicorn(
+    env: dict[str, str], *, workers: int = 2, app: str = "portal.wsgi:application", timeout: int = 300
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     proc = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), app, "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--timeout", str(timeout), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            str(Path(PY).parent / "gunicorn"),
+            app,
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--timeout",
+            str(timeout),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30

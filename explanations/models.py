@@ -70,7 +70,9 @@ class AlgorithmicSystem(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.CheckConstraint(condition=models.Q(appeal_window_days__gt=0), name="appeal_window_positive"),
+            models.CheckConstraint(
+                condition=models.Q(appeal_window_days__gt=0), name="appeal_window_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(review_deadline_working_days__gt=0), name="review_deadline_positive"
             ),
@@ -105,7 +107,8 @@ class ModelVersion(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["system", "version"], name="unique_version_per_system"),
             models.CheckConstraint(
-                condition=models.Q(retired_at__isnull=True) | models.Q(retired_at__gte=models.F("released_at")),
+                condition=models.Q(retired_at__isnull=True)
+                | models.Q(retired_at__gte=models.F("released_at")),
                 name="retired_after_released",
             ),
         ]
@@ -188,7 +191,9 @@ class Decision(models.Model):
                 name="silent_assessment_has_no_notification_date",
             ),
         ]
-        indexes: ClassVar = [models.Index(fields=["subject_iin_hash", "-decided_at"], name="decision_subject_idx")]
+        indexes: ClassVar = [
+            models.Index(fields=["subject_iin_hash", "-decided_at"], name="decision_subject_idx")
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -228,3 +233,6 @@ class IdempotencyRecord(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["organisation", "key"], name="unique_idempotency_key"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.key}"

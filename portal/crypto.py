@@ -48,7 +48,7 @@ def decrypt(token: bytes, *, associated: bytes = b"iin") -> str:
 
 def lookup_hash(value: str) -> str:
     """Keyed hash (hex) of an identifier; equal inputs give equal hashes under the same key."""
-    return hmac.new(_hash_key(), value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_hash_key(), value.encode(), hashlib.sha256).hex()
 
 
 def reset_key_cache() -> None:

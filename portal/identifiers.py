@@ -68,7 +68,8 @@ def _luhn_check(body: str) -> str:
 
 def new_reference() -> str:
     """A fresh public reference: 12 random symbols and a check symbol, stored without separators."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(REFERENCE_BODY))
+    bits = int.from_bytes(secrets.token_bytes(8), "big")  # 64 random bits; 60 are used
+    body = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(REFERENCE_BODY))
     return body + _luhn_check(body)
 
 

@@ -2,6 +2,12 @@
 (enforced when the test settings load, see portal/services_probe.py)."""
 
 import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -14,3 +20,52 @@ def postgres(db: None) -> None:
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail("PostgreSQL is required for this test")
         pytest.skip("needs PostgreSQL")
+
+
+@pytest.fixture
+def redis_broker() -> str:
+    """The Redis URL Celery uses in tests; skip (or fail under REQUIRE_SERVICES=1) without Redis."""
+    from portal.services_probe import redis_url
+
+    url = redis_url()
+    if url is None:
+        pytest.skip("needs Redis")
+    return url
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db: None, redis_broker: str, settings: Any) -> Iterator[Any]:
+    """A real Celery worker process on real Redis, using this test's database. Yields the Popen."""
+    import redis as redis_lib
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a shared database server")
+    redis_lib.Redis.from_url(redis_broker).flushdb()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    from portal.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = redis_broker
+    db = connection.settings_dict
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="portal.settings.test",
+        TEST_DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        TEST_REDIS_URL=redis_broker,
+        CELERY_TASK_ALWAYS_EAGER="false",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel=WARNING", "--concurrency=2",
+         "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        env=env, cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        yield proc
+    finally:
+        app.conf.task_always_eager = True
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

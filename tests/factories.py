@@ -5,12 +5,11 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from portal.accounts.models import Organisation, OrganisationKind
-from portal.identifiers import make_iin
-
 from explanations.models import AlgorithmicSystem, ModelVersion
 from explanations.services.model_versions import model_version_register
 from explanations.services.tokens import token_issue
+from portal.accounts.models import Organisation, OrganisationKind
+from portal.identifiers import make_iin
 
 _seq = itertools.count(1)
 LANGS = ("kk", "ru", "en")
@@ -53,21 +52,46 @@ SCORECARD_SPEC: dict[str, Any] = {
     "kind": "scorecard",
     "features": [
         {
-            "name": "income_per_person", "type": "number", "unit": "KZT", "min": 0, "max": 2_000_000,
-            "mutable": True, "direction": "any", "step": 1000, "source": "REG_INCOME",
-            "label": i18n("Income per person"), "description": i18n("Monthly income per household member"),
+            "name": "income_per_person",
+            "type": "number",
+            "unit": "KZT",
+            "min": 0,
+            "max": 2_000_000,
+            "mutable": True,
+            "direction": "any",
+            "step": 1000,
+            "source": "REG_INCOME",
+            "label": i18n("Income per person"),
+            "description": i18n("Monthly income per household member"),
         },
         {
-            "name": "children", "type": "integer", "min": 0, "max": 15, "mutable": True, "direction": "any",
-            "source": "REG_CIVIL", "label": i18n("Children"), "description": i18n("Children under 18"),
+            "name": "children",
+            "type": "integer",
+            "min": 0,
+            "max": 15,
+            "mutable": True,
+            "direction": "any",
+            "source": "REG_CIVIL",
+            "label": i18n("Children"),
+            "description": i18n("Children under 18"),
         },
         {
-            "name": "has_vehicle", "type": "boolean", "mutable": True, "direction": "any", "source": "REG_VEHICLE",
-            "label": i18n("Owns a vehicle"), "description": i18n("A registered passenger car"),
+            "name": "has_vehicle",
+            "type": "boolean",
+            "mutable": True,
+            "direction": "any",
+            "source": "REG_VEHICLE",
+            "label": i18n("Owns a vehicle"),
+            "description": i18n("A registered passenger car"),
         },
         {
-            "name": "housing", "type": "category", "categories": ["owned", "rented", "none"], "mutable": False,
-            "source": "REG_PROPERTY", "label": i18n("Housing"), "description": i18n("Housing situation"),
+            "name": "housing",
+            "type": "category",
+            "categories": ["owned", "rented", "none"],
+            "mutable": False,
+            "source": "REG_PROPERTY",
+            "label": i18n("Housing"),
+            "description": i18n("Housing situation"),
         },
     ],
     "outcomes": [
@@ -88,7 +112,9 @@ SCORECARD_SPEC: dict[str, Any] = {
         ],
         "has_vehicle": [{"category": True, "points": 10}, {"category": False, "points": 0}],
         "housing": [
-            {"category": "owned", "points": 5}, {"category": "rented", "points": 0}, {"category": "none", "points": -5},
+            {"category": "owned", "points": 5},
+            {"category": "rented", "points": 0},
+            {"category": "none", "points": -5},
         ],
     },
     "reference_bins": {"income_per_person": 2, "children": 0, "has_vehicle": 1, "housing": 1},
@@ -110,7 +136,9 @@ def version_payload(version: str = "1.0", spec: dict[str, Any] | None = None, **
     return payload
 
 
-def model_version(sys: AlgorithmicSystem, version: str = "1.0", spec: dict[str, Any] | None = None) -> ModelVersion:
+def model_version(
+    sys: AlgorithmicSystem, version: str = "1.0", spec: dict[str, Any] | None = None
+) -> ModelVersion:
     created, _ = model_version_register(
         organisation=sys.operator, system_code=sys.code, payload=version_payload(version, spec), actor="test"
     )
@@ -131,8 +159,15 @@ def iin(n: int, born: str = "900101", century_sex: str = "3") -> str:
     raise AssertionError("unreachable")
 
 
-def decision_record(n: int, *, version: str = "1.0", income: float = 40000, score: float | None = None,
-                    outcome: str | None = None, **extra: Any) -> dict[str, Any]:
+def decision_record(
+    n: int,
+    *,
+    version: str = "1.0",
+    income: float = 40000,
+    score: float | None = None,
+    outcome: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """A record for the ingest API whose score and outcome match the SCORECARD_SPEC replay by default."""
     children, vehicle, housing = 1, False, "rented"
     points = 50 + (-30 if income < 50000 else -10 if income < 100000 else 0) + 0 + 0 + 0
@@ -141,20 +176,42 @@ def decision_record(n: int, *, version: str = "1.0", income: float = 40000, scor
         "model_version": version,
         "subject_iin": iin(n),
         "household_id": f"hh-{n}",
-        "group": {"region": "Astana", "settlement": "URBAN", "sex": "F", "age_band": "30-44", "disability": False},
+        "group": {
+            "region": "Astana",
+            "settlement": "URBAN",
+            "sex": "F",
+            "age_band": "30-44",
+            "disability": False,
+        },
         "decided_at": (dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n)).isoformat(),
         "notified": False,
         "outcome": outcome or ("SUPPORT" if points < 30 else "NO_SUPPORT"),
         "score": points if score is None else score,
         "inputs": {
-            "income_per_person": {"value": income, "source": "REG_INCOME", "as_of_date": "2026-02-01",
-                                  "collection": "registry"},
-            "children": {"value": children, "source": "REG_CIVIL", "as_of_date": "2026-02-01",
-                         "collection": "registry"},
-            "has_vehicle": {"value": vehicle, "source": "REG_VEHICLE", "as_of_date": "2026-02-01",
-                            "collection": "registry"},
-            "housing": {"value": housing, "source": "REG_PROPERTY", "as_of_date": "2026-02-01",
-                        "collection": "declared"},
+            "income_per_person": {
+                "value": income,
+                "source": "REG_INCOME",
+                "as_of_date": "2026-02-01",
+                "collection": "registry",
+            },
+            "children": {
+                "value": children,
+                "source": "REG_CIVIL",
+                "as_of_date": "2026-02-01",
+                "collection": "registry",
+            },
+            "has_vehicle": {
+                "value": vehicle,
+                "source": "REG_VEHICLE",
+                "as_of_date": "2026-02-01",
+                "collection": "registry",
+            },
+            "housing": {
+                "value": housing,
+                "source": "REG_PROPERTY",
+                "as_of_date": "2026-02-01",
+                "collection": "declared",
+            },
         },
         "human_involvement": {"kind": "NONE"},
     }

@@ -3,7 +3,6 @@
 from typing import Any
 
 import orjson
-
 from django.conf import settings
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser

@@ -20,7 +20,9 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    error = serializers.CharField(help_text="Machine-readable code, e.g. invalid, batch_too_large, not_found.")
+    error = serializers.CharField(
+        help_text="Machine-readable code, e.g. invalid, batch_too_large, not_found."
+    )
     detail = serializers.CharField()
     problems = ProblemSerializer(many=True, required=False)
 
@@ -36,12 +38,19 @@ class ModelVersionRequestSerializer(serializers.Serializer):
     released_at = serializers.DateTimeField()
     retired_at = serializers.DateTimeField(required=False, allow_null=True)
     dataset = DatasetSerializer()
-    parameters = serializers.DictField(required=False, help_text="Policy parameters, e.g. subsistence minimum.")
+    parameters = serializers.DictField(
+        required=False, help_text="Policy parameters, e.g. subsistence minimum."
+    )
     change_note = I18nTextSerializer()
-    performance = serializers.DictField(required=False, help_text="Published performance, overall and per group.")
-    spec = serializers.DictField(help_text="The replayable specification; see docs/model-spec.md and its schema.")
+    performance = serializers.DictField(
+        required=False, help_text="Published performance, overall and per group."
+    )
+    spec = serializers.DictField(
+        help_text="The replayable specification; see docs/model-spec.md and its schema."
+    )
     artifact_skops_base64 = serializers.CharField(
-        required=False, help_text="Optional scikit-learn artifact saved with skops (linear, logistic, tree only)."
+        required=False,
+        help_text="Optional scikit-learn artifact saved with skops (linear, logistic, tree only).",
     )
 
 
@@ -67,7 +76,7 @@ class SystemSerializer(serializers.Serializer):
 
 class InputItemSerializer(serializers.Serializer):
     value = serializers.JSONField()
-    source = serializers.CharField(help_text="Code of the source registry.")
+    source = serializers.CharField(help_text="Code of the source registry.")  # type: ignore[assignment]
     as_of_date = serializers.DateField(help_text="The date the value refers to.")
     collection = serializers.ChoiceField(["registry", "declared", "imputed", "derived", "default"])
 
@@ -93,7 +102,9 @@ class DecisionRecordSerializer(serializers.Serializer):
     household_id = serializers.CharField(required=False, max_length=64)
     group = GroupSerializer(required=False, help_text="Optional attributes for statistics only.")
     decided_at = serializers.DateTimeField()
-    notified = serializers.BooleanField(help_text="false marks a silent assessment the person was never told of.")
+    notified = serializers.BooleanField(
+        help_text="false marks a silent assessment the person was never told of."
+    )
     notified_at = serializers.DateTimeField(required=False, allow_null=True)
     outcome = serializers.CharField()
     score = serializers.FloatField(required=False, allow_null=True)

@@ -25,7 +25,10 @@ from .serializers import (
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
     description="Same key + same body returns the first answer; a different body 422; still running 409.",
 )
 ERRORS = {
@@ -48,7 +51,7 @@ class AgencyView(APIView):
     permission_classes = (IsAgency,)
 
     def agency(self, request: Request) -> AgencyPrincipal:
-        assert isinstance(request.user, AgencyPrincipal)  # noqa: S101 - guaranteed by IsAgency
+        assert isinstance(request.user, AgencyPrincipal)
         return request.user
 
     def idempotent(self, request: Request, handler: Any) -> Response:
@@ -57,8 +60,10 @@ class AgencyView(APIView):
             method=request.method or "", path=request.path, body=getattr(request, "raw_body_bytes", b"")
         )
         status, body, replayed = run_idempotent(
-            organisation=principal.organisation, key=request.headers.get("Idempotency-Key"),
-            fingerprint=fingerprint, handler=handler,
+            organisation=principal.organisation,
+            key=request.headers.get("Idempotency-Key"),
+            fingerprint=fingerprint,
+            handler=handler,
         )
         response = Response(body, status=status)
         if replayed:
@@ -71,8 +76,12 @@ class SystemListView(AgencyView):
     def get(self, request: Request) -> Response:
         systems = systems_of_agency(self.agency(request).organisation)
         data = [
-            {"code": s.code, "name": s.name, "decision_type": s.decision_type,
-             "versions": ModelVersionSerializer(s.versions.all(), many=True).data}
+            {
+                "code": s.code,
+                "name": s.name,
+                "decision_type": s.decision_type,
+                "versions": ModelVersionSerializer(s.versions.all(), many=True).data,
+            }
             for s in systems
         ]
         return Response(data)
@@ -80,7 +89,8 @@ class SystemListView(AgencyView):
 
 class ModelVersionCreateView(AgencyView):
     @extend_schema(
-        request=ModelVersionRequestSerializer, parameters=[IDEMPOTENCY_HEADER],
+        request=ModelVersionRequestSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={201: ModelVersionSerializer, 200: ModelVersionSerializer, **ERRORS},
         summary="Register a model version (immutable; a change is a new version)",
     )
@@ -90,7 +100,10 @@ class ModelVersionCreateView(AgencyView):
 
         def handler() -> tuple[int, Any]:
             version, created = model_version_register(
-                organisation=principal.organisation, system_code=system_code, payload=payload, actor=principal.pk
+                organisation=principal.organisation,
+                system_code=system_code,
+                payload=payload,
+                actor=principal.pk,
             )
             return (201 if created else 200), dict(ModelVersionSerializer(version).data)
 
@@ -99,7 +112,8 @@ class ModelVersionCreateView(AgencyView):
 
 class DecisionBatchView(AgencyView):
     @extend_schema(
-        request=DecisionBatchRequestSerializer, parameters=[IDEMPOTENCY_HEADER],
+        request=DecisionBatchRequestSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={201: DecisionBatchResponseSerializer, **ERRORS},
         summary="Ingest a batch of decisions (all or nothing; up to INGEST_MAX_BATCH records)",
     )
@@ -111,20 +125,27 @@ class DecisionBatchView(AgencyView):
 
         def handler() -> tuple[int, Any]:
             result = decisions_ingest(
-                organisation=principal.organisation, system_code=system_code, records=payload["decisions"],
+                organisation=principal.organisation,
+                system_code=system_code,
+                records=payload["decisions"],
                 actor=principal.pk,
             )
             return 201, {
-                "batch_id": str(result.batch_id), "system": result.system, "count": len(result.created),
-                "not_reproducible": result.not_reproducible, "decisions": result.created,
+                "batch_id": str(result.batch_id),
+                "system": result.system,
+                "count": len(result.created),
+                "not_reproducible": result.not_reproducible,
+                "decisions": result.created,
             }
 
         return self.idempotent(request, handler)
 
 
 class DecisionDetailView(AgencyView):
-    @extend_schema(responses={200: DecisionSerializer, 401: ERRORS[401], 404: ERRORS[404]},
-                   summary="Read a decision with its current status")
+    @extend_schema(
+        responses={200: DecisionSerializer, 401: ERRORS[401], 404: ERRORS[404]},
+        summary="Read a decision with its current status",
+    )
     def get(self, request: Request, reference: str) -> Response:
         decision = decision_for_agency(organisation=self.agency(request).organisation, reference=reference)
         if decision is None:

@@ -112,15 +112,15 @@ REGISTRIES: dict[str, dict[str, Any]] = {
     s["code"]: s
     for s in (
         source(
-            "ENPF",
+            "ENPF_CONTRIBUTIONS",
             t(
-                "Бірыңғай жинақтаушы зейнетақы қоры (міндетті зейнетақы жарналарының тізілімі)",
-                "Единый накопительный пенсионный фонд (реестр обязательных пенсионных взносов)",
-                "Unified Accumulative Pension Fund (register of mandatory pension contributions)",
+                "Бірыңғай жинақтаушы зейнетақы қоры: міндетті зейнетақы жарналарының тізілімі",
+                "Единый накопительный пенсионный фонд: реестр обязательных пенсионных взносов",
+                "Unified Accumulative Pension Fund: register of mandatory pension contributions",
             ),
             t(
-                "Соңғы 12 айдағы ресми кірістер: жарналар мөлшері бойынша есептеледі.",
-                "Официальные доходы за последние 12 месяцев, рассчитанные по сумме взносов.",
+                "Соңғы 12 айдағы ресми кірістер: төленген жарналар бойынша есептеледі.",
+                "Официальные доходы за последние 12 месяцев, рассчитанные по уплаченным взносам.",
                 "Formal income over the last 12 months, derived from the contributions paid.",
             ),
         ),
@@ -132,9 +132,9 @@ REGISTRIES: dict[str, dict[str, Any]] = {
                 "Unified Employment Contract Register",
             ),
             t(
-                "Отбасының еңбекке қабілетті мүшелерінің ішінде қолданыстағы еңбек шарты барлары.",
-                "Кто из трудоспособных членов семьи имеет действующий трудовой договор.",
-                "Which working-age members of the family have a current employment contract.",
+                "Еңбекке қабілетті жастағы отбасы мүшелерінің ішінде қолданыстағы еңбек шарты жоқтар.",
+                "Кто из членов семьи трудоспособного возраста не имеет действующего трудового договора.",
+                "Which working-age family members have no current employment contract.",
             ),
         ),
         source(
@@ -145,22 +145,22 @@ REGISTRIES: dict[str, dict[str, Any]] = {
                 "Central database of persons with disabilities (MLSPP)",
             ),
             t(
-                "Мүгедектігі белгіленген отбасы мүшелерінің саны және тобы.",
-                "Число членов семьи с установленной инвалидностью и её группа.",
-                "Number of family members with a recognised disability, and its group.",
+                "Мүгедектігі белгіленген отбасы мүшелерінің саны.",
+                "Число членов семьи с установленной инвалидностью.",
+                "Number of family members with a recognised disability.",
             ),
         ),
         source(
             "CIVIL_REGISTRY",
             t(
-                "АХАТ ақпараттық жүйесі (азаматтық хал актілерінің тізілімі)",
-                "Информационная система ЗАГС (реестр актов гражданского состояния)",
+                "АХАТ тізілімі (туу, неке және қайтыс болу туралы актілер)",
+                "Реестр актов гражданского состояния (рождение, брак, смерть)",
                 "Civil registry (births, marriages and deaths)",
             ),
             t(
-                "Отбасы құрамы: кәмелетке толмаған балалар саны, неке.",
-                "Состав семьи: число несовершеннолетних детей, брак.",
-                "Family composition: number of children under 18, marriage.",
+                "Отбасы құрамы: 18 жасқа толмаған балалар саны.",
+                "Состав семьи: число детей до 18 лет.",
+                "Family composition: number of children under 18.",
             ),
         ),
         source(
@@ -168,93 +168,191 @@ REGISTRIES: dict[str, dict[str, Any]] = {
             t(
                 "«Жеке тұлғалар» мемлекеттік дерекқоры",
                 "Государственная база данных «Физические лица»",
-                "State database of individuals (registered addresses)",
+                "State Database of Individuals",
             ),
             t(
-                "Бір мекенжайда тіркелген адамдар: үй шаруашылығының мөлшері.",
-                "Лица, зарегистрированные по одному адресу: размер домохозяйства.",
-                "People registered at one address: the size of the household.",
+                "Бір мекенжайда тіркелген туыстар: отбасы мүшелерінің саны.",
+                "Родственники, зарегистрированные по одному адресу: число членов семьи.",
+                "Relatives registered at one address: the number of family members.",
             ),
         ),
         source(
-            "REAL_ESTATE",
+            "GBD_RN",
             t(
-                "Жылжымайтын мүлік тізілімі («Азаматтарға арналған үкімет» мемлекеттік корпорациясы)",
-                "Регистр недвижимости (Госкорпорация «Правительство для граждан»)",
-                "Real estate register (State Corporation “Government for Citizens”)",
+                "«Жылжымайтын мүлік тіркелімі» мемлекеттік дерекқоры",
+                "Государственная база данных «Регистр недвижимости»",
+                "State Real Estate Register",
             ),
             t(
-                "Отбасы мүшелеріне тиесілі тұрғын үй және оның ауданы.",
-                "Жильё, принадлежащее членам семьи, и его площадь.",
-                "Housing owned by family members, and its floor area.",
+                "Отбасы мүшелеріне тиесілі тұрғын үй және бір адамға шаққандағы алаң.",
+                "Жильё, принадлежащее членам семьи, и площадь на одного человека.",
+                "Housing owned by family members, and floor area per person.",
             ),
         ),
         source(
-            "VEHICLES",
+            "MIA_VEHICLES",
             t(
                 "ІІМ көлік құралдарының тізілімі",
                 "Реестр транспортных средств МВД",
                 "Vehicle register of the Ministry of Internal Affairs",
             ),
             t(
-                "Отбасы мүшелерінің атында тіркелген жеңіл автокөліктер.",
-                "Легковые автомобили, зарегистрированные на членов семьи.",
-                "Passenger cars registered to family members.",
+                "Отбасы мүшелерінің атына тіркелген көлік құралдары.",
+                "Транспортные средства, зарегистрированные на членов семьи.",
+                "Vehicles registered to family members.",
             ),
         ),
         source(
-            "CREDIT_BUREAU",
+            "FCB_CREDIT",
+            t("Бірінші кредиттік бюро", "Первое кредитное бюро", "First Credit Bureau"),
             t(
-                "Бірінші кредиттік бюро",
-                "Первое кредитное бюро",
-                "First Credit Bureau",
-            ),
-            t(
-                "Мерзімі 90 күннен асқан берешек және кредит жүктемесі.",
-                "Просроченная более 90 дней задолженность и кредитная нагрузка.",
-                "Debt more than 90 days overdue, and the loan burden.",
+                "Отбасы мүшелерінің несиелері бойынша мерзімі өткен күндер.",
+                "Дни просрочки по кредитам членов семьи.",
+                "Days overdue on family members' loans.",
             ),
         ),
         source(
             "TAX_REGISTRY",
             t(
-                "Салық төлеушілердің тізілімі және салық декларациялары (МКК)",
-                "Реестр налогоплательщиков и налоговые декларации (КГД)",
-                "Taxpayer register and tax returns (SRC)",
+                "Салық төлеушілер тізілімі және декларациялар (Мемлекеттік кірістер комитеті)",
+                "Реестр налогоплательщиков и декларации (Комитет государственных доходов)",
+                "Taxpayer register and tax returns (State Revenue Committee)",
             ),
             t(
-                "Жарияланған кірістер, жеке кәсіпкер ретінде тіркелу, декларацияланған мүлік.",
-                "Задекларированные доходы, регистрация в качестве ИП, задекларированное имущество.",
-                "Declared income, registration as an individual entrepreneur, declared assets.",
-            ),
-        ),
-        source(
-            "ESF",
-            t(
-                "Электрондық шот-фактуралар ақпараттық жүйесі",
-                "Информационная система электронных счетов-фактур",
-                "Electronic invoice system",
-            ),
-            t(
-                "Салық төлеушінің атынан жазылған және оған келген шот-фактуралардың сомасы.",
-                "Сумма выписанных и полученных налогоплательщиком счетов-фактур.",
-                "Value of invoices issued by and to the taxpayer.",
+                "Жеке кәсіпкер ретінде тіркелген отбасы мүшелерінің декларацияланған табысы.",
+                "Задекларированный доход членов семьи, зарегистрированных как ИП.",
+                "Declared income of family members registered as individual entrepreneurs.",
             ),
         ),
         source(
-            "BANKS",
+            "MOA_LIVESTOCK",
             t(
-                "Екінші деңгейдегі банктердің шоттар бойынша мәліметтері (Салық кодексі бойынша)",
-                "Сведения банков второго уровня о счетах (в рамках Налогового кодекса)",
-                "Account information reported by commercial banks under the Tax Code",
+                "Ауыл шаруашылығы жануарларын бірдейлендіру дерекқоры (Ауыл шаруашылығы министрлігі)",
+                "База данных по идентификации сельскохозяйственных животных (Минсельхоз)",
+                "Farm animal identification database (Ministry of Agriculture)",
             ),
             t(
-                "Жыл ішінде шоттарға түскен қаражаттың жалпы сомасы.",
-                "Общая сумма поступлений на счета за год.",
-                "Total money received on the taxpayer's accounts during the year.",
+                "Отбасыға тиесілі мал басы (шартты бас).",
+                "Поголовье скота семьи (в условных головах).",
+                "Livestock owned by the family (livestock units).",
+            ),
+        ),
+        source(
+            "NOBD",
+            t("Ұлттық білім беру дерекқоры", "Национальная образовательная база данных", "National Education Database"),
+            t(
+                "Мектепке бармайтын мектеп жасындағы балалар.",
+                "Дети школьного возраста, не посещающие школу.",
+                "School-age children not attending school.",
+            ),
+        ),
+        source(
+            "FSMS_INSURED",
+            t(
+                "Әлеуметтік медициналық сақтандыру қоры",
+                "Фонд социального медицинского страхования",
+                "Social Health Insurance Fund",
+            ),
+            t(
+                "Отбасының барлық мүшелері міндетті әлеуметтік медициналық сақтандыру жүйесінде сақтандырылған ба.",
+                "Все ли члены семьи застрахованы в системе обязательного социального медицинского страхования.",
+                "Whether every family member is insured under compulsory social health insurance.",
+            ),
+        ),
+        source(
+            "ASP_APPLICATIONS",
+            t(
+                "Атаулы әлеуметтік көмекке өтініштер (отбасы өзі көрсеткен мәліметтер)",
+                "Заявления на адресную социальную помощь (сведения, указанные самой семьёй)",
+                "Applications for targeted social assistance (information the family declared)",
+            ),
+            t(
+                "Тізілімде жазба болмаса немесе ескірген болса: тұрғын үй мен табыс туралы отбасының мәлімдемесі.",
+                "Если записи в регистре нет или она устарела: заявленные семьёй сведения о жилье и доходе.",
+                "Where a registry has no record or an outdated one: housing and income as declared by the family.",
+            ),
+        ),
+        source(
+            "SRC_DECLARATIONS",
+            t(
+                "Салықтық есептілік ақпараттық жүйесі (Мемлекеттік кірістер комитеті)",
+                "Информационная система налоговой отчётности (Комитет государственных доходов)",
+                "Tax reporting system (State Revenue Committee)",
+            ),
+            t(
+                "Декларацияланған табыстың өзгерісі және мерзімінен кеш тапсырылған декларациялар.",
+                "Изменение задекларированного дохода и декларации, поданные с опозданием.",
+                "Change in declared income, and returns filed late.",
+            ),
+        ),
+        source(
+            "SRC_VAT",
+            t("ҚҚС декларациялары (300.00 нысан)", "Декларации по НДС (форма 300.00)", "VAT returns (form 300.00)"),
+            t(
+                "Айналымдағы қайтаруға ұсынылған ҚҚС үлесі.",
+                "Доля НДС, заявленного к возврату, в обороте.",
+                "Share of turnover claimed back as a VAT refund.",
+            ),
+        ),
+        source(
+            "SRC_KKM",
+            t(
+                "Бақылау-кассалық машиналардың фискалдық деректері (онлайн-ККМ)",
+                "Фискальные данные контрольно-кассовых машин (онлайн-ККМ)",
+                "Fiscal data of online cash registers",
+            ),
+            t(
+                "Қолма-қол есеп айырысудың үлесі.",
+                "Доля наличных расчётов.",
+                "Share of cash settlements.",
+            ),
+        ),
+        source(
+            "SRC_RISK_REGISTER",
+            t(
+                "Жалған кәсіпорындар мен сенімсіз салық төлеушілер тізілімі",
+                "Реестр лжепредприятий и неблагонадёжных налогоплательщиков",
+                "Register of sham companies and unreliable taxpayers",
+            ),
+            t(
+                "Жалған деп танылған контрагенттер саны.",
+                "Число контрагентов, признанных лжепредприятиями.",
+                "Number of counterparties found to be sham companies.",
+            ),
+        ),
+        source(
+            "GBD_UL",
+            t(
+                "«Заңды тұлғалар» мемлекеттік дерекқоры және кәсіпкерлерді тіркеу деректері",
+                "Государственная база данных «Юридические лица» и данные о регистрации предпринимателей",
+                "State database of legal entities and business registrations",
+            ),
+            t(
+                "Тіркелген күні және негізгі қызмет түрі (ЭҚЖЖ).",
+                "Дата регистрации и основной вид деятельности (ОКЭД).",
+                "Registration date and main activity (economic activity code).",
+            ),
+        ),
+        source(
+            "SRC_AUDITS",
+            t(
+                "Салықтық тексерулер нәтижелерінің тізілімі",
+                "Реестр результатов налоговых проверок",
+                "Register of tax audit results",
+            ),
+            t(
+                "Соңғы үш жылда расталған салық бұзушылықтары.",
+                "Подтверждённые налоговые нарушения за последние три года.",
+                "Tax violations confirmed in the last three years.",
             ),
         ),
     )
+}
+
+#: Registries a system draws on besides those its model's features name (declared or corrected values).
+EXTRA_SOURCES: dict[str, tuple[str, ...]] = {
+    "digital-family-card": ("TAX_REGISTRY", "ASP_APPLICATIONS"),
+    "tax-risk": (),
 }
 
 
@@ -308,17 +406,18 @@ DFC_SYSTEM: dict[str, Any] = {
         "Digital Family Card: household well-being assessment",
     ),
     "summary": t(
-        "Жүйе мемлекеттік тізілімдердің деректері бойынша әр отбасына балл қояды және оны A (тұрақты) "
-        "деңгейінен E (дағдарыс) деңгейіне дейінгі бес деңгейдің біріне жатқызады. Балы C деңгейінің "
-        "шегінен төмен отбасыларға өтінішсіз қолдау ұсынылады: атаулы әлеуметтік көмек, жұмыспен қамту "
-        "шаралары және басқа да қызметтер.",
+        "Жүйе мемлекеттік тізілімдердің деректері бойынша әр отбасына ұпай береді және оны бес деңгейдің "
+        "біріне жатқызады: A (дағдарыс), B (төтенше), C (қолайсыз), D (қанағаттанарлық), E (әл-ауқатты). "
+        "A, B және C деңгейіндегі, яғни ұпайы D деңгейінің шегінен төмен отбасыларға өтінішсіз қолдау "
+        "ұсынылады: атаулы әлеуметтік көмек, жұмыспен қамту шаралары және басқа да қызметтер.",
         "Система по данным государственных регистров начисляет каждой семье баллы и относит её к одному из "
-        "пяти уровней — от A (стабильный) до E (кризисный). Семьям, чей балл ниже порога уровня C, "
-        "поддержка предлагается проактивно, без заявления: адресная социальная помощь, меры содействия "
-        "занятости и другие услуги.",
-        "The system scores every family from state registry data and places it in one of five well-being "
-        "levels, from A (stable) to E (crisis). Families scoring below the level-C cut-off are offered "
-        "support without having to apply: targeted social assistance, employment measures and other services.",
+        "пяти уровней: A (кризисный), B (экстренный), C (неблагополучный), D (удовлетворительный), "
+        "E (благополучный). Семьям уровней A, B и C, то есть с баллом ниже порога уровня D, поддержка "
+        "предлагается без заявления: адресная социальная помощь, меры содействия занятости и другие услуги.",
+        "The system scores every family from state registry data and places it in one of five levels: "
+        "A (crisis), B (emergency), C (disadvantaged), D (satisfactory), E (prosperous). Families at levels A, B "
+        "and C, that is, scoring below the level-D cut-off, are offered support without having to apply: "
+        "targeted social assistance, employment measures and other services.",
     ),
     "purpose": t(
         "Қиын өмірлік жағдайға тап болған отбасыларды ерте анықтап, оларға өтініш бергенге дейін "
@@ -353,14 +452,15 @@ DFC_SYSTEM: dict[str, Any] = {
     "automation_level": "DECIDES",
     "human_involvement": t(
         "Деңгей адамның қатысуынсыз беріледі. Аудандық жұмыспен қамту және әлеуметтік бағдарламалар "
-        "бөлімінің маманы D және E деңгейіндегі отбасылардың бір бөлігін көмек ұсынылар алдында тексереді "
-        "және тізілім деректерін түзетуді сұрата алады. Отбасы шағымданбаса, C–A деңгейлерін ешкім қарамайды.",
+        "бөлімінің маманы A және B деңгейіндегі отбасылардың бір бөлігін көмек ұсынылар алдында тексереді "
+        "және тізілім деректерін түзетуді сұрата алады. Отбасы шағымданбаса, D және E деңгейлерін ешкім "
+        "қарамайды.",
         "Уровень присваивается без участия человека. Специалист районного отдела занятости и социальных "
-        "программ проверяет часть семей уровней D и E перед предложением помощи и может запросить "
-        "исправление данных регистров. Уровни A–C никто не пересматривает, если семья не обжалует оценку.",
+        "программ проверяет часть семей уровней A и B перед предложением помощи и может запросить "
+        "исправление данных регистров. Уровни D и E никто не пересматривает, если семья не обжалует оценку.",
         "The level is assigned without a person. A specialist of the district employment and social "
-        "programmes department checks some families at levels D and E before support is offered and can ask "
-        "for registry data to be corrected. Levels A–C are not looked at by anyone unless the family appeals.",
+        "programmes department checks some families at levels A and B before support is offered and can ask "
+        "for registry data to be corrected. Levels D and E are not looked at by anyone unless the family appeals.",
     ),
     "impact_level": "HIGH",
     "known_limitations": t(
@@ -392,18 +492,20 @@ DFC_SYSTEM: dict[str, Any] = {
 TAX_SYSTEM: dict[str, Any] = {
     "code": TAX,
     "name": t(
-        "Жеке тұлғалардың декларацияларын тәуекел бойынша іріктеу",
-        "Отбор деклараций физических лиц по степени риска",
-        "Risk-based selection of individual tax returns",
+        "Жеке кәсіпкерлердің салық есептілігін тәуекел бойынша іріктеу",
+        "Отбор налоговой отчётности индивидуальных предпринимателей по степени риска",
+        "Risk-based selection of individual entrepreneurs' tax returns",
     ),
     "summary": t(
-        "Логистикалық модель жеке тұлғаның декларациясында салықтың кемітілу ықтималдығын бағалайды. "
+        "Логистикалық модель жеке кәсіпкердің декларациясында салықтың кемітілу ықтималдығын бағалайды. "
         "Ықтималдығы шекті мәнге жеткен декларациялар инспектордың камералдық бақылауына іріктеледі; "
         "модельдің өзі салық есептемейді және айыппұл салмайды.",
-        "Логистическая модель оценивает вероятность того, что в декларации физического лица занижен налог. "
+        "Логистическая модель оценивает вероятность того, что в декларации индивидуального предпринимателя "
+        "занижен налог. "
         "Декларации, вероятность по которым достигает порога, отбираются для камерального контроля "
         "инспектором; сама модель не начисляет налог и не налагает штрафов.",
-        "A logistic model estimates the probability that an individual's tax return understates the tax due. "
+        "A logistic model estimates the probability that an individual entrepreneur's tax return understates "
+        "the tax due. "
         "Returns whose probability reaches the threshold are selected for a desk audit by an inspector; the "
         "model itself assesses no tax and imposes no penalty.",
     ),
@@ -429,10 +531,9 @@ TAX_SYSTEM: dict[str, Any] = {
     "legal_basis_url": "https://adilet.zan.kz/rus/docs/K1700000120",
     "decision_type": "TAX",
     "affected_population": t(
-        "Кірістер мен мүлік туралы декларация тапсыратын жеке тұлғалар, соның ішінде жеке кәсіпкерлер.",
-        "Физические лица, представляющие декларацию о доходах и имуществе, включая индивидуальных "
-        "предпринимателей.",
-        "Individuals who file an income and assets return, including individual entrepreneurs.",
+        "Салық есептілігін тапсыратын жеке кәсіпкерлер (ЖСН бойынша сәйкестендіріледі).",
+        "Индивидуальные предприниматели, представляющие налоговую отчётность (идентифицируются по ИИН).",
+        "Individual entrepreneurs who file tax returns (identified by their IIN).",
     ),
     "decisions_per_year": 1_300_000,
     "automation_level": "TRIAGES",
@@ -464,10 +565,3 @@ TAX_SYSTEM: dict[str, Any] = {
     "contact_email": "risk-management@src.example.org",
     "contact_phone": "+7 7172 00 02 02",
 }
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Given names and surnames for generated people (only users carry names; decisions carry IINs).
-
-FEMALE_NAMES_KK = ("Айгүл", "Гүлнар", "Динара", "Әсел", "Жанар", "Мадина", "Аружан", "Сәуле", "Айым", "Ботагөз")
-MALE_NAMES_KK = ("Ерлан", "Нұрлан", "Асқар", "Дәурен", "Бауыржан", "Қайрат", "Ержан", "Арман", "Тимур", "Самат")

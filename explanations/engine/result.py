@@ -176,10 +176,18 @@ class RuleTrace(_Serialisable):
 
 
 @dataclass(frozen=True)
+class Attribution(_Serialisable):
+    """One agency-supplied attribution, as given."""
+
+    feature: str
+    value: float
+
+
+@dataclass(frozen=True)
 class AgencyAttributions(_Serialisable):
     """Attributions supplied by the agency, shown as given; the portal cannot reproduce or check them."""
 
-    items: tuple[tuple[str, float], ...]
+    items: tuple[Attribution, ...]
     reproducible: bool
     reason: str
 

@@ -28,23 +28,33 @@ def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
-def _claim(organisation: Organisation, key: str, fingerprint: str, now: dt.datetime) -> IdempotencyRecord | None:
+def _claim(
+    organisation: Organisation, key: str, fingerprint: str, now: dt.datetime
+) -> IdempotencyRecord | None:
     """Claim the key for this request (returns None), or return the record of an earlier request."""
     try:
         with transaction.atomic():
             IdempotencyRecord.objects.create(
-                organisation=organisation, key=key, request_hash=fingerprint,
-                state=IdempotencyState.IN_PROGRESS, created_at=now,
+                organisation=organisation,
+                key=key,
+                request_hash=fingerprint,
+                state=IdempotencyState.IN_PROGRESS,
+                created_at=now,
             )
             return None
     except IntegrityError:
         pass
     with transaction.atomic():
-        record = IdempotencyRecord.objects.select_for_update().filter(organisation=organisation, key=key).first()
+        record = (
+            IdempotencyRecord.objects.select_for_update().filter(organisation=organisation, key=key).first()
+        )
         if record is None:  # released between our insert and this read: try once more
             IdempotencyRecord.objects.create(
-                organisation=organisation, key=key, request_hash=fingerprint,
-                state=IdempotencyState.IN_PROGRESS, created_at=now,
+                organisation=organisation,
+                key=key,
+                request_hash=fingerprint,
+                state=IdempotencyState.IN_PROGRESS,
+                created_at=now,
             )
             return None
         stale = now - record.created_at > dt.timedelta(seconds=settings.IDEMPOTENCY_STALE_SECONDS)
@@ -56,7 +66,11 @@ def _claim(organisation: Organisation, key: str, fingerprint: str, now: dt.datet
 
 
 def run_idempotent(
-    *, organisation: Organisation, key: str | None, fingerprint: str, handler: Callable[[], tuple[int, Any]],
+    *,
+    organisation: Organisation,
+    key: str | None,
+    fingerprint: str,
+    handler: Callable[[], tuple[int, Any]],
 ) -> tuple[int, Any, bool]:
     """Run handler at most once per (agency, key). Returns (status, body, replayed)."""
     if key is None:

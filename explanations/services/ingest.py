@@ -34,15 +34,35 @@ from ..models import (
     Settlement,
     Sex,
 )
-from ..spec import CompiledModel, NotReplayable, compile_spec
+from ..spec import CompiledModel, NotReplayable, compile_spec, scores_match
 
 RECORD_FIELDS = frozenset(
     {
-        "external_id", "model_version", "subject_iin", "household_id", "group", "decided_at", "notified",
-        "notified_at", "outcome", "score", "inputs", "attributions", "human_involvement", "supersedes",
+        "external_id",
+        "model_version",
+        "subject_iin",
+        "household_id",
+        "group",
+        "decided_at",
+        "notified",
+        "notified_at",
+        "outcome",
+        "score",
+        "inputs",
+        "attributions",
+        "human_involvement",
+        "supersedes",
     }
 )
-REQUIRED_FIELDS = ("external_id", "model_version", "subject_iin", "decided_at", "notified", "outcome", "inputs")
+REQUIRED_FIELDS = (
+    "external_id",
+    "model_version",
+    "subject_iin",
+    "decided_at",
+    "notified",
+    "outcome",
+    "inputs",
+)
 GROUP_FIELDS = {
     "region": None,
     "settlement": frozenset(Settlement.values),
@@ -120,7 +140,7 @@ class _RecordChecker:
     def fail(self, index: int, field: str, message: str) -> None:
         self.problems.append(Problem(field=field, message=message, index=index))
 
-    def check(self, index: int, record: Any) -> dict[str, Any] | None:  # noqa: C901, PLR0912, PLR0915
+    def check(self, index: int, record: Any) -> dict[str, Any] | None:
         if not isinstance(record, dict):
             self.fail(index, "", "each decision must be a JSON object")
             return None
@@ -179,11 +199,15 @@ class _RecordChecker:
         elif notified:
             notified_at = _parse_datetime(record.get("notified_at"))
             if notified_at is None:
-                self.fail(index, "notified_at", "required when notified is true: an ISO 8601 date-time with a zone")
+                self.fail(
+                    index, "notified_at", "required when notified is true: an ISO 8601 date-time with a zone"
+                )
             elif decided_at is not None and notified_at < decided_at:
                 self.fail(index, "notified_at", "is earlier than decided_at")
         elif record.get("notified_at") is not None:
-            self.fail(index, "notified_at", "must be absent or null for a silent assessment (notified is false)")
+            self.fail(
+                index, "notified_at", "must be absent or null for a silent assessment (notified is false)"
+            )
 
         score = record.get("score")
         if score is not None and (
@@ -210,7 +234,9 @@ class _RecordChecker:
             inputs = {}
         for name, item in inputs.items():
             if not isinstance(item, dict) or "value" not in item:
-                self.fail(index, f"inputs.{name}", "must be an object with value, source, as_of_date, collection")
+                self.fail(
+                    index, f"inputs.{name}", "must be an object with value, source, as_of_date, collection"
+                )
                 continue
             extra = item.keys() - INPUT_FIELDS
             if extra:
@@ -240,7 +266,11 @@ class _RecordChecker:
                 for name, weight in attributions.items():
                     if name not in version_entry.feature_names:
                         self.fail(index, f"attributions.{name}", "unknown feature")
-                    elif isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight):
+                    elif (
+                        isinstance(weight, bool)
+                        or not isinstance(weight, int | float)
+                        or not math.isfinite(weight)
+                    ):
                         self.fail(index, f"attributions.{name}", "must be a finite number")
         elif attributions is not None:
             self.fail(index, "attributions", "only opaque model versions carry agency attributions")
@@ -253,7 +283,7 @@ class _RecordChecker:
             reproducibility, replayed_score, replayed_outcome = Reproducibility.NOT_REPLAYABLE, None, ""
         else:
             replayed_score, replayed_outcome = replay.score, replay.outcome
-            same = compiled.matches(score, outcome, values)
+            same = replay.outcome == outcome and scores_match(replay.score, score)
             reproducibility = Reproducibility.REPRODUCED if same else Reproducibility.MISMATCH
 
         return {
@@ -283,7 +313,9 @@ class _RecordChecker:
         }
 
 
-def content_hash(row: dict[str, Any], *, system_code: str, iin_hash: str, supersedes_reference: str | None) -> str:
+def content_hash(
+    row: dict[str, Any], *, system_code: str, iin_hash: str, supersedes_reference: str | None
+) -> str:
     """SHA-256 over the canonical JSON of everything the decision says (the IIN only as its keyed hash)."""
     doc = {
         "system": system_code,
@@ -306,10 +338,34 @@ def content_hash(row: dict[str, Any], *, system_code: str, iin_hash: str, supers
 
 
 _COLUMNS = (
-    "reference", "system_id", "model_version_id", "external_id", "subject_iin_hash", "subject_iin_encrypted",
-    "household_id", "region", "settlement", "sex", "age_band", "disability", "decided_at", "notified",
-    "notified_at", "outcome", "score", "inputs", "attributions", "human_involvement", "human_role", "human_note",
-    "reproducibility", "replayed_score", "replayed_outcome", "supersedes_id", "content_hash", "batch_id",
+    "reference",
+    "system_id",
+    "model_version_id",
+    "external_id",
+    "subject_iin_hash",
+    "subject_iin_encrypted",
+    "household_id",
+    "region",
+    "settlement",
+    "sex",
+    "age_band",
+    "disability",
+    "decided_at",
+    "notified",
+    "notified_at",
+    "outcome",
+    "score",
+    "inputs",
+    "attributions",
+    "human_involvement",
+    "human_role",
+    "human_note",
+    "reproducibility",
+    "replayed_score",
+    "replayed_outcome",
+    "supersedes_id",
+    "content_hash",
+    "batch_id",
     "ingested_at",
 )
 
@@ -318,7 +374,7 @@ def _copy_rows(rows: Iterable[tuple[Any, ...]]) -> None:
     table = Decision._meta.db_table
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:  # noqa: S608
+        with raw.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
 
@@ -331,6 +387,20 @@ def _orm_rows(rows: Iterable[tuple[Any, ...]]) -> None:
             values[key] = orjson.loads(values[key]) if values[key] is not None else None
         objs.append(Decision(**values))
     Decision.objects.bulk_create(objs, batch_size=500)
+
+
+def _existing_external_ids(system: AlgorithmicSystem, external_ids: list[str]) -> list[str]:
+    """Which of these external ids the system already has: one query, an array parameter on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        query = Decision.objects.filter(system=system, external_id__in=external_ids)
+        return list(query.values_list("external_id", flat=True))
+    table = Decision._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT external_id FROM {table} WHERE system_id = %s AND external_id = ANY(%s)",  # noqa: S608
+            [system.pk, external_ids],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def decisions_ingest(
@@ -366,10 +436,7 @@ def decisions_ingest(
             continue
         rows.append(row | {"index": index})
 
-    external_ids = [row["external_id"] for row in rows]
-    for ext in Decision.objects.filter(system=system, external_id__in=external_ids).values_list(
-        "external_id", flat=True
-    ):
+    for ext in _existing_external_ids(system, [row["external_id"] for row in rows]):
         checker.fail(seen[ext], "external_id", "a decision with this external_id already exists for this system")
 
     wanted = {row["supersedes"] for row in rows if row["supersedes"]}
@@ -391,7 +458,9 @@ def decisions_ingest(
         if row["supersedes"]:
             target = earlier.get(row["supersedes"])
             if target is None:
-                checker.fail(row["index"], "supersedes", "no earlier decision with this external_id in this system")
+                checker.fail(
+                    row["index"], "supersedes", "no earlier decision with this external_id in this system"
+                )
                 continue
             if target[3] is not None or row["supersedes"] in claimed:
                 checker.fail(row["index"], "supersedes", "that decision has already been superseded")
@@ -402,25 +471,54 @@ def decisions_ingest(
             claimed[row["supersedes"]] = row["index"]
             supersedes_pk, supersedes_ref = target[0], target[1]
         reference = new_reference()
-        digest = content_hash(row, system_code=system.code, iin_hash=iin_hash, supersedes_reference=supersedes_ref)
+        digest = content_hash(
+            row, system_code=system.code, iin_hash=iin_hash, supersedes_reference=supersedes_ref
+        )
         if row["reproducibility"] == Reproducibility.MISMATCH:
             mismatches += 1
         out_rows.append(
             (
-                reference, system.pk, row["version"].pk, row["external_id"], iin_hash, crypto.encrypt(row["iin"]),
-                row["household_id"], row["region"], row["settlement"], row["sex"], row["age_band"],
-                row["disability"], row["decided_at"], row["notified"], row["notified_at"], row["outcome"],
-                row["score"], orjson.dumps(row["inputs"]).decode(),
+                reference,
+                system.pk,
+                row["version"].pk,
+                row["external_id"],
+                iin_hash,
+                crypto.encrypt(row["iin"]),
+                row["household_id"],
+                row["region"],
+                row["settlement"],
+                row["sex"],
+                row["age_band"],
+                row["disability"],
+                row["decided_at"],
+                row["notified"],
+                row["notified_at"],
+                row["outcome"],
+                row["score"],
+                orjson.dumps(row["inputs"]).decode(),
                 orjson.dumps(row["attributions"]).decode() if row["attributions"] is not None else None,
-                row["human_involvement"], row["human_role"], row["human_note"], row["reproducibility"],
-                row["replayed_score"], row["replayed_outcome"], supersedes_pk, digest, batch_id, now,
+                row["human_involvement"],
+                row["human_role"],
+                row["human_note"],
+                row["reproducibility"],
+                row["replayed_score"],
+                row["replayed_outcome"],
+                supersedes_pk,
+                digest,
+                batch_id,
+                now,
             )
         )
-        created.append({"external_id": row["external_id"], "reference": reference,
-                        "reproducibility": row["reproducibility"]})
+        created.append(
+            {
+                "external_id": row["external_id"],
+                "reference": reference,
+                "reproducibility": row["reproducibility"],
+            }
+        )
 
     if checker.problems:
-        checker.problems.sort(key=lambda p: (p.index if p.index is not None else -1))
+        checker.problems.sort(key=lambda p: p.index if p.index is not None else -1)
         raise ValidationFailed(checker.problems)
 
     batch_digest = hashlib.sha256("".join(r[26] for r in out_rows).encode()).hexdigest()
@@ -431,9 +529,14 @@ def decisions_ingest(
             else:
                 _orm_rows(out_rows)
             audit_record(
-                action="decision.batch.ingested", actor=actor, object_type="system", object_id=system.code,
+                action="decision.batch.ingested",
+                actor=actor,
+                object_type="system",
+                object_id=system.code,
                 data={
-                    "batch_id": str(batch_id), "count": len(out_rows), "not_reproducible": mismatches,
+                    "batch_id": str(batch_id),
+                    "count": len(out_rows),
+                    "not_reproducible": mismatches,
                     "content_digest": batch_digest,
                 },
                 now=now,
@@ -441,7 +544,12 @@ def decisions_ingest(
     except IntegrityError as exc:
         # Another request stored one of these external_ids (or superseded the same decision) in the meantime.
         raise ValidationFailed(
-            [Problem("decisions", "a concurrent request stored some of these decisions first; nothing was stored")],
+            [
+                Problem(
+                    "decisions",
+                    "a concurrent request stored some of these decisions first; nothing was stored",
+                )
+            ],
             code="conflict",
         ) from exc
     return IngestResult(batch_id=batch_id, system=system.code, created=created, not_reproducible=mismatches)

@@ -22,8 +22,17 @@ from ..spec.artifacts import artifact_sha256, check_artifact_matches_spec
 from .ingest import system_for_agency
 
 FIELDS = frozenset(
-    {"version", "released_at", "retired_at", "dataset", "parameters", "change_note", "performance", "spec",
-     "artifact_skops_base64"}
+    {
+        "version",
+        "released_at",
+        "retired_at",
+        "dataset",
+        "parameters",
+        "change_note",
+        "performance",
+        "spec",
+        "artifact_skops_base64",
+    }
 )
 LANGS = ("kk", "ru", "en")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -50,7 +59,7 @@ def _i18n_problem(value: Any) -> str | None:
     return None
 
 
-def _check_payload(payload: Any) -> tuple[list[Problem], dict[str, Any]]:  # noqa: C901
+def _check_payload(payload: Any) -> tuple[list[Problem], dict[str, Any]]:
     problems: list[Problem] = []
     if not isinstance(payload, dict):
         return [Problem("", "the body must be a JSON object")], {}
@@ -63,7 +72,9 @@ def _check_payload(payload: Any) -> tuple[list[Problem], dict[str, Any]]:  # noq
         return problems, {}
     clean: dict[str, Any] = {}
     if not isinstance(payload["version"], str) or not _VERSION.match(payload["version"]):
-        problems.append(Problem("version", "1–64 letters, digits, '.', '_' or '-', starting with a letter or digit"))
+        problems.append(
+            Problem("version", "1–64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        )
     clean["released_at"] = _datetime(payload["released_at"])
     if clean["released_at"] is None:
         problems.append(Problem("released_at", "must be an ISO 8601 date-time with a time zone"))
@@ -96,8 +107,12 @@ def _check_payload(payload: Any) -> tuple[list[Problem], dict[str, Any]]:  # noq
     if artifact is not None and not problems:
         kind = payload["spec"]["kind"]
         if kind not in ARTIFACT_KINDS:
-            problems.append(Problem("artifact_skops_base64", "an artifact can be attached to linear, logistic or "
-                                    "decision_tree versions only"))
+            problems.append(
+                Problem(
+                    "artifact_skops_base64",
+                    "an artifact can be attached to linear, logistic or decision_tree versions only",
+                )
+            )
         else:
             try:
                 blob = base64.b64decode(artifact, validate=True) if isinstance(artifact, str) else None
@@ -161,13 +176,24 @@ def model_version_register(
     try:
         with transaction.atomic():
             version = ModelVersion.objects.create(
-                system=system, version=payload["version"], registered_at=now or timezone.now(),
-                artifact_path=_store_artifact(blob, art_sha) if blob else "", **fields,
+                system=system,
+                version=payload["version"],
+                registered_at=now or timezone.now(),
+                artifact_path=_store_artifact(blob, art_sha) if blob else "",
+                **fields,
             )
             audit_record(
-                action="model_version.registered", actor=actor, object_type="model_version", object_id=version.pk,
-                data={"system": system.code, "version": version.version, "spec_hash": digest,
-                      "artifact_sha256": art_sha, "kind": version.kind},
+                action="model_version.registered",
+                actor=actor,
+                object_type="model_version",
+                object_id=version.pk,
+                data={
+                    "system": system.code,
+                    "version": version.version,
+                    "spec_hash": digest,
+                    "artifact_sha256": art_sha,
+                    "kind": version.kind,
+                },
             )
     except IntegrityError as exc:
         raise Conflict(f"Version {payload['version']} was registered concurrently; read it back.") from exc
@@ -178,6 +204,8 @@ def model_version_hash_check(version: ModelVersion) -> bool:
     """True when the stored spec still hashes to the hash recorded at registration."""
     return spec_hash(version.spec) == version.spec_hash and (
         not version.artifact_sha256
-        or hashlib.sha256((Path(settings.PRIVATE_MEDIA_ROOT) / version.artifact_path).read_bytes()).hexdigest()
+        or hashlib.sha256(
+            (Path(settings.PRIVATE_MEDIA_ROOT) / version.artifact_path).read_bytes()
+        ).hexdigest()
         == version.artifact_sha256
     )

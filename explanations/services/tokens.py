@@ -14,7 +14,7 @@ from portal.audit.services import audit_record
 from ..exceptions import NotFound, Problem, ValidationFailed
 from ..models import AgencyToken
 
-TOKEN_PREFIX = "ap"
+TOKEN_PREFIX = "ap"  # noqa: S105 - a public marker, not a secret
 
 
 def _hash(secret: str) -> str:
@@ -22,7 +22,9 @@ def _hash(secret: str) -> str:
 
 
 @transaction.atomic(durable=True)
-def token_issue(*, organisation_code: str, name: str, actor: str, now: datetime | None = None) -> tuple[AgencyToken, str]:
+def token_issue(
+    *, organisation_code: str, name: str, actor: str, now: datetime | None = None
+) -> tuple[AgencyToken, str]:
     """Create a token for an agency; returns the row and the only copy of the clear token."""
     org = Organisation.objects.filter(code=organisation_code).first()
     if org is None:
@@ -35,7 +37,10 @@ def token_issue(*, organisation_code: str, name: str, actor: str, now: datetime 
         organisation=org, name=name, prefix=prefix, key_hash=_hash(secret), created_at=now or timezone.now()
     )
     audit_record(
-        action="api.token.issued", actor=actor, object_type="agency_token", object_id=token.pk,
+        action="api.token.issued",
+        actor=actor,
+        object_type="agency_token",
+        object_id=token.pk,
         data={"organisation": org.code, "prefix": prefix, "name": name},
     )
     return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
@@ -52,7 +57,10 @@ def token_revoke(*, prefix: str, actor: str, now: datetime | None = None) -> Age
     token.revoked_at = now or timezone.now()
     token.save(update_fields=["revoked_at"])
     audit_record(
-        action="api.token.revoked", actor=actor, object_type="agency_token", object_id=token.pk,
+        action="api.token.revoked",
+        actor=actor,
+        object_type="agency_token",
+        object_id=token.pk,
         data={"organisation": token.organisation.code, "prefix": prefix},
     )
     return token
@@ -64,7 +72,9 @@ def token_authenticate(raw: str) -> AgencyToken | None:
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = (
-        AgencyToken.objects.select_related("organisation").filter(prefix=parts[1], revoked_at__isnull=True).first()
+        AgencyToken.objects.select_related("organisation")
+        .filter(prefix=parts[1], revoked_at__isnull=True)
+        .first()
     )
     if token is None or not hmac.compare_digest(token.key_hash, _hash(parts[2])):
         return None

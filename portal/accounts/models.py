@@ -57,7 +57,9 @@ class User(AbstractUser):
     class Meta:
         constraints: ClassVar = [
             models.CheckConstraint(
-                condition=models.Q(role="CITIZEN") | models.Q(organisation__isnull=False) | models.Q(role="ADMIN"),
+                condition=models.Q(role="CITIZEN")
+                | models.Q(organisation__isnull=False)
+                | models.Q(role="ADMIN"),
                 name="staff_belong_to_an_organisation",
             ),
         ]

@@ -32,3 +32,6 @@ class AuditCheckpoint(models.Model):
     created_at = models.DateTimeField()
     seq = models.BigIntegerField()
     hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.seq} {self.hash[:12]}"

@@ -25,8 +25,15 @@ def canonical_json(value: Any) -> str:
 
 
 def event_hash(
-    *, seq: int, prev_hash: str, created_at: dt.datetime, action: str, actor: str, object_type: str,
-    object_id: str, data: dict[str, Any],
+    *,
+    seq: int,
+    prev_hash: str,
+    created_at: dt.datetime,
+    action: str,
+    actor: str,
+    object_type: str,
+    object_id: str,
+    data: dict[str, Any],
 ) -> str:
     payload = {
         "seq": seq,
@@ -52,7 +59,12 @@ def actor_label(user: Any) -> str:
 
 
 def audit_record(
-    *, action: str, actor: Any, object_type: str = "", object_id: Any = "", data: dict[str, Any] | None = None,
+    *,
+    action: str,
+    actor: Any,
+    object_type: str = "",
+    object_id: Any = "",
+    data: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> AuditEvent:
     """Append one event to the chain in the current transaction (which must exist)."""
@@ -107,8 +119,14 @@ def audit_verify() -> VerifyResult:
         if event.prev_hash != prev:
             return VerifyResult(False, checked, event.seq, "link to the previous event does not match")
         recomputed = event_hash(
-            seq=event.seq, prev_hash=event.prev_hash, created_at=event.created_at, action=event.action,
-            actor=event.actor, object_type=event.object_type, object_id=event.object_id, data=event.data,
+            seq=event.seq,
+            prev_hash=event.prev_hash,
+            created_at=event.created_at,
+            action=event.action,
+            actor=event.actor,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            data=event.data,
         )
         if recomputed != event.hash:
             return VerifyResult(False, checked, event.seq, "content does not match its hash")

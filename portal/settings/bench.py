@@ -1,6 +1,6 @@
 """Benchmarks: production behaviour (no debug, cached templates, persistent connections) on plain HTTP locally."""
 
-from .production import *  # noqa: F403
+from .production import *
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

@@ -1,6 +1,6 @@
 """Embedded defaults for `make run`: SQLite, Celery eager, email to the console. Not for production."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)

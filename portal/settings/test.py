@@ -2,9 +2,10 @@
 
 import os
 
-from .base import *  # noqa: F403
-from .base import DATABASES, env
 from portal.services_probe import postgres_url, redis_url
+
+from .base import *
+from .base import DATABASES, env
 
 SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 FIELD_ENCRYPTION_KEY = "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTM="
@@ -12,7 +13,7 @@ IIN_HASH_KEY = "dGVzdC1vbmx5LWlpbi1oYXNoLWtleS0zMi1ieXRlcy0="
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 
 _pg = postgres_url()
 if _pg:

@@ -15,8 +15,15 @@ def _append(n: int) -> list[AuditEvent]:
     events = []
     for i in range(n):
         with transaction.atomic():
-            events.append(audit_record(action="test.event", actor="system", object_type="t", object_id=i,
-                                       data={"i": i, "text": "Қазақ"}))
+            events.append(
+                audit_record(
+                    action="test.event",
+                    actor="system",
+                    object_type="t",
+                    object_id=i,
+                    data={"i": i, "text": "Қазақ"},
+                )
+            )
     return events
 
 
@@ -71,11 +78,19 @@ def test_a_rewritten_history_with_recomputed_hashes_fails_the_checkpoint(db):
     # Rewrite event 3 and recompute its hash so the chain alone looks consistent.
     target = events[2]
     new_data = {"i": 42}
-    new_hash = event_hash(seq=target.seq, prev_hash=target.prev_hash, created_at=target.created_at,
-                          action=target.action, actor=target.actor, object_type=target.object_type,
-                          object_id=target.object_id, data=new_data)
-    _tamper("UPDATE audit_auditevent SET data = %s, hash = %s WHERE seq = %s",
-            ['{"i": 42}', new_hash, target.seq])
+    new_hash = event_hash(
+        seq=target.seq,
+        prev_hash=target.prev_hash,
+        created_at=target.created_at,
+        action=target.action,
+        actor=target.actor,
+        object_type=target.object_type,
+        object_id=target.object_id,
+        data=new_data,
+    )
+    _tamper(
+        "UPDATE audit_auditevent SET data = %s, hash = %s WHERE seq = %s", ['{"i": 42}', new_hash, target.seq]
+    )
     result = audit_verify()
     assert not result.ok and "checkpoint" in result.reason
 

@@ -68,8 +68,8 @@ def tenge(value: Any) -> str:
         return str(value)
     if not amount.is_finite():
         return str(value)
+    amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     places = 0 if amount == amount.to_integral_value() else 2
-    amount = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
     if _current_language() == "en":
         digits = numberformat.format(abs(amount), ".", places, 3, ",", force_grouping=True)

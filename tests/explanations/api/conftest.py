@@ -4,9 +4,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from portal.audit.models import AuditEvent
-
 from explanations.models import AgencyToken, Decision, IdempotencyRecord, ModelVersion
+from portal.audit.models import AuditEvent
 from tests import factories
 
 

@@ -17,8 +17,12 @@ URL = "/api/v1/systems/family-card/decisions/"
 
 
 def post(api: Any, records: list[dict[str, Any]], key: str) -> Any:
-    return api.post(URL, data=json.dumps({"decisions": records}), content_type="application/json",
-                    HTTP_IDEMPOTENCY_KEY=key)
+    return api.post(
+        URL,
+        data=json.dumps({"decisions": records}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
 
 
 def test_the_same_key_and_body_returns_the_first_answer(api, scorecard_system):
@@ -46,8 +50,10 @@ def test_keys_are_per_agency(api, scorecard_system, other_agency, client_for):
     factories.model_version(other_system, "1.0")
     assert post(api, [factories.decision_record(1)], "shared").status_code == 201
     theirs = client_for(other_agency).post(
-        "/api/v1/systems/tax/decisions/", data=json.dumps({"decisions": [factories.decision_record(1)]}),
-        content_type="application/json", HTTP_IDEMPOTENCY_KEY="shared",
+        "/api/v1/systems/tax/decisions/",
+        data=json.dumps({"decisions": [factories.decision_record(1)]}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="shared",
     )
     assert theirs.status_code == 201
 
@@ -61,12 +67,19 @@ def test_a_rejected_request_releases_its_key(api, scorecard_system):
 
 def test_a_key_in_flight_answers_409(api, scorecard_system, agency, unchanged):
     IdempotencyRecord.objects.create(
-        organisation=agency, key="busy", request_hash="x", state=IdempotencyState.IN_PROGRESS,
+        organisation=agency,
+        key="busy",
+        request_hash="x",
+        state=IdempotencyState.IN_PROGRESS,
         created_at=timezone.now(),
     )
     check = unchanged()
-    response = api.post(URL, data=json.dumps({"decisions": [factories.decision_record(1)]}),
-                        content_type="application/json", HTTP_IDEMPOTENCY_KEY="busy")
+    response = api.post(
+        URL,
+        data=json.dumps({"decisions": [factories.decision_record(1)]}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="busy",
+    )
     assert response.status_code in (409, 422)
     check()
 

@@ -6,10 +6,9 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from explanations.models import Decision, Reproducibility
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_verify
-
-from explanations.models import Decision, Reproducibility
 from tests import factories
 
 URL = "/api/v1/systems/family-card/decisions/"
@@ -112,8 +111,12 @@ def test_a_body_without_the_decisions_key_is_422(api, scorecard_system, unchange
     [
         (lambda r: r.update(subject_iin="949940000385"), "subject_iin"),
         (lambda r: r.update(subject_iin="12345"), "subject_iin"),
-        (lambda r: r["inputs"].update(pets={"value": 1, "source": "X", "as_of_date": "2026-01-01",
-                                            "collection": "registry"}), "inputs.pets"),
+        (
+            lambda r: r["inputs"].update(
+                pets={"value": 1, "source": "X", "as_of_date": "2026-01-01", "collection": "registry"}
+            ),
+            "inputs.pets",
+        ),
         (lambda r: r["inputs"].pop("children"), "inputs.children"),
         (lambda r: r["inputs"]["income_per_person"].update(value=-5), "inputs.income_per_person"),
         (lambda r: r["inputs"]["income_per_person"].update(value="lots"), "inputs.income_per_person"),
@@ -182,8 +185,11 @@ def test_a_repeated_external_id_in_a_batch_or_in_the_database_is_refused(api, sc
 
 def test_an_unknown_system_is_404(api, scorecard_system, unchanged):
     check = unchanged()
-    response = api.post("/api/v1/systems/nope/decisions/", data=json.dumps({"decisions": [{}]}),
-                        content_type="application/json")
+    response = api.post(
+        "/api/v1/systems/nope/decisions/",
+        data=json.dumps({"decisions": [{}]}),
+        content_type="application/json",
+    )
     assert response.status_code == 404
     check()
 
@@ -226,7 +232,9 @@ def test_missing_or_malformed_tokens_are_401(scorecard_system, header, unchanged
 def test_a_correction_supersedes_without_overwriting(api, scorecard_system):
     first = factories.decision_record(1, income=40000)
     assert post(api, [first]).status_code == 201
-    correction = factories.decision_record(2, income=120000, subject_iin=first["subject_iin"], supersedes="ext-1")
+    correction = factories.decision_record(
+        2, income=120000, subject_iin=first["subject_iin"], supersedes="ext-1"
+    )
 
     response = post(api, [correction])
 
@@ -249,7 +257,9 @@ def test_a_correction_must_concern_the_same_person(api, scorecard_system, unchan
     check()
 
 
-def test_reading_a_decision_returns_its_status_and_others_get_404(api, scorecard_system, other_agency, client_for):
+def test_reading_a_decision_returns_its_status_and_others_get_404(
+    api, scorecard_system, other_agency, client_for
+):
     assert post(api, [factories.decision_record(1)]).status_code == 201
     reference = Decision.objects.get(external_id="ext-1").reference
 

@@ -7,15 +7,18 @@ from typing import Any
 import pytest
 from django.db import DatabaseError, transaction
 
-from portal.audit.models import AuditEvent
-
 from explanations.models import ModelVersion
+from portal.audit.models import AuditEvent
 from tests import factories
 
 
 def register(api: Any, code: str, payload: Any, **headers: Any) -> Any:
-    return api.post(f"/api/v1/systems/{code}/model-versions/", data=json.dumps(payload),
-                    content_type="application/json", **headers)
+    return api.post(
+        f"/api/v1/systems/{code}/model-versions/",
+        data=json.dumps(payload),
+        content_type="application/json",
+        **headers,
+    )
 
 
 def test_a_valid_version_is_registered_hashed_and_audited(api, agency):

@@ -15,4 +15,6 @@ class Command(BaseCommand):
                 f"Audit chain broken at event {result.first_broken_seq}: {result.reason} "
                 f"({result.checked} events verified before it)"
             )
-        self.stdout.write(f"Audit chain intact: {result.checked} events, head {result.head_seq} {result.head_hash}")
+        self.stdout.write(
+            f"Audit chain intact: {result.checked} events, head {result.head_seq} {result.head_hash}"
+        )
