@@ -236,3 +236,60 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}:{self.key}"
+
+
+class StoredExplanation(models.Model):
+    """The explanation of one decision by one engine version: computed once, stored, byte-identical on reads.
+
+    A new engine version computes a new row; earlier rows stay, so what a citizen was shown can be proven.
+    """
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="explanations")
+    engine_version = models.CharField(max_length=32)
+    content = models.JSONField()
+    canonical_json = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["decision", "engine_version"], name="one_explanation_per_engine_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}@{self.engine_version}"
+
+
+class FlagChannel(models.TextChoices):
+    SIGNED_IN = "SIGNED_IN", _("Signed in")
+    LOOKUP = "LOOKUP", _("Look-up with a letter")
+
+
+class DataFlag(models.Model):
+    """A person's statement that one item of data used in their decision is wrong. Never updated.
+
+    Recorded now so that it can support an appeal later; recording it changes nothing in the decision. A person
+    who came through the letter look-up has no account, so ``citizen`` is empty and ``channel`` says so.
+    """
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="data_flags")
+    feature = models.CharField(max_length=63)
+    citizen = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="data_flags"
+    )
+    channel = models.CharField(max_length=16, choices=FlagChannel.choices)
+    correct_value = models.TextField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(channel="LOOKUP") | models.Q(citizen__isnull=False),
+                name="signed_in_flag_names_the_citizen",
+            ),
+        ]
+        indexes: ClassVar = [models.Index(fields=["decision", "feature"], name="dataflag_decision_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}:{self.feature}"

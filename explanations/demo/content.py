@@ -239,7 +239,11 @@ REGISTRIES: dict[str, dict[str, Any]] = {
         ),
         source(
             "NOBD",
-            t("Ұлттық білім беру дерекқоры", "Национальная образовательная база данных", "National Education Database"),
+            t(
+                "Ұлттық білім беру дерекқоры",
+                "Национальная образовательная база данных",
+                "National Education Database",
+            ),
             t(
                 "Мектепке бармайтын мектеп жасындағы балалар.",
                 "Дети школьного возраста, не посещающие школу.",
@@ -287,7 +291,11 @@ REGISTRIES: dict[str, dict[str, Any]] = {
         ),
         source(
             "SRC_VAT",
-            t("ҚҚС декларациялары (300.00 нысан)", "Декларации по НДС (форма 300.00)", "VAT returns (form 300.00)"),
+            t(
+                "ҚҚС декларациялары (300.00 нысан)",
+                "Декларации по НДС (форма 300.00)",
+                "VAT returns (form 300.00)",
+            ),
             t(
                 "Айналымдағы қайтаруға ұсынылған ҚҚС үлесі.",
                 "Доля НДС, заявленного к возврату, в обороте.",
@@ -484,6 +492,7 @@ DFC_SYSTEM: dict[str, Any] = {
     ),
     "appeal_window_days": 30,
     "review_deadline_working_days": 20,
+    "near_threshold_band": 5.0,  # points either side of the support cut-off
     "responsible_official": "Director, Department of Social Assistance Digitalisation, MLSPP",
     "contact_email": "digital-family-card@mlsp.example.org",
     "contact_phone": "+7 7172 00 01 01",
@@ -561,6 +570,7 @@ TAX_SYSTEM: dict[str, Any] = {
     ),
     "appeal_window_days": 30,
     "review_deadline_working_days": 20,
+    "near_threshold_band": 0.05,  # probability either side of the selection threshold
     "responsible_official": "Head, Risk Management Department, State Revenue Committee",
     "contact_email": "risk-management@src.example.org",
     "contact_phone": "+7 7172 00 02 02",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import random
 from dataclasses import dataclass
@@ -37,6 +38,16 @@ class VersionPlan:
     payload: dict[str, Any]  # what an agency posts to the model version API
 
 
+def kzt(amount: int) -> str:
+    """A tenge amount grouped the Kazakh and Russian way: 50 851."""
+    return f"{amount:,}".replace(",", "\u00a0")
+
+
+def comma(value: float) -> str:
+    """A probability written with a decimal comma, as in Kazakh and Russian: 0,35."""
+    return f"{value:.2f}".replace(".", ",")
+
+
 def load_example(name: str) -> dict[str, Any]:
     """A published example spec (docs/examples/<name>.json), as a fresh copy."""
     with (EXAMPLES_DIR / f"{name}.json").open(encoding="utf-8") as handle:
@@ -52,7 +63,7 @@ def decision_threshold(spec: dict[str, Any]) -> float:
     if spec["kind"] == "scorecard":
         favourable = {o["code"]: o["favourable"] for o in spec["outcomes"]}
         bands = spec["bands"]
-        for below, above in zip(bands, bands[1:], strict=False):
+        for below, above in itertools.pairwise(bands):
             if favourable[below["outcome"]] != favourable[above["outcome"]]:
                 return float(above["min_score"])
         raise ValueError("no band boundary changes favourability")
@@ -84,7 +95,6 @@ def _set_cutoff(spec: dict[str, Any], cutoff: float) -> None:
 def _performance(seed: str, overall: dict[str, float], *, rural_gap: float, sex_gap: float) -> dict[str, Any]:
     """Overall metrics and per-group metrics (region, settlement, sex) around them, deterministic per seed."""
     rng = random.Random(seed)  # noqa: S311 - demo figures, not security
-    fnr_near = overall["false_negative_rate_near_threshold"]
 
     def around(base: dict[str, float], shift: float, n: int) -> dict[str, float]:
         out = {}
@@ -105,13 +115,26 @@ def _performance(seed: str, overall: dict[str, float], *, rural_gap: float, sex_
         shift = (region.poverty - 1.0) * 0.05 + (1 - region.urban_share) * rural_gap / 2
         n = round(total * region.population_k / weights)
         groups.append({"attribute": "region", "value": region.name, "metrics": around(overall, shift, n)})
-    groups.append({"attribute": "settlement", "value": "URBAN", "metrics": around(overall, -rural_gap / 2,
-                                                                                  round(total * 0.62))})
-    groups.append({"attribute": "settlement", "value": "RURAL", "metrics": around(overall, rural_gap / 2,
-                                                                                  round(total * 0.38))})
-    groups.append({"attribute": "sex", "value": "F", "metrics": around(overall, sex_gap / 2, round(total * 0.52))})
-    groups.append({"attribute": "sex", "value": "M", "metrics": around(overall, -sex_gap / 2, round(total * 0.48))})
-    assert 0 <= fnr_near <= 1
+    groups.append(
+        {
+            "attribute": "settlement",
+            "value": "URBAN",
+            "metrics": around(overall, -rural_gap / 2, round(total * 0.62)),
+        }
+    )
+    groups.append(
+        {
+            "attribute": "settlement",
+            "value": "RURAL",
+            "metrics": around(overall, rural_gap / 2, round(total * 0.38)),
+        }
+    )
+    groups.append(
+        {"attribute": "sex", "value": "F", "metrics": around(overall, sex_gap / 2, round(total * 0.52))}
+    )
+    groups.append(
+        {"attribute": "sex", "value": "M", "metrics": around(overall, -sex_gap / 2, round(total * 0.48))}
+    )
     return {"overall": dict(overall), "groups": groups}
 
 
@@ -136,69 +159,113 @@ def _scorecard_plans() -> list[VersionPlan]:
         return {"version": version, "spec": spec, **fields}
 
     snapshot_2025 = {
-        "name": "DFC household registry snapshot", "as_of_date": "2024-12-01", "households": 4_211_806,
-        "tables": ["ENPF_CONTRIBUTIONS", "ESUTD", "CBDI", "CIVIL_REGISTRY", "GBD_FL", "GBD_RN", "MIA_VEHICLES",
-                   "MOA_LIVESTOCK", "NOBD", "FCB_CREDIT", "FSMS_INSURED"],
+        "name": "DFC household registry snapshot",
+        "as_of_date": "2024-12-01",
+        "households": 4_211_806,
+        "tables": [
+            "ENPF_CONTRIBUTIONS",
+            "ESUTD",
+            "CBDI",
+            "CIVIL_REGISTRY",
+            "GBD_FL",
+            "GBD_RN",
+            "MIA_VEHICLES",
+            "MOA_LIVESTOCK",
+            "NOBD",
+            "FCB_CREDIT",
+            "FSMS_INSURED",
+        ],
         "calibration": "2 000 household visits by social workers, 2024",
     }
     snapshot_2026 = snapshot_2025 | {
-        "as_of_date": "2025-12-01", "households": 4_286_115,
+        "as_of_date": "2025-12-01",
+        "households": 4_286_115,
         "calibration": "2 000 household visits by social workers, 2024, and 3 400 appeals and visits, 2025",
     }
     v2025 = payload(
-        "v2025.1", old,
+        "v2025.1",
+        old,
         released_at="2025-01-15T00:00:00+05:00",
         retired_at="2026-02-01T00:00:00+05:00",
-        dataset={"name": "DFC household registry snapshot", "version": "2024-12-01",
-                 "sha256": _dataset_sha256(snapshot_2025)},
+        dataset={
+            "name": "DFC household registry snapshot",
+            "version": "2024-12-01",
+            "sha256": _dataset_sha256(snapshot_2025),
+        },
         parameters={
-            "subsistence_minimum_kzt": SUBSISTENCE_MINIMUM_2025, "subsistence_minimum_year": 2025,
-            "poverty_line_kzt": line_2025, "poverty_line_share": POVERTY_LINE_SHARE,
-            "support_cutoff_points": old_cutoff, "income_window_months": 12, "working_age": "18-63",
+            "subsistence_minimum_kzt": SUBSISTENCE_MINIMUM_2025,
+            "subsistence_minimum_year": 2025,
+            "poverty_line_kzt": line_2025,
+            "poverty_line_share": POVERTY_LINE_SHARE,
+            "support_cutoff_points": old_cutoff,
+            "income_window_months": 12,
+            "working_age": "18-63",
             "household_rule": "relatives registered at one address",
         },
         change_note=t(
-            "Табыс аралықтарының шектері 2025 жылғы ең төмен күнкөріс деңгейіне (46 228 теңге) және кедейлік "
-            "шегіне (оның 70 %-ы) байланыстырылды.",
-            "Границы интервалов дохода привязаны к прожиточному минимуму 2025 года (46 228 тенге) и черте "
-            "бедности (70 % от него).",
-            "Income bands tied to the 2025 subsistence minimum (46,228 tenge) and the poverty line (70 % of it).",
+            f"Табыс аралықтарының шектері 2025 жылғы ең төмен күнкөріс деңгейіне ({kzt(SUBSISTENCE_MINIMUM_2025)} "
+            "теңге) және кедейлік шегіне (оның 70 %-ы) байланыстырылды.",
+            f"Границы интервалов дохода привязаны к прожиточному минимуму 2025 года "
+            f"({kzt(SUBSISTENCE_MINIMUM_2025)} тенге) и черте бедности (70 % от него).",
+            f"Income bands tied to the 2025 subsistence minimum ({SUBSISTENCE_MINIMUM_2025:,} tenge) and the "
+            "poverty line (70 % of it).",
         ),
         performance=_performance(
             "dfc-v2025.1",
-            {"auc": 0.81, "accuracy": 0.84, "false_negative_rate": 0.17, "false_positive_rate": 0.09,
-             "false_negative_rate_near_threshold": 0.38, "n": 2000},
-            rural_gap=0.08, sex_gap=0.02,
+            {
+                "auc": 0.81,
+                "accuracy": 0.84,
+                "false_negative_rate": 0.17,
+                "false_positive_rate": 0.09,
+                "false_negative_rate_near_threshold": 0.38,
+                "n": 2000,
+            },
+            rural_gap=0.08,
+            sex_gap=0.02,
         ),
     )
     v2026 = payload(
-        "v2026.1", new,
+        "v2026.1",
+        new,
         released_at="2026-02-01T00:00:00+05:00",
-        dataset={"name": "DFC household registry snapshot", "version": "2025-12-01",
-                 "sha256": _dataset_sha256(snapshot_2026)},
+        dataset={
+            "name": "DFC household registry snapshot",
+            "version": "2025-12-01",
+            "sha256": _dataset_sha256(snapshot_2026),
+        },
         parameters={
-            "subsistence_minimum_kzt": SUBSISTENCE_MINIMUM_2026, "subsistence_minimum_year": 2026,
-            "poverty_line_kzt": line_2026, "poverty_line_share": POVERTY_LINE_SHARE,
-            "support_cutoff_points": new_cutoff, "income_window_months": 12, "working_age": "18-63",
+            "subsistence_minimum_kzt": SUBSISTENCE_MINIMUM_2026,
+            "subsistence_minimum_year": 2026,
+            "poverty_line_kzt": line_2026,
+            "poverty_line_share": POVERTY_LINE_SHARE,
+            "support_cutoff_points": new_cutoff,
+            "income_window_months": 12,
+            "working_age": "18-63",
             "household_rule": "relatives registered at one address",
         },
         change_note=t(
-            f"Табыс аралықтары 2026 жылғы ең төмен күнкөріс деңгейіне ({SUBSISTENCE_MINIMUM_2026:,} теңге) "
-            f"сәйкестендірілді. D деңгейінің шегі {old_cutoff:g}-ден {new_cutoff:g} ұпайға көтерілді: 2025 жылғы "
-            "тексерулер шекке жақын отбасылар арасында қате теріс нәтижелердің үлесі жоғары екенін көрсетті.".replace(
-                ",", " "),
-            f"Интервалы дохода приведены к прожиточному минимуму 2026 года ({SUBSISTENCE_MINIMUM_2026:,} тенге). "
-            f"Порог уровня D повышен с {old_cutoff:g} до {new_cutoff:g} баллов: проверки 2025 года показали "
-            "высокую долю ложноотрицательных результатов у семей вблизи порога.".replace(",", " ", 1),
+            f"Табыс аралықтары 2026 жылғы ең төмен күнкөріс деңгейіне ({kzt(SUBSISTENCE_MINIMUM_2026)} теңге) "
+            f"сәйкестендірілді. D деңгейінің шегі {old_cutoff:g} ұпайдан {new_cutoff:g} ұпайға көтерілді: 2025 "
+            "жылғы тексерулер шекке жақын отбасылар арасында қате теріс нәтижелердің үлесі жоғары екенін көрсетті.",
+            f"Интервалы дохода приведены к прожиточному минимуму 2026 года ({kzt(SUBSISTENCE_MINIMUM_2026)} "
+            f"тенге). Порог уровня D повышен с {old_cutoff:g} до {new_cutoff:g} баллов: проверки 2025 года "
+            "показали высокую долю ложноотрицательных результатов у семей вблизи порога.",
             f"Income bands re-indexed to the 2026 subsistence minimum ({SUBSISTENCE_MINIMUM_2026:,} tenge). "
             f"Level-D cut-off raised from {old_cutoff:g} to {new_cutoff:g} points: the 2025 checks found a high "
             "false-negative rate among families near the cut-off.",
         ),
         performance=_performance(
             "dfc-v2026.1",
-            {"auc": 0.83, "accuracy": 0.85, "false_negative_rate": 0.13, "false_positive_rate": 0.10,
-             "false_negative_rate_near_threshold": 0.27, "n": 3400},
-            rural_gap=0.06, sex_gap=0.015,
+            {
+                "auc": 0.83,
+                "accuracy": 0.85,
+                "false_negative_rate": 0.13,
+                "false_positive_rate": 0.10,
+                "false_negative_rate_near_threshold": 0.27,
+                "n": 3400,
+            },
+            rural_gap=0.06,
+            sex_gap=0.015,
         ),
     )
     return [
@@ -211,8 +278,13 @@ def _logistic_plans() -> list[VersionPlan]:
     v10 = load_example("logistic")
     v11 = copy.deepcopy(v10)
     coefficients = v11["coefficients"]
-    revised = {"intercept": -3.05, "declared_income_change_pct": -0.003, "cash_share": 1.4,
-               "flagged_counterparties": 0.5, "late_filings_24m": 0.15}
+    revised = {
+        "intercept": -3.05,
+        "declared_income_change_pct": -0.003,
+        "cash_share": 1.4,
+        "flagged_counterparties": 0.5,
+        "late_filings_24m": 0.15,
+    }
     for name, value in revised.items():
         if name == "intercept":
             v11["intercept"] = value
@@ -221,22 +293,36 @@ def _logistic_plans() -> list[VersionPlan]:
     old_threshold = float(v10["threshold"])
     new_threshold = round(old_threshold + 0.05, 2)
     v11["threshold"] = new_threshold
-    for lang, text in v11.get("description", {}).items():
-        v11["description"][lang] = text.replace(f"{old_threshold:.2f}".replace(".", ","),
-                                                f"{new_threshold:.2f}".replace(".", ",")).replace(
-            f"{old_threshold:.2f}", f"{new_threshold:.2f}")
+    description = v11.get("description", {})
+    for lang, text in description.items():
+        # The example states its threshold in words ("0,35" in kk/ru, "0.35" in en): keep the text true.
+        old, new = f"{old_threshold:.2f}", f"{new_threshold:.2f}"
+        description[lang] = text.replace(old, new).replace(old.replace(".", ","), new.replace(".", ","))
 
     snapshot = {
-        "name": "Desk audit outcomes", "period": "2021-2023", "returns": 182_430, "audited": 14_902,
+        "name": "Desk audit outcomes",
+        "period": "2021-2023",
+        "returns": 182_430,
+        "audited": 14_902,
         "tables": ["SRC_DECLARATIONS", "SRC_VAT", "SRC_KKM", "SRC_RISK_REGISTER", "GBD_UL", "SRC_AUDITS"],
     }
     snapshot_11 = snapshot | {"period": "2022-2025", "returns": 241_077, "audited": 19_655}
-    p10 = {
-        "version": "v1.0", "spec": v10,
-        "released_at": "2025-03-01T00:00:00+05:00", "retired_at": "2026-03-02T00:00:00+05:00",
-        "dataset": {"name": "Desk audit outcomes", "version": "2021-2023", "sha256": _dataset_sha256(snapshot)},
-        "parameters": {"threshold_probability": old_threshold, "training_period": "2021-2023",
-                       "inspection_capacity_share": 0.08, "regularisation": "L2, C=0.5"},
+    p10: dict[str, Any] = {
+        "version": "v1.0",
+        "spec": v10,
+        "released_at": "2025-03-01T00:00:00+05:00",
+        "retired_at": "2026-03-02T00:00:00+05:00",
+        "dataset": {
+            "name": "Desk audit outcomes",
+            "version": "2021-2023",
+            "sha256": _dataset_sha256(snapshot),
+        },
+        "parameters": {
+            "threshold_probability": old_threshold,
+            "training_period": "2021-2023",
+            "inspection_capacity_share": 0.08,
+            "regularisation": "L2, C=0.5",
+        },
         "change_note": t(
             "Кездейсоқ іріктеудің орнына енгізілген алғашқы нұсқа.",
             "Первая версия, заменившая случайный отбор.",
@@ -244,30 +330,56 @@ def _logistic_plans() -> list[VersionPlan]:
         ),
         "performance": _performance(
             "tax-v1.0",
-            {"auc": 0.74, "precision": 0.41, "recall": 0.58, "false_positive_rate": 0.12,
-             "false_negative_rate": 0.42, "false_negative_rate_near_threshold": 0.49, "n": 14902},
-            rural_gap=0.03, sex_gap=0.01,
+            {
+                "auc": 0.74,
+                "precision": 0.41,
+                "recall": 0.58,
+                "false_positive_rate": 0.12,
+                "false_negative_rate": 0.42,
+                "false_negative_rate_near_threshold": 0.49,
+                "n": 14902,
+            },
+            rural_gap=0.03,
+            sex_gap=0.01,
         ),
     }
-    p11 = {
-        "version": "v1.1", "spec": v11,
+    p11: dict[str, Any] = {
+        "version": "v1.1",
+        "spec": v11,
         "released_at": "2026-03-02T00:00:00+05:00",
-        "dataset": {"name": "Desk audit outcomes", "version": "2022-2025", "sha256": _dataset_sha256(snapshot_11)},
-        "parameters": {"threshold_probability": new_threshold, "training_period": "2022-2025",
-                       "inspection_capacity_share": 0.07, "regularisation": "L2, C=0.5"},
+        "dataset": {
+            "name": "Desk audit outcomes",
+            "version": "2022-2025",
+            "sha256": _dataset_sha256(snapshot_11),
+        },
+        "parameters": {
+            "threshold_probability": new_threshold,
+            "training_period": "2022-2025",
+            "inspection_capacity_share": 0.07,
+            "regularisation": "L2, C=0.5",
+        },
         "change_note": t(
             "Коэффициенттер 2022–2025 жылдардағы тексеру нәтижелері бойынша қайта бағаланды; ұсақ саудада "
-            f"жалған іріктеуді азайту үшін шек {old_threshold:g}-ден {new_threshold:g}-ге көтерілді.",
+            f"жалған іріктеуді азайту үшін шекті мән {comma(old_threshold)} орнына {comma(new_threshold)} болып "
+            "белгіленді.",
             "Коэффициенты переоценены по результатам проверок 2022–2025 годов; порог повышен с "
-            f"{old_threshold:g} до {new_threshold:g}, чтобы сократить ложный отбор в мелкой торговле.",
+            f"{comma(old_threshold)} до {comma(new_threshold)}, чтобы сократить ложный отбор в мелкой торговле.",
             "Coefficients re-estimated on the 2022–2025 audit outcomes; threshold raised from "
-            f"{old_threshold:g} to {new_threshold:g} to cut false selections in small retail trade.",
+            f"{old_threshold:.2f} to {new_threshold:.2f} to cut false selections in small retail trade.",
         ),
         "performance": _performance(
             "tax-v1.1",
-            {"auc": 0.77, "precision": 0.47, "recall": 0.55, "false_positive_rate": 0.09,
-             "false_negative_rate": 0.45, "false_negative_rate_near_threshold": 0.44, "n": 19655},
-            rural_gap=0.03, sex_gap=0.01,
+            {
+                "auc": 0.77,
+                "precision": 0.47,
+                "recall": 0.55,
+                "false_positive_rate": 0.09,
+                "false_negative_rate": 0.45,
+                "false_negative_rate_near_threshold": 0.44,
+                "n": 19655,
+            },
+            rural_gap=0.03,
+            sex_gap=0.01,
         ),
     }
     return [

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -175,16 +175,21 @@ def _reference_value(case: Case, name: str, b: Fraction) -> Any:
 
 
 def _check_replay(case: Case, m: _Model, score: Fraction, t_lin: Fraction | float) -> None:
-    """Refuse to explain when our exact score disagrees with the compiled model's replay."""
+    """Refuse to explain when our exact score disagrees with the compiled model's replay.
+
+    The replay rounds each product ``wᵢ·xᵢ`` to a float, so the tolerance scales with the size of the terms
+    (cancellation can make the score itself tiny while each term is large).
+    """
+    magnitude = abs(m.intercept) + sum((abs(m.weights[n] * exact(case.values[n])) for n in m.weights), Fraction(0))
+    tolerance = 1e-9 * max(1.0, float(magnitude))
     replayed = case.result.score
     ours = sigmoid(float(score)) if m.on_probability else float(score)
-    if replayed is not None and abs(ours - float(replayed)) > 1e-9 * max(1.0, abs(ours)):
+    if replayed is not None and abs(ours - float(replayed)) > tolerance:
         raise EngineInconsistency(f"engine score {ours!r} != replayed score {replayed!r}")
     expected = m.above if score >= t_lin else m.below
-    if expected != case.result.outcome:
-        # Only a float-rounding tie at the threshold may make the replay differ from exact arithmetic.
-        if isinstance(t_lin, float) or abs(float(score - t_lin)) > 1e-9 * max(1.0, abs(float(t_lin))):
-            raise EngineInconsistency(f"engine outcome {expected} != replayed outcome {case.result.outcome}")
+    # Only a float-rounding tie at the threshold may make the replay differ from exact arithmetic.
+    if expected != case.result.outcome and (isinstance(t_lin, float) or abs(float(score - t_lin)) > tolerance):
+        raise EngineInconsistency(f"engine outcome {expected} != replayed outcome {case.result.outcome}")
 
 
 def _range(m: _Model, case: Case) -> tuple[Fraction, Fraction]:
@@ -239,7 +244,7 @@ def _thresholds(
 # ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _Item:
     """A feature that can move in the useful direction.
 
@@ -254,11 +259,15 @@ class _Item:
     cap: Fraction
     levels: GridLevels | None  # None: continuous; a flip has one level
     flip_to: Any = None
+    ratio: Fraction = field(init=False)  # cost per unit of score gained (lower is better)
+    _deltas: dict[int, Fraction] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ratio = self.cost / self.gain
 
     @property
-    def ratio(self) -> Fraction:
-        """Cost per unit of score gained (lower is better)."""
-        return self.cost / self.gain
+    def continuous(self) -> bool:
+        return self.levels is None and self.flip_to is None
 
     @property
     def count(self) -> int:
@@ -268,18 +277,27 @@ class _Item:
         return self.levels.count
 
     def delta(self, k: int) -> Fraction:
-        """|Δ| of the k-th level (0-based) beyond the recorded value."""
+        """|Δ| of the k-th level (0-based) beyond the recorded value (memoised: the search asks often)."""
         if self.flip_to is not None:
             return Fraction(1)
-        assert self.levels is not None
-        v = self.d.representable(self.levels.value(k), up=self.up)
-        return abs(v - self.x)
+        found = self._deltas.get(k)
+        if found is None:
+            assert self.levels is not None
+            found = abs(self.d.representable(self.levels.value(k), up=self.up) - self.x)
+            self._deltas[k] = found
+        return found
+
+    def key_elem(self, k: int) -> KeyElem:
+        """The tie-break key element of level k (same as ``FeatureDomain.key_elem`` of its value)."""
+        if self.flip_to is not None:
+            return (1, self.d.categories.index(self.flip_to))
+        return (1, self.delta(k))
 
     def value(self, k: int) -> Any:
         if self.flip_to is not None:
             return self.flip_to
         assert self.levels is not None
-        return self.d.typed(self.d.representable(self.levels.value(k), up=self.up))
+        return self.d.typed(self.x + self.delta(k) if self.up else self.x - self.delta(k))
 
 
 class _LP:
@@ -337,7 +355,7 @@ class _Search:
             item = self._item(case.by_name[name], xs[name], w)
             if item is None:
                 continue
-            (continuous if item.levels is None and item.flip_to is None else discrete).append(item)
+            (continuous if item.continuous else discrete).append(item)
         self.discrete = discrete  # display order: the DFS order and the key order
         self.continuous = sorted(continuous, key=lambda it: (it.ratio, it.d.index))
         self.lps = [_LP(discrete[i:] + continuous) for i in range(len(discrete) + 1)]
@@ -386,7 +404,7 @@ class _Search:
         for it in sorted(self.discrete + self.continuous, key=lambda it: (it.ratio, it.d.index)):
             if need < 0 or (need == 0 and not self.strict):
                 break
-            if it.d.name not in position:  # continuous: the leaf fills it; account for it here
+            if it.continuous:  # the leaf fills it; account for it here
                 need -= min(it.gain * it.cap, need)
                 continue
             k = self._cover_level(it, need)
@@ -408,17 +426,24 @@ class _Search:
         self.choice = [None] * len(self.discrete)
 
     def _cover_level(self, it: _Item, need: Fraction) -> int:
-        """Smallest level whose gain covers ``need``, else the largest level (levels beyond are dominated)."""
-        lo, hi = 0, it.count - 1
-        if not self._covers(it.gain * it.delta(hi), need):
-            return hi
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._covers(it.gain * it.delta(mid), need):
-                hi = mid
-            else:
-                lo = mid + 1
-        return lo
+        """Smallest level whose gain covers ``need``, else the largest level (levels beyond are dominated).
+
+        Levels are an arithmetic progression up to float representation, so the estimate by division is off by
+        at most one level; the loops settle it exactly.
+        """
+        last = it.count - 1
+        if not self._covers(it.gain * it.delta(last), need):
+            return last
+        if it.flip_to is not None or it.levels is None:
+            return 0
+        step = abs(it.levels.step)
+        k = math.ceil((need / it.gain - abs(it.levels.first - it.x)) / step)
+        k = min(max(k, 0), last)
+        while k > 0 and self._covers(it.gain * it.delta(k - 1), need):
+            k -= 1
+        while k < last and not self._covers(it.gain * it.delta(k), need):
+            k += 1
+        return k
 
     def _pruned(self, bound: Fraction | float, prefix: tuple[KeyElem, ...]) -> bool:
         if bound == INF or bound > self.best_cost:
@@ -441,11 +466,10 @@ class _Search:
             delta = it.delta(k)
             c = cost + it.cost * delta
             rest = need - it.gain * delta
-            value = it.value(k)
-            elem = it.d.key_elem(self.case.values[it.d.name], value)
+            elem = it.key_elem(k)
             if self._pruned(c + lp.value(rest), (*key, elem)):
                 continue
-            self.choice[i] = value
+            self.choice[i] = it.value(k)
             self._dfs(i + 1, rest, c, (*key, elem))
         self.choice[i] = None
 

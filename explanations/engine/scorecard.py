@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -168,8 +170,12 @@ def explain_scorecard(case: Case, near_band: float | None, max_alternatives: int
     reasons = additive_reasons(reason_items, _direction_to_other(spec, bands, score))
 
     # -- counterfactuals ------------------------------------------------------------------------------
+    options = [_options(case, d, bins[d.name]) for d in binned]
+
     def solver(frozen: frozenset[str]) -> Candidate | None:
-        return _solve(case, binned, bins, base, bands, frozen)
+        # a frozen feature keeps only its first option, "unchanged"
+        opts = [o[:1] if d.name in frozen else o for d, o in zip(binned, options, strict=True)]
+        return _solve(case, binned, opts, base, bands)
 
     alternatives = diverse_alternatives(case, solver, max_alternatives)
     return KindParts(
@@ -224,18 +230,18 @@ def _direction_to_other(spec: Mapping[str, Any], bands: _Bands, score: Fraction)
 _Option = tuple[Fraction, Fraction, KeyElem, Any]  # (points, cost, key element, new value or None)
 
 
-def _options(case: Case, d: FeatureDomain, fbins: list[_Bin], frozen: frozenset[str]) -> list[_Option]:
-    """Per feature: stay (cost 0) or move to the nearest allowed value of each other reachable bin."""
+def _options(case: Case, d: FeatureDomain, fbins: list[_Bin]) -> list[_Option]:
+    """Per feature: stay (cost 0, first) or move to the nearest allowed value of each other reachable bin."""
     value = case.values[d.name]
     current = next(i for i, b in enumerate(fbins) if b.holds(value))
     opts: list[_Option] = [(fbins[current].points, Fraction(0), UNCHANGED, None)]
-    if not d.movable(frozen):
+    if not d.movable():
         return opts
     for j, b in enumerate(fbins):
         if j == current:
             continue
         if b.numeric:
-            v = d.nearest(exact(value), (b.lower, True), (b.upper, False), frozen)
+            v = d.nearest(exact(value), (b.lower, True), (b.upper, False))
             if v is None:
                 continue
             new: Any = d.typed(v)
@@ -250,33 +256,38 @@ def _options(case: Case, d: FeatureDomain, fbins: list[_Bin], frozen: frozenset[
 def _solve(
     case: Case,
     binned: list[FeatureDomain],
-    bins: dict[str, list[_Bin]],
+    all_opts: list[list[_Option]],
     base: Fraction,
     bands: _Bands,
-    frozen: frozenset[str],
 ) -> Candidate | None:
-    """Exact cheapest change of bins giving a target outcome, with ``frozen`` features kept.
+    """Exact cheapest change of bins giving a target outcome, choosing one option per feature.
 
     DP state = exact sum of points so far; per state we keep the best (cost, key) prefix. Because keys
     compare lexicographically in the order features are added, the best prefix per state extends to the best
-    full solution per final sum, so the minimum over final sums in the target bands is the optimum.
+    full solution per final sum, so the minimum over final sums in the target bands is the optimum. Points and
+    costs are scaled by the common denominator of their values so that the DP runs on integers (exact, and
+    much faster than ``Fraction``).
     """
-    states: dict[Fraction, tuple[Fraction, tuple[KeyElem, ...], tuple[Any, ...]]] = {
-        Fraction(0): (Fraction(0), (), ())
-    }
-    for d in binned:
-        opts = _options(case, d, bins[d.name], frozen)
-        nxt: dict[Fraction, tuple[Fraction, tuple[KeyElem, ...], tuple[Any, ...]]] = {}
+    p_scale = math.lcm(*(o[0].denominator for opts in all_opts for o in opts))
+    c_scale = math.lcm(*(o[1].denominator for opts in all_opts for o in opts))
+    states: dict[int, tuple[int, tuple[KeyElem, ...], tuple[Any, ...]]] = {0: (0, (), ())}
+    for opts in all_opts:
+        scaled = [(int(p * p_scale), int(c * c_scale), k, new) for p, c, k, new in opts]
+        nxt: dict[int, tuple[int, tuple[KeyElem, ...], tuple[Any, ...]]] = {}
         for total, (cost, key, picks) in states.items():
-            for points, c, k, new in opts:
+            for points, c, k, new in scaled:
                 s = total + points
-                cand = (cost + c, (*key, k), (*picks, new))
                 cur = nxt.get(s)
-                if cur is None or cand[:2] < cur[:2]:
-                    nxt[s] = cand
+                new_cost = cost + c
+                if cur is not None and (cur[0] < new_cost or (cur[0] == new_cost and cur[1] <= (*key, k))):
+                    continue
+                nxt[s] = (new_cost, (*key, k), (*picks, new))
         states = nxt
+    # base + total/p_scale >= min  <=>  total >= ceil((min - base) * p_scale), totals being integers
+    cuts = [math.ceil((m - base) * p_scale) for m in bands.mins[1:]]  # type: ignore[operator]
+    targets = case.targets
     finals = sorted(
-        (st for total, st in states.items() if bands.outcome(base + total) in case.targets),
+        (st for total, st in states.items() if bands.outcomes[bisect_right(cuts, total)] in targets),
         key=lambda st: st[:2],
     )
     for _, _, picks in finals:

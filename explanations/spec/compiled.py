@@ -584,7 +584,8 @@ def compile_spec(spec: Mapping[str, Any]) -> CompiledModel:
     try:
         digest = spec_hash(spec)
     except (TypeError, ValueError) as exc:
-        raise InvalidSpec([SpecError("", f"the specification is not JSON data: {exc}")]) from exc
+        errors = validate_spec(spec) or [SpecError("", f"the specification is not JSON data: {exc}")]
+        raise InvalidSpec(errors) from exc
     with _lock:
         model = _cache.get(digest)
         if model is not None:

@@ -47,10 +47,11 @@ __all__ = [
 
 KINDS: Final = ("scorecard", "linear", "logistic", "decision_tree", "rules", "opaque")
 FEATURE_TYPES: Final = ("number", "integer", "boolean", "category", "date")
-NUMERIC_TYPES: Final = frozenset({"number", "integer"})
-ORDERED_TYPES: Final = frozenset({"number", "integer", "date"})
+# Tuples, not sets: membership tests must not fail on unhashable values of a malformed spec.
+NUMERIC_TYPES: Final = ("number", "integer")
+ORDERED_TYPES: Final = ("number", "integer", "date")
 #: Feature types that can enter a linear formula (booleans count as 1 and 0).
-FORMULA_TYPES: Final = frozenset({"number", "integer", "boolean"})
+FORMULA_TYPES: Final = ("number", "integer", "boolean")
 #: Largest magnitude of any number in a spec (keeps every replayed sum finite).
 MAX_MAGNITUDE: Final = 1e15
 

@@ -70,3 +70,36 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+class OneTimeCode(models.Model):
+    """A one-time code for one purpose, keyed by the IIN's look-up hash so unknown IINs get a row too.
+
+    Only a keyed hash of the code is kept. A row without a recipient (the IIN is not registered, or has no
+    contact) was never sent to anyone and never verifies. Issuing a new code for the same IIN and purpose
+    ends the earlier ones.
+    """
+
+    iin_hash = models.CharField(max_length=64)
+    # "sign_in", or "lookup:<reference>" for a person holding a letter.
+    purpose = models.CharField(max_length=80)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["iin_hash", "purpose", "-created_at"], name="otp_latest_idx"),
+            models.Index(fields=["expires_at"], name="otp_expires_idx"),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gte=models.F("created_at")), name="otp_expires_after_creation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}:{self.pk}"

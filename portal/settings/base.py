@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -71,7 +72,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "accounts:staff-login"
+LOGIN_URL = "accounts:sign-in"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -168,3 +169,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Citizen sign-in through an OpenID Connect identity provider (the national eGov identity service in
+# production). Off while OIDC_ISSUER or OIDC_CLIENT_ID is empty; endpoints come from the issuer's discovery
+# document. OIDC_REDIRECT_URI defaults to this site's callback URL in the language of the request.
+OIDC_ISSUER = env("OIDC_ISSUER", default="")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_REDIRECT_URI = env("OIDC_REDIRECT_URI", default="")
+OIDC_IIN_CLAIM = env("OIDC_IIN_CLAIM", default="iin")
+OIDC_SCOPES = env("OIDC_SCOPES", default="openid")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="eGov")
+OIDC_TIMEOUT_SECONDS = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)

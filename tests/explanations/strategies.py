@@ -1,7 +1,7 @@
 """Hypothesis strategies for model specs (docs/model-spec.md) and for inputs to them.
 
-Import as ``from strategies import ...`` (tests/explanations is on ``sys.path`` during tests; see the
-conftest in tests/explanations/spec).
+Import as ``from tests.explanations.strategies import specs, inputs_for, ...``. Every strategy here only
+builds plain JSON data; nothing imports Django.
 
 Main entry points
 -----------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.template.defaultfilters import floatformat
+from django.urls import reverse, translate_url
 from django.utils import formats, numberformat, translation
 from django.utils.translation import gettext
 
@@ -101,19 +101,38 @@ def metric_value(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
-    if isinstance(value, int | float | Decimal):
-        return floatformat(value, "-3g")
+    if isinstance(value, int):
+        return formats.number_format(value, force_grouping=True)
+    if isinstance(value, float | Decimal) and Decimal(str(value)).is_finite():
+        rounded = Decimal(str(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP).normalize()
+        return formats.number_format(rounded, force_grouping=True)
     return str(value)
 
 
-@register.simple_tag
-def portal_languages() -> list[dict[str, Any]]:
-    """The languages of the switcher, each named in itself, the current one marked."""
+@register.simple_tag(takes_context=True)
+def portal_languages(context: template.Context) -> list[dict[str, Any]]:
+    """The languages of the switcher: each named in itself, the current one marked, with this page's address
+    in that language.
+
+    The address is worked out here, on the page, because set_language cannot: it translates `next` by
+    resolving it in the language of its own request, which has no prefix and so follows the browser's
+    Accept-Language, and then "/kk/..." does not resolve for a browser set to English. Given the address
+    already in the chosen language, set_language only has to set the cookie and redirect.
+    """
     current = _current_language()
-    return [
-        {"code": code, "name": ENDONYMS.get(code, str(name)), "current": code == current}
-        for code, name in settings.LANGUAGES
-    ]
+    request = context.get("request")
+    path = request.get_full_path() if request is not None else "/"
+    languages = []
+    for code, name in settings.LANGUAGES:
+        url = translate_url(path, code)
+        if url == path and code != current:
+            # Not a page of ours (a 404): offer that language's home page instead.
+            with translation.override(code):
+                url = reverse("explanations:home")
+        languages.append(
+            {"code": code, "name": ENDONYMS.get(code, str(name)), "current": code == current, "url": url}
+        )
+    return languages
 
 
 @register.simple_tag

@@ -33,7 +33,7 @@ def _base(name: str, ftype: str, mutable: bool) -> dict[str, Any]:
 def feature(draw: st.DrawFn, name: str, types: tuple[str, ...], wide: bool = False) -> dict[str, Any]:
     """One feature with a small domain (``wide``: integer features up to a few thousand values)."""
     ftype = draw(st.sampled_from(types))
-    f = _base(name, ftype, ftype != "date" and draw(st.sampled_from([True, True, True, False])))
+    f = _base(name, ftype, ftype != "date" and draw(st.sampled_from([True, True, True, True, True, False])))
     if draw(st.booleans()):
         f["cost"] = draw(st.sampled_from([0.5, 1, 1.5, 2, 4]))
     if ftype in ("integer", "boolean", "number") and f["mutable"]:
@@ -42,7 +42,7 @@ def feature(draw: st.DrawFn, name: str, types: tuple[str, ...], wide: bool = Fal
             f["direction"] = direction
     if ftype == "integer":
         lo = draw(st.integers(-4, 4))
-        width = draw(st.integers(300, 3000)) if wide else draw(st.integers(0, 8))
+        width = draw(st.integers(300, 3000)) if wide else draw(st.integers(1, 8))
         f["min"], f["max"] = lo, lo + width
         step = draw(st.sampled_from([None, None, 1, 2, 3]))
         if step is not None:
@@ -74,7 +74,7 @@ def value_of(draw: st.DrawFn, f: Mapping[str, Any]) -> Any:
 
 
 @st.composite
-def features(draw: st.DrawFn, types: tuple[str, ...], n_min: int = 1, n_max: int = 4) -> list[dict[str, Any]]:
+def features(draw: st.DrawFn, types: tuple[str, ...], n_min: int = 2, n_max: int = 4) -> list[dict[str, Any]]:
     n = draw(st.integers(n_min, n_max))
     return [draw(feature(f"f{i}", types)) for i in range(n)]
 
@@ -95,13 +95,13 @@ def _numeric_cuts(draw: st.DrawFn, f: Mapping[str, Any]) -> list[float | int]:
         pool = [f["min"] + k / 4 for k in range(1, int((f["max"] - f["min"]) * 4) + 1)]
     if not pool:
         return []
-    return sorted(draw(st.sets(st.sampled_from(pool), max_size=min(3, len(pool)))))
+    return sorted(draw(st.sets(st.sampled_from(pool), min_size=1, max_size=min(3, len(pool)))))
 
 
 @st.composite
 def scorecards(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     feats = draw(features(("integer", "number", "boolean", "category")))
-    points = st.integers(-40, 40).map(lambda k: k / 2)
+    points = st.integers(-40, 40).filter(lambda k: k != 0).map(lambda k: k / 2)
     bins: dict[str, list[dict[str, Any]]] = {}
     refs: dict[str, int] = {}
     for f in feats:
@@ -116,11 +116,18 @@ def scorecards(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
             bins[f["name"]] = [{"category": c, "points": draw(points)} for c in cats]
         refs[f["name"]] = draw(st.integers(0, len(bins[f["name"]]) - 1))
     base = draw(st.integers(-10, 10))
-    lo = base + sum(min(b["points"] for b in bs) for bs in bins.values())
-    hi = base + sum(max(b["points"] for b in bs) for bs in bins.values())
-    n_bands = draw(st.integers(1, 4))
-    mins = sorted(draw(st.sets(st.integers(int(lo) - 2, int(hi) + 2), min_size=n_bands - 1, max_size=n_bands - 1)))
-    bands = [{"min_score": m, "outcome": draw(st.sampled_from(CODES))} for m in [None, *mins]]
+    values = draw(values_for(feats))
+    # bands around the case's own score, so that nearby outcomes (and multi-feature routes) are common
+    score = base + sum(_points_of(bins[f["name"]], values[f["name"]]) for f in feats)
+    n_bands = draw(st.sampled_from([2, 2, 3, 3, 4, 1]))
+    pool = st.integers(-60, 60).map(lambda k: math.floor(score) + k / 2)
+    mins = sorted(draw(st.sets(pool, min_size=n_bands - 1, max_size=n_bands - 1)))
+    band_outcomes: list[str] = []
+    for _ in range(n_bands):  # neighbours mostly differ, sometimes repeat (a run of bands, one outcome)
+        prev = band_outcomes[-1] if band_outcomes else None
+        options = [c for c in CODES if c != prev] * 3 + ([prev] if prev else [])
+        band_outcomes.append(draw(st.sampled_from(options)))
+    bands = [{"min_score": m, "outcome": o} for m, o in zip([None, *mins], band_outcomes, strict=True)]
     spec = {
         "kind": "scorecard",
         "features": feats,
@@ -130,7 +137,17 @@ def scorecards(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "reference_bins": refs,
         "bands": bands,
     }
-    return spec, draw(values_for(feats))
+    return spec, values
+
+
+def _points_of(bins: list[dict[str, Any]], value: Any) -> float:
+    for b in bins:
+        if "category" in b:
+            if type(b["category"]) is type(value) and b["category"] == value:
+                return b["points"]
+        elif (b["lower"] is None or value >= b["lower"]) and (b["upper"] is None or value < b["upper"]):
+            return b["points"]
+    raise AssertionError("value in no bin")
 
 
 @st.composite
@@ -141,7 +158,8 @@ def linears(draw: st.DrawFn, wide: bool = False) -> tuple[dict[str, Any], dict[s
         feats[0] = draw(feature("f0", ("integer",), wide=True))
     kind = draw(st.sampled_from(["linear", "logistic"]))
     half = st.integers(-8, 8).map(lambda k: k / 2)
-    coefficients = {f["name"]: draw(half) for f in feats}
+    nonzero = st.integers(-8, 8).filter(lambda k: k != 0).map(lambda k: k / 2)
+    coefficients = {f["name"]: draw(st.one_of(nonzero, nonzero, nonzero, half)) for f in feats}
     baseline: dict[str, Any] = {}
     for f in feats:
         baseline[f["name"]] = draw(st.booleans()) if f["type"] == "boolean" else draw(value_of(f))
@@ -161,7 +179,13 @@ def linears(draw: st.DrawFn, wide: bool = False) -> tuple[dict[str, Any], dict[s
     else:
         if kind == "logistic":
             spec["threshold_on"] = "score"
-        spec["threshold"] = draw(st.integers(-12, 12)) / 2
+        # a threshold inside the range of reachable scores, so that both outcomes occur
+        lo = hi = spec["intercept"]
+        for f in feats:
+            a, b = (0, 1) if f["type"] == "boolean" else (f["min"], f["max"])
+            w = coefficients[f["name"]]
+            lo, hi = lo + min(w * a, w * b), hi + max(w * a, w * b)
+        spec["threshold"] = draw(st.integers(math.floor(lo * 2), math.ceil(hi * 2))) / 2
     return spec, draw(values_for(feats))
 
 
@@ -215,7 +239,7 @@ def trees(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     def build(depth: int) -> int:
         nid = len(nodes)
         nodes.append({})
-        if depth == 0 or draw(st.integers(0, 3)) == 0:
+        if depth == 0 or draw(st.integers(0, 4)) == 0:
             leaf: dict[str, Any] = {"id": nid, "outcome": draw(st.sampled_from(CODES))}
             if draw(st.booleans()):
                 leaf["score"] = draw(st.integers(0, 8)) / 8
@@ -227,7 +251,7 @@ def trees(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         nodes[nid] = {"id": nid, **test, "true": t, "false": fl}
         return nid
 
-    root = build(draw(st.integers(1, 4)))
+    root = build(draw(st.integers(2, 4)))
     spec = {"kind": "decision_tree", "features": feats, "outcomes": outcomes(), "nodes": nodes, "root": root}
     return spec, draw(values_for(feats))
 

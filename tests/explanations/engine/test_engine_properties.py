@@ -14,6 +14,7 @@ For every generated (spec, case):
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
@@ -34,7 +35,9 @@ from tests.explanations.engine.strategies_small import (
     trees,
 )
 
-SETTINGS = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# ENGINE_EXAMPLES=5000 for a soak run; the default keeps the whole folder well under a minute.
+EXAMPLES = int(os.environ.get("ENGINE_EXAMPLES", "70"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 GRID_LIMIT = 20_000
 
 

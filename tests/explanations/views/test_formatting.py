@@ -89,8 +89,20 @@ def test_dates_are_localised_with_lower_case_kazakh_months(
 
 @pytest.mark.parametrize(
     ("month", "expected"),
-    [(1, "қаңтар"), (2, "ақпан"), (3, "наурыз"), (4, "сәуір"), (5, "мамыр"), (6, "маусым"), (7, "шілде"),
-     (8, "тамыз"), (9, "қыркүйек"), (10, "қазан"), (11, "қараша"), (12, "желтоқсан")],
+    [
+        (1, "қаңтар"),
+        (2, "ақпан"),
+        (3, "наурыз"),
+        (4, "сәуір"),
+        (5, "мамыр"),
+        (6, "маусым"),
+        (7, "шілде"),
+        (8, "тамыз"),
+        (9, "қыркүйек"),
+        (10, "қазан"),
+        (11, "қараша"),
+        (12, "желтоқсан"),
+    ],
 )
 def test_every_kazakh_month_is_written_in_lower_case_in_a_date(month: int, expected: str) -> None:
     assert render("{{ day|date }}", "kk", day=dt.date(2025, month, 1)) == f"2025 ж. 1 {expected}"
@@ -118,8 +130,28 @@ def test_kazakh_formats_module_is_used() -> None:
         ("en", "text", "label", "text"),
     ],
 )
-def test_parameter_value_shows_a_parameter_for_people(lang: str, value: object, key: str, expected: str) -> None:
+def test_parameter_value_shows_a_parameter_for_people(
+    lang: str, value: object, key: str, expected: str
+) -> None:
     assert render("{{ value|parameter_value:key }}", lang, value=value, key=key) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "expected"),
+    [
+        ("kk", 0.9125, "0,913"),
+        ("en", 0.9125, "0.913"),
+        ("en", 0.5, "0.5"),
+        ("kk", 12345, f"12{NBSP}345"),
+        ("en", 12345, "12,345"),
+        ("en", 100.0004, "100"),
+        ("en", float("nan"), "nan"),
+        ("en", None, "—"),
+        ("en", "n/a", "n/a"),
+    ],
+)
+def test_metric_value_shows_up_to_three_decimals(lang: str, value: object, expected: str) -> None:
+    assert render("{{ value|metric_value }}", lang, value=value) == expected
 
 
 def test_performance_tables_align_groups_that_report_different_metrics() -> None:

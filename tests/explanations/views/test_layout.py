@@ -8,6 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from explanations.models import AlgorithmicSystem
+
 LANGS = ("kk", "ru", "en")
 
 
@@ -17,8 +19,9 @@ def url(name: str, lang: str, **kwargs: str) -> str:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_layout_has_skip_link_landmarks_and_the_portal_name_in_the_language(client: Client, db: None,
-                                                                           lang: str) -> None:
+def test_layout_has_skip_link_landmarks_and_the_portal_name_in_the_language(
+    client: Client, db: None, lang: str
+) -> None:
     response = client.get(url("explanations:register", lang))
     page = html.unescape(response.content.decode())
 
@@ -41,27 +44,55 @@ def test_layout_names_no_gov_uk_font_or_crown(client: Client, db: None) -> None:
     assert "/assets/" not in page
 
 
+def switcher(page: str) -> dict[str, str]:
+    """The language switcher's forms: language offered -> the `next` address it posts."""
+    forms = re.findall(r'<form action="([^"]+)" method="post">(.*?)</form>', page, re.S)
+    offered = {}
+    for action, body in forms:
+        button = re.search(r'name="language" value="(\w+)" lang="\1"', body)
+        if button is None:
+            continue  # not the switcher
+        assert action == reverse("set_language")
+        assert 'name="csrfmiddlewaretoken"' in body
+        offered[button[1]] = re.search(r'name="next" value="([^"]*)"', body)[1]
+    return offered
+
+
 @pytest.mark.parametrize("lang", LANGS)
-def test_language_switcher_is_a_form_offering_the_other_languages(client: Client, db: None, lang: str) -> None:
-    page = client.get(url("explanations:register", lang)).content.decode()
+def test_language_switcher_offers_the_other_languages_as_forms(
+    client: Client, system: AlgorithmicSystem, lang: str
+) -> None:
+    code = system.code
+    page = client.get(url("explanations:system", lang, code=code)).content.decode()
 
-    form = re.search(r'<form action="(?P<action>[^"]+)" method="post">(?P<body>.*?)</form>', page, re.S)
-    assert form is not None, page
-    assert form["action"] == reverse("set_language")
-    assert 'name="csrfmiddlewaretoken"' in form["body"]
-    assert f'name="next" value="{url("explanations:register", lang)}"' in form["body"]
-    for other in LANGS:
-        button = f'name="language" value="{other}" lang="{other}"'
-        assert (button in form["body"]) is (other != lang)
-    assert f'aria-current="true" lang="{lang}"' in form["body"]
+    assert switcher(page) == {
+        other: url("explanations:system", other, code=code) for other in LANGS if other != lang
+    }
+    assert f'aria-current="true" lang="{lang}"' in page
 
 
-def test_switching_language_returns_to_the_same_page_in_that_language(client: Client, db: None) -> None:
-    response = client.post(reverse("set_language"), {"language": "ru", "next": "/kk/register/"})
+@pytest.mark.parametrize("accept_language", ["en", "ru", "kk", ""])
+def test_switching_language_returns_to_the_same_page_whatever_the_browser_language(
+    client: Client, system: AlgorithmicSystem, accept_language: str
+) -> None:
+    code = system.code
+    page = client.get(f"/kk/register/{code}/", HTTP_ACCEPT_LANGUAGE=accept_language).content.decode()
+
+    response = client.post(
+        reverse("set_language"),
+        {"language": "ru", "next": switcher(page)["ru"]},
+        HTTP_ACCEPT_LANGUAGE=accept_language,
+    )
 
     assert response.status_code == 302, response.content
-    assert response["Location"] == "/ru/register/"
-    assert client.get("/ru/register/").status_code == 200
+    assert response["Location"] == f"/ru/register/{code}/"
+    assert client.get("/").url == "/ru/"  # remembered
+
+
+def test_language_switcher_on_an_unknown_page_offers_the_home_page(client: Client, db: None) -> None:
+    page = client.get("/kk/no-such-page/").content.decode()
+
+    assert switcher(page) == {"ru": "/ru/", "en": "/en/"}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from explanations.models import AlgorithmicSystem, AutomationLevel, DecisionType, ImpactLevel, ModelKind
 
-from .conftest import make_system, texts
+from .builders import make_system, texts
 
 LANGS = ("kk", "ru", "en")
 
@@ -71,8 +71,15 @@ def test_register_detail_shows_every_field_of_the_entry(
 ) -> None:
     page = get_page(client, lang, "explanations:system", code=system.code)
 
-    for field in ("name", "summary", "purpose", "legal_basis", "affected_population", "human_involvement",
-                  "known_limitations"):
+    for field in (
+        "name",
+        "summary",
+        "purpose",
+        "legal_basis",
+        "affected_population",
+        "human_involvement",
+        "known_limitations",
+    ):
         assert getattr(system, field)[lang] in page, field
     assert system.operator.name[lang] in page
     assert system.legal_basis_url in page

@@ -1,0 +1,229 @@
+"""Appeals against algorithmic decisions, their grounds, evidence, independent reviews and timeline.
+
+State changes happen only in appeals/services (one atomic function per transition, see appeals/states.py).
+"""
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from explanations.models import Decision
+from portal.accounts.models import Organisation
+
+from .states import Outcome, State
+
+
+class GroundKind(models.TextChoices):
+    DATA_WRONG = "DATA_WRONG", _("The data about me is wrong")
+    CIRCUMSTANCES_MISSED = "CIRCUMSTANCES_MISSED", _("The data misses my circumstances")
+    RULE_MISAPPLIED = "RULE_MISAPPLIED", _("A rule was applied wrongly")
+    PROCEDURAL_FAULT = "PROCEDURAL_FAULT", _("Something went wrong in the procedure")
+    DISCRIMINATION = "DISCRIMINATION", _("I was treated unfairly because of who I am")
+    OTHER = "OTHER", _("Another reason")
+
+
+class Circumstance(models.TextChoices):
+    INFORMAL_WORK = "INFORMAL_WORK", _("Informal work")
+    DEBTS = "DEBTS", _("Debts")
+    ILLNESS = "ILLNESS", _("Illness")
+    DISABILITY = "DISABILITY", _("Disability")
+    UNSTABLE_HOUSING = "UNSTABLE_HOUSING", _("Unstable housing")
+    CARING = "CARING", _("Caring duties")
+    OTHER = "OTHER", _("Other")
+
+
+class InterimProtection(models.TextChoices):
+    NONE = "NONE", _("No")
+    KEEP_PAYMENTS = "KEEP_PAYMENTS", _("Keep my payments while the appeal is pending")
+    SUSPEND_RECOVERY = "SUSPEND_RECOVERY", _("Suspend a recovery of money while the appeal is pending")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "EMAIL", _("Email")
+    SMS = "SMS", _("Text message (SMS)")
+
+
+class Appeal(models.Model):
+    reference = models.CharField(max_length=13, unique=True)
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="appeals")
+    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals")
+    state = models.CharField(max_length=24, choices=State.choices, default=State.DRAFT)
+    statement = models.TextField(blank=True)
+    late_reason = models.TextField(blank=True)
+    interim_protection = models.CharField(
+        max_length=20, choices=InterimProtection.choices, default=InterimProtection.NONE
+    )
+    interim_granted_at = models.DateTimeField(null=True, blank=True)
+    contact_channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    contact_language = models.CharField(max_length=2, default="kk")
+    vulnerable = models.BooleanField(default=False)
+    # Frozen at submission: what the decision said, hashed, never changed afterwards.
+    frozen_decision = models.JSONField(null=True, blank=True)
+    frozen_decision_hash = models.CharField(max_length=64, blank=True)
+    review_body = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="appeals")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="assigned_appeals")
+    created_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    hold_started_at = models.DateTimeField(null=True, blank=True)
+    held_working_days = models.PositiveIntegerField(default=0)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    new_outcome = models.CharField(max_length=64, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    quality_review = models.BooleanField(default=False)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=~models.Q(reviewer=models.F("appellant")), name="reviewer_is_not_the_appellant"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="DECIDED", outcome__gt="")
+                | models.Q(state="CLOSED")
+                | models.Q(state="ESCALATED")
+                | (~models.Q(state="DECIDED") & ~models.Q(state="CLOSED") & ~models.Q(state="ESCALATED")),
+                name="decided_appeals_have_an_outcome",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["state", "due_date", "id"], name="appeal_queue_idx"),
+            models.Index(fields=["reviewer", "state", "due_date", "id"], name="appeal_personal_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Ground(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="grounds")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=24, choices=GroundKind.choices)
+    why = models.TextField()
+    feature = models.CharField(max_length=64, blank=True)
+    correct_value = models.CharField(max_length=200, blank=True)
+    circumstance = models.CharField(max_length=24, choices=Circumstance.choices, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["appeal", "position"], name="ground_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}#{self.position} {self.kind}"
+
+
+class Evidence(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="evidence")
+    stored_name = models.CharField(max_length=80, unique=True)
+    original_name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TimelineEvent(models.Model):
+    """The appeal's own append-only timeline (also mirrored in the audit chain)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="timeline")
+    code = models.CharField(max_length=80)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    actor_role = models.CharField(max_length=24)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.code}"
+
+
+class ConflictDeclaration(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="conflict_declarations")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    has_conflict = models.BooleanField()
+    note = models.TextField(blank=True)
+    declared_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["appeal", "reviewer"], name="one_declaration_per_reviewer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.reviewer_id}"
+
+
+class Assessment(models.Model):
+    """A reviewer's independent assessment, recorded before the AI's explanation is revealed."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assessments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    new_outcome = models.CharField(max_length=64, blank=True)
+    # [{"ground": position, "finding": "ACCEPTED"|"REJECTED", "reasons": "..."}]
+    ground_findings = models.JSONField()
+    reasons = models.TextField()
+    recorded_at = models.DateTimeField()
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    final_outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    final_new_outcome = models.CharField(max_length=64, blank=True)
+    change_justification = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    seconds_spent = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["appeal", "reviewer"], name="one_assessment_per_reviewer"),
+            models.CheckConstraint(
+                condition=models.Q(final_outcome="")
+                | models.Q(final_outcome=models.F("outcome"))
+                | ~models.Q(change_justification=""),
+                name="change_after_reveal_is_justified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.reviewer_id}"
+
+
+class Countersignature(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="countersignatures")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    agrees = models.BooleanField()
+    note = models.TextField(blank=True)
+    signed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.signer_id}"
+
+
+class RegistryCorrection(models.Model):
+    """A notice to the registry that owns a data item found wrong on appeal."""
+
+    class Status(models.TextChoices):
+        SENT = "SENT", _("Sent to the registry")
+        ACKNOWLEDGED = "ACKNOWLEDGED", _("Acknowledged by the registry")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="corrections")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT)
+    feature = models.CharField(max_length=64)
+    source = models.CharField(max_length=64)
+    recorded_value = models.JSONField()
+    correct_value = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENT)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.feature}"

@@ -1,0 +1,142 @@
+"""A person's own decisions: the list, the explanation page, its PDF, and "this is wrong" flags.
+
+Every view loads, checks a predicate of explanations.permissions, makes one domain call and renders. Anything
+the person may not see (someone else's reference, a staff account) answers 404, never 403.
+"""
+
+from collections.abc import Collection
+
+from django import forms
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ..exceptions import NotFound
+from ..models import Decision
+from ..permissions import (
+    LOOKUP_GRANTS_SESSION_KEY,
+    can_download_pdf,
+    can_flag_data,
+    can_list_own_decisions,
+    can_view_decision,
+)
+from ..selectors import (
+    decision_by_reference,
+    decisions_of_citizen,
+    explanation_page,
+    flagged_features,
+)
+from ..services.explain import explanation_get_or_compute
+from ..services.flags import CORRECT_VALUE_MAX, NOTE_MAX, data_flag_record
+from ..services.pdf import decision_pdf_get_or_render
+
+
+def lookup_grants(request: HttpRequest) -> Collection[str]:
+    """References this browser session may see through the letter look-up."""
+    grants = request.session.get(LOOKUP_GRANTS_SESSION_KEY, [])
+    return frozenset(grants) if isinstance(grants, list) else frozenset()
+
+
+def _visible_decision(request: HttpRequest, reference: str, predicate: object = can_view_decision) -> Decision:
+    decision = decision_by_reference(reference)
+    if decision is None or not predicate(request.user, decision, lookup_grants(request)):  # type: ignore[operator]
+        raise Http404
+    return decision
+
+
+@never_cache
+@require_GET
+def my_decisions(request: HttpRequest) -> HttpResponse:
+    if not can_list_own_decisions(request.user):
+        raise Http404
+    items = decisions_of_citizen(request.user, now=timezone.now())
+    return render(request, "explanations/citizen/my_decisions.html", {"items": items})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    decision = _visible_decision(request, reference)
+    page = explanation_page(
+        decision=decision,
+        stored=explanation_get_or_compute(decision=decision),
+        flagged=flagged_features(decision=decision),
+        now=timezone.now(),
+    )
+    return render(request, "explanations/citizen/decision.html", {"page": page})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def decision_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    decision = _visible_decision(request, reference, can_download_pdf)
+    language = (get_language() or "kk")[:2]
+    page = explanation_page(
+        decision=decision, stored=explanation_get_or_compute(decision=decision), now=timezone.now()
+    )
+    pdf = decision_pdf_get_or_render(page=page, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="decision-{decision.reference}-{language}.pdf"'
+    return response
+
+
+class DataFlagForm(forms.Form):
+    correct_value = forms.CharField(
+        max_length=CORRECT_VALUE_MAX,
+        error_messages={
+            "required": _("Enter the value you say is correct"),
+            "max_length": _("The value must be %(limit_value)s characters or fewer"),
+        },
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea,
+        error_messages={"max_length": _("The note must be %(limit_value)s characters or fewer")},
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def flag_data(request: HttpRequest, reference: str, feature: str) -> HttpResponse:
+    decision = _visible_decision(request, reference, can_flag_data)
+    if feature not in (decision.inputs or {}):
+        raise Http404
+    form = DataFlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data_flag_record(
+                decision=decision,
+                feature=feature,
+                user=request.user,
+                lookup_grants=lookup_grants(request),
+                correct_value=form.cleaned_data["correct_value"],
+                note=form.cleaned_data["note"],
+                now=timezone.now(),
+            )
+        except NotFound as exc:
+            raise Http404 from exc
+        return redirect("explanations:flag-recorded", reference=decision.reference, feature=feature)
+    page = explanation_page(decision=decision, stored=explanation_get_or_compute(decision=decision))
+    row = next(r for r in page.data_rows if r.feature == feature)
+    return render(request, "explanations/citizen/flag_data.html", {"page": page, "row": row, "form": form})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def flag_recorded(request: HttpRequest, reference: str, feature: str) -> HttpResponse:
+    decision = _visible_decision(request, reference, can_flag_data)
+    if feature not in (decision.inputs or {}):
+        raise Http404
+    page = explanation_page(decision=decision, stored=explanation_get_or_compute(decision=decision))
+    row = next(r for r in page.data_rows if r.feature == feature)
+    return render(request, "explanations/citizen/flag_recorded.html", {"page": page, "row": row})

@@ -1,0 +1,94 @@
+"""Session lifetimes: an idle timeout (SESSION_IDLE_SECONDS) and an absolute one (SESSION_COOKIE_AGE from sign-in).
+
+The absolute deadline is fixed at sign-in: the session's own expiry is set to that moment (a datetime, so
+saving the session never pushes it back) and the middleware checks the sign-in time as well. The idle clock is
+a last-activity timestamp in the session, written at most once per TOUCH_SECONDS so that ordinary page views
+do not write the session on every request (SESSION_SAVE_EVERY_REQUEST stays False); a session may therefore
+end up to TOUCH_SECONDS before the idle limit, never after it.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import services
+
+SIGNED_IN_AT = "signed_in_at"
+LAST_ACTIVITY_AT = "last_activity_at"
+AUTH_METHOD = "auth_method"
+TOUCH_SECONDS = 60
+
+
+def start_session_clock(session: Any, *, now: float) -> None:
+    """Start both clocks for a session that has just been signed in (after `login`, which gave it a new key)."""
+    session[SIGNED_IN_AT] = now
+    session[LAST_ACTIVITY_AT] = now
+    session.set_expiry(dt.datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=dt.UTC))
+
+
+def _touch_interval() -> float:
+    return min(TOUCH_SECONDS, settings.SESSION_IDLE_SECONDS / 10)
+
+
+def session_expired(session: Any, *, now: float) -> str | None:
+    """ "absolute" or "idle" when the session has outlived a limit, else None (and the idle clock is kept)."""
+    signed_in_at = session.get(SIGNED_IN_AT)
+    last = session.get(LAST_ACTIVITY_AT)
+    if not isinstance(signed_in_at, int | float) or not isinstance(last, int | float):
+        # Signed in by a view that does not start the clocks (e.g. the staff sign-in): start them now.
+        start_session_clock(session, now=now)
+        return None
+    if now - signed_in_at >= settings.SESSION_COOKIE_AGE:
+        return "absolute"
+    if now - last >= settings.SESSION_IDLE_SECONDS:
+        return "idle"
+    if now - last >= _touch_interval():
+        session[LAST_ACTIVITY_AT] = now
+    return None
+
+
+class SessionTimeoutMiddleware:
+    """Signs out a session past either limit and sends the person to the sign-in page with a message.
+
+    Placed after MessageMiddleware (it adds a message) and AuthenticationMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            reason = session_expired(request.session, now=time.time())
+            if reason is not None:
+                return self._expire(request, user, reason)
+        return self.get_response(request)
+
+    def _expire(self, request: HttpRequest, user: Any, reason: str) -> HttpResponse:
+        services.session_expiry_record(user=user, reason=reason, now=timezone.now())
+        logout(request)  # flushes the session: the old key is deleted server-side
+        if reason == "idle":
+            minutes = max(1, settings.SESSION_IDLE_SECONDS // 60)
+            text = ngettext(
+                "You were signed out because you were inactive for %(minutes)d minute.",
+                "You were signed out because you were inactive for %(minutes)d minutes.",
+                minutes,
+            ) % {"minutes": minutes}
+        else:
+            text = _("You were signed out because your session reached its maximum length.")
+        messages.warning(request, text + " " + _("Sign in again to continue."))
+        url = resolve_url(settings.LOGIN_URL)
+        if request.method == "GET":
+            url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+        return HttpResponseRedirect(url)

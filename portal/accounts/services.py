@@ -1,0 +1,471 @@
+"""Citizen sign-in: one-time codes, sign-in through the identity provider, sessions ended. Every write audited.
+
+One-time codes are keyed by the IIN's look-up hash, so an unknown IIN goes through the same steps (hash,
+throttle, a code row, an audit event) as a registered one; only the delivery after commit differs, and that
+runs off the request thread so the response time does not tell whether anything was sent.
+
+Nothing here ever logs or audits an IIN, a code or a token: events carry user ids and a short prefix of the
+IIN's keyed hash.
+"""
+
+import dataclasses
+import datetime as dt
+import enum
+import hmac
+import logging
+import re
+import secrets
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any, ClassVar, Protocol
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.crypto import salted_hmac
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext
+
+from portal.audit.services import audit_record
+from portal.crypto import encrypt, lookup_hash
+from portal.identifiers import iin_is_valid
+
+from . import permissions, selectors, throttle
+from .models import OneTimeCode, Role, User
+
+logger = logging.getLogger(__name__)
+
+OTP_DIGITS = 6
+OTP_LIFETIME = dt.timedelta(minutes=10)
+OTP_MAX_ATTEMPTS = 5
+# Keep rows a day past expiry for investigations, then purge.
+OTP_RETENTION = dt.timedelta(days=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Limit:
+    scope: str
+    limit: int
+    window_seconds: int
+
+
+# Per IIN hash, whether the IIN is registered or not, so a limit says nothing about registration.
+# Stricter than the ≤100 failures per account-hour of reliability.md: 5 codes × 5 attempts = 25 guesses at
+# most per hour, and 10 failures already end the hour.
+OTP_ISSUE_PER_IIN = Limit("otp-issue-iin", 5, 3600)
+OTP_FAILURES_PER_IIN = Limit("otp-fail-iin", 10, 3600)
+
+PURPOSE_SIGN_IN = "sign_in"
+_PURPOSE = re.compile(r"^[a-z_]{1,20}(:[A-Za-z0-9_-]{1,58})?$")
+
+METHOD_CODE = "otp"
+METHOD_OIDC = "oidc"
+
+
+def lookup_purpose(reference: str) -> str:
+    """The purpose of a code that lets a person holding a letter see the decision with this reference."""
+    return f"lookup:{reference}"
+
+
+class OtpResult(enum.Enum):
+    VALID = "valid"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    # No live code: never issued, already used, or replaced by a newer one.
+    MISSING = "missing"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+
+
+class SignInRefused(Exception):
+    """The identity is genuine but this account may not sign in here (e.g. a staff or deactivated account)."""
+
+
+# --- delivery ---------------------------------------------------------------------------------------------
+
+
+class SMSBackend(Protocol):
+    def send(self, *, to: str, text: str) -> None: ...
+
+
+def mask_phone(phone: str) -> str:
+    """A phone number safe for logs: only its last two digits."""
+    digits = [c for c in phone if c.isdigit()]
+    return "*" * max(len(digits) - 2, 0) + "".join(digits[-2:])
+
+
+class ConsoleSMSBackend:
+    """Logs that an SMS was sent, to a masked number, never its text. With DEBUG on (the local demo only) it
+    also prints the text to the console, so a developer can sign in without a phone."""
+
+    def send(self, *, to: str, text: str) -> None:
+        logger.info("SMS sent to %s (%d characters)", mask_phone(to), len(text))
+        if settings.DEBUG:
+            # Local demo only (DEBUG), printed rather than logged.
+            print(f"[demo SMS to {mask_phone(to)}] {text}")
+
+
+class LocmemSMSBackend:
+    """Keeps messages in memory, for tests (like Django's locmem e-mail backend)."""
+
+    outbox: ClassVar[list[tuple[str, str]]] = []
+
+    def send(self, *, to: str, text: str) -> None:
+        self.outbox.append((to, text))
+
+
+def sms_backend() -> SMSBackend:
+    path = getattr(settings, "SMS_BACKEND", "portal.accounts.services.ConsoleSMSBackend")
+    backend: SMSBackend = import_string(path)()
+    return backend
+
+
+@dataclasses.dataclass(frozen=True)
+class _CodeMessage:
+    user_id: int
+    email: str
+    phone: str
+    subject: str
+    body: str
+
+
+def _deliver(message: _CodeMessage) -> None:
+    """Send by e-mail and SMS; a failure is logged without the address or the text."""
+    if message.email:
+        try:
+            send_mail(message.subject, message.body, None, [message.email])
+        except Exception as exc:  # a failed send must not break anything, nor show the code
+            logger.warning("one-time code e-mail to user %s failed: %s", message.user_id, type(exc).__name__)
+    if message.phone:
+        try:
+            sms_backend().send(to=message.phone, text=message.body)
+        except Exception as exc:
+            logger.warning("one-time code SMS to user %s failed: %s", message.user_id, type(exc).__name__)
+
+
+_executor: Executor | None = None
+_executor_lock = threading.Lock()
+# Tests set this to True to deliver synchronously (still after commit).
+DELIVER_INLINE = False
+
+
+def _delivery_executor() -> Executor:
+    # Created lazily, so a pre-forking server starts it in each worker after the fork.
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="otp-delivery")
+        return _executor
+
+
+def _dispatch(message: _CodeMessage) -> None:
+    if DELIVER_INLINE:
+        _deliver(message)
+    else:
+        _delivery_executor().submit(_deliver, message)
+
+
+def _render_message(*, code: str, purpose: str, language: str) -> tuple[str, str]:
+    minutes = int(OTP_LIFETIME.total_seconds() // 60)
+    with translation.override(language):
+        if purpose == PURPOSE_SIGN_IN:
+            subject = gettext("Your sign-in code")
+        else:
+            subject = gettext("Your code to see a decision")
+        body = gettext(
+            "Your code is %(code)s. It expires in %(minutes)d minutes. "
+            "Do not share it with anyone: we will never ask you for it."
+        ) % {"code": code, "minutes": minutes}
+    return subject, body
+
+
+# --- one-time codes ---------------------------------------------------------------------------------------
+
+
+def _code_hash(*, code: str, iin_hash: str, purpose: str) -> str:
+    return salted_hmac(
+        "portal.accounts.one-time-code", f"{iin_hash}\x00{purpose}\x00{code}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _hash_prefix(iin_hash: str) -> str:
+    return iin_hash[:12]
+
+
+def _checked(iin: str, purpose: str) -> str:
+    if not iin_is_valid(iin):
+        raise ValueError("not a valid IIN")
+    if not _PURPOSE.match(purpose):
+        raise ValueError("not a valid purpose")
+    return lookup_hash(iin)
+
+
+@transaction.atomic
+def _record_throttled(*, action: str, scope: str, iin_hash: str, purpose: str, now: dt.datetime) -> None:
+    audit_record(
+        action=action,
+        actor="anonymous",
+        object_type="throttle",
+        object_id=scope,
+        data={"purpose": purpose, "iin_hash_prefix": _hash_prefix(iin_hash)},
+        now=now,
+    )
+
+
+def otp_issue(*, iin: str, purpose: str, now: dt.datetime) -> None:
+    """Create a code for this IIN and purpose and, after commit, send it to the contact on record.
+
+    Behaves the same for an unknown IIN (a row nobody receives and that never verifies). Ends earlier codes
+    for the same IIN and purpose. Raises throttle.RateLimited past OTP_ISSUE_PER_IIN; ValueError for an
+    invalid IIN or purpose (validate input first).
+    """
+    iin_hash = _checked(iin, purpose)
+    limit = OTP_ISSUE_PER_IIN
+    if not throttle.hit(limit.scope, iin_hash, limit.limit, limit.window_seconds, now=now.timestamp()):
+        _record_throttled(
+            action="accounts.otp.throttled", scope=limit.scope, iin_hash=iin_hash, purpose=purpose, now=now
+        )
+        raise throttle.RateLimited(scope=limit.scope, retry_after=limit.window_seconds)
+    _otp_create(iin_hash=iin_hash, purpose=purpose, now=now)
+
+
+@transaction.atomic
+def _otp_create(*, iin_hash: str, purpose: str, now: dt.datetime) -> None:
+    recipient = selectors.citizen_by_iin_hash(iin_hash=iin_hash)
+    if recipient is not None and not permissions.can_receive_code(recipient):
+        recipient = None
+    code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
+    OneTimeCode.objects.filter(
+        iin_hash=iin_hash, purpose=purpose, used_at__isnull=True, expires_at__gt=now, created_at__lte=now
+    ).update(expires_at=now)
+    row = OneTimeCode.objects.create(
+        iin_hash=iin_hash,
+        purpose=purpose,
+        recipient=recipient,
+        code_hash=_code_hash(code=code, iin_hash=iin_hash, purpose=purpose),
+        created_at=now,
+        expires_at=now + OTP_LIFETIME,
+    )
+    audit_record(
+        action="accounts.otp.issued",
+        actor=recipient or "anonymous",
+        object_type="one_time_code",
+        object_id=row.pk,
+        data={"purpose": purpose, "iin_hash_prefix": _hash_prefix(iin_hash), "sent": recipient is not None},
+        now=now,
+    )
+    # Rendered on both paths, so both spend the same time here.
+    language = recipient.preferred_language if recipient else (translation.get_language() or "kk")
+    subject, body = _render_message(code=code, purpose=purpose, language=language)
+    if recipient is not None:
+        message = _CodeMessage(
+            user_id=recipient.pk, email=recipient.email, phone=recipient.phone, subject=subject, body=body
+        )
+        transaction.on_commit(lambda: _dispatch(message))
+
+
+def otp_check(*, iin: str, purpose: str, code: str, now: dt.datetime) -> OtpResult:
+    """Check a code: VALID at most once per code; every other answer counts as a failure.
+
+    Counts the attempt on the code (TOO_MANY_ATTEMPTS once OTP_MAX_ATTEMPTS were used) and the failure on the
+    IIN; raises throttle.RateLimited once OTP_FAILURES_PER_IIN is reached, before looking at the code.
+    """
+    iin_hash = _checked(iin, purpose)
+    limit = OTP_FAILURES_PER_IIN
+    if throttle.is_limited(limit.scope, iin_hash, limit.limit, limit.window_seconds, now=now.timestamp()):
+        _record_throttled(
+            action="accounts.otp.throttled", scope=limit.scope, iin_hash=iin_hash, purpose=purpose, now=now
+        )
+        raise throttle.RateLimited(scope=limit.scope, retry_after=limit.window_seconds)
+    result = _otp_check(iin_hash=iin_hash, purpose=purpose, code=code, now=now)
+    if result is OtpResult.VALID:
+        throttle.reset(limit.scope, iin_hash, limit.window_seconds, now=now.timestamp())
+    else:
+        throttle.hit(limit.scope, iin_hash, limit.limit, limit.window_seconds, now=now.timestamp())
+    return result
+
+
+def otp_verify(*, iin: str, purpose: str, code: str, now: dt.datetime) -> bool:
+    """True when the code is the live code for this IIN and purpose (it is then used up). See otp_check."""
+    return otp_check(iin=iin, purpose=purpose, code=code, now=now) is OtpResult.VALID
+
+
+@transaction.atomic
+def _otp_check(*, iin_hash: str, purpose: str, code: str, now: dt.datetime) -> OtpResult:
+    row = (
+        OneTimeCode.objects.select_for_update()
+        .filter(iin_hash=iin_hash, purpose=purpose)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    candidate = _code_hash(code=code, iin_hash=iin_hash, purpose=purpose)
+    if row is None or row.used_at is not None:
+        result = OtpResult.MISSING
+    elif row.expires_at <= now:
+        result = OtpResult.EXPIRED
+    elif row.attempts >= OTP_MAX_ATTEMPTS:
+        result = OtpResult.TOO_MANY_ATTEMPTS
+    else:
+        row.attempts += 1
+        # A code nobody received (unknown IIN) never verifies, even if guessed.
+        if hmac.compare_digest(candidate, row.code_hash) and row.recipient_id is not None:
+            row.used_at = now
+            result = OtpResult.VALID
+        elif row.attempts >= OTP_MAX_ATTEMPTS:
+            result = OtpResult.TOO_MANY_ATTEMPTS
+        else:
+            result = OtpResult.WRONG
+        row.save(update_fields=["attempts", "used_at"])
+    audit_record(
+        action="accounts.otp.verified" if result is OtpResult.VALID else "accounts.otp.failed",
+        actor=(row.recipient if row is not None and row.recipient_id is not None else "anonymous"),
+        object_type="one_time_code",
+        object_id=row.pk if row is not None else "",
+        data={
+            "purpose": purpose,
+            "iin_hash_prefix": _hash_prefix(iin_hash),
+            "result": result.value,
+            "attempts": row.attempts if row is not None else 0,
+        },
+        now=now,
+    )
+    return result
+
+
+@transaction.atomic
+def otp_purge(*, now: dt.datetime) -> int:
+    """Delete codes that expired more than OTP_RETENTION ago; returns how many."""
+    deleted, _ = OneTimeCode.objects.filter(expires_at__lt=now - OTP_RETENTION).delete()
+    if deleted:
+        audit_record(
+            action="accounts.otp.purged",
+            actor="system",
+            object_type="one_time_code",
+            data={"count": deleted},
+            now=now,
+        )
+    return deleted
+
+
+# --- sign-in ------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class CodeSignIn:
+    result: OtpResult
+    user: User | None = None
+
+
+def citizen_authenticate_with_code(*, iin: str, code: str, now: dt.datetime) -> CodeSignIn:
+    """Check a sign-in code; when VALID, the citizen to sign in (the sign-in is audited).
+
+    Raises throttle.RateLimited like otp_check.
+    """
+    result = otp_check(iin=iin, purpose=PURPOSE_SIGN_IN, code=code, now=now)
+    if result is not OtpResult.VALID:
+        return CodeSignIn(result)
+    return _code_sign_in(iin_hash=lookup_hash(iin), now=now)
+
+
+@transaction.atomic
+def _code_sign_in(*, iin_hash: str, now: dt.datetime) -> CodeSignIn:
+    user = selectors.citizen_by_iin_hash(iin_hash=iin_hash)
+    if not permissions.can_sign_in_as_citizen(user):
+        # Deactivated between the code and its use.
+        return CodeSignIn(OtpResult.MISSING)
+    assert user is not None
+    _record_sign_in(user=user, method=METHOD_CODE, now=now)
+    return CodeSignIn(OtpResult.VALID, user)
+
+
+def _record_sign_in(*, user: User, method: str, now: dt.datetime, **data: Any) -> None:
+    audit_record(
+        action="accounts.sign_in.succeeded",
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        data={"method": method, **data},
+        now=now,
+    )
+
+
+@transaction.atomic
+def citizen_sign_in_with_identity(*, iin: str, full_name: str, issuer: str, now: dt.datetime) -> User:
+    """The citizen an identity provider vouched for, created on first sign-in; the sign-in is audited.
+
+    Raises SignInRefused when the IIN belongs to an account that may not sign in as a citizen.
+    """
+    if not iin_is_valid(iin):
+        raise ValueError("not a valid IIN")
+    iin_hash = lookup_hash(iin)
+    user = selectors.user_by_iin_hash(iin_hash=iin_hash)
+    created = False
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create(
+                    username=f"citizen-{secrets.token_hex(8)}",
+                    role=Role.CITIZEN,
+                    iin_hash=iin_hash,
+                    iin_encrypted=encrypt(iin),
+                    full_name=full_name[:200],
+                    preferred_language=(translation.get_language() or "kk")[:2],
+                )
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                created = True
+        except IntegrityError:  # the same person signing in twice at once
+            user = selectors.user_by_iin_hash(iin_hash=iin_hash)
+    if user is None or not permissions.can_sign_in_as_citizen(user):
+        audit_record(
+            action="accounts.sign_in.refused",
+            actor="anonymous",
+            object_type="user",
+            object_id=user.pk if user is not None else "",
+            data={"method": METHOD_OIDC, "reason": "not_a_citizen_account"},
+            now=now,
+        )
+        raise SignInRefused("this account cannot sign in as a citizen")
+    if created:
+        audit_record(
+            action="accounts.citizen.registered",
+            actor=user,
+            object_type="user",
+            object_id=user.pk,
+            data={"method": METHOD_OIDC, "issuer": issuer},
+            now=now,
+        )
+    _record_sign_in(user=user, method=METHOD_OIDC, now=now, issuer=issuer)
+    return user
+
+
+@transaction.atomic
+def sign_in_failure_record(*, method: str, reason: str, now: dt.datetime) -> None:
+    """Audit a failed sign-in that has no account to name (e.g. an identity-provider error)."""
+    audit_record(
+        action="accounts.sign_in.failed",
+        actor="anonymous",
+        object_type="sign_in",
+        object_id=method,
+        data={"method": method, "reason": reason},
+        now=now,
+    )
+
+
+@transaction.atomic
+def sign_out_record(*, user: Any, now: dt.datetime) -> None:
+    """Audit a sign-out (the view ends the session itself)."""
+    audit_record(action="accounts.signed_out", actor=user, object_type="user", object_id=user.pk, now=now)
+
+
+@transaction.atomic
+def session_expiry_record(*, user: Any, reason: str, now: dt.datetime) -> None:
+    """Audit a session ended by a timeout: reason is "idle" or "absolute"."""
+    audit_record(
+        action="accounts.session.expired",
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        data={"reason": reason},
+        now=now,
+    )

@@ -1,0 +1,88 @@
+"""Rate limits on shared cache counters, reusable by any flow (sign-in, one-time codes, decision look-up).
+
+A limit is "at most `limit` events per `window_seconds` for one key within one scope". Counts use a sliding
+window approximated from two fixed buckets (the current one, and the previous one weighted by how much of it
+still lies inside the window), so a burst cannot double the limit across a bucket boundary.
+
+The counters live in Django's default cache: in production that must be a cache shared by every worker
+(CACHE_URL=redis://...), otherwise each process counts on its own. Keys are hashed, so no IP address or
+identifier is ever written to the cache in clear.
+
+    if not throttle.hit("lookup-ip", ip, limit=30, window_seconds=600):
+        raise throttle.RateLimited(retry_after=600)
+"""
+
+import hashlib
+import math
+import time
+
+from django.core.cache import cache
+
+
+class RateLimited(Exception):
+    """A limit was reached. `retry_after` is a safe number of seconds to wait (for the Retry-After header)."""
+
+    def __init__(self, *, scope: str = "", retry_after: int = 60) -> None:
+        super().__init__(scope)
+        self.scope = scope
+        self.retry_after = retry_after
+
+
+def _keys(scope: str, key: str, window_seconds: int, now: float) -> tuple[str, str, float]:
+    if window_seconds <= 0:
+        raise ValueError("window_seconds must be positive")
+    digest = hashlib.sha256(f"{scope}\x00{key}".encode()).hexdigest()[:40]
+    bucket = math.floor(now / window_seconds)
+    elapsed = (now - bucket * window_seconds) / window_seconds
+    base = f"throttle:{scope}:{window_seconds}:{digest}"
+    return f"{base}:{bucket}", f"{base}:{bucket - 1}", elapsed
+
+
+def _weighted(current: int, previous: int, elapsed: float) -> float:
+    return current + previous * (1.0 - elapsed)
+
+
+def count(scope: str, key: str, window_seconds: int, *, now: float | None = None) -> float:
+    """How many events the window currently holds for this key (approximate, never below the true count in
+    the current bucket)."""
+    now = time.time() if now is None else now
+    current_key, previous_key, elapsed = _keys(scope, key, window_seconds, now)
+    values = cache.get_many([current_key, previous_key])
+    return _weighted(int(values.get(current_key, 0)), int(values.get(previous_key, 0)), elapsed)
+
+
+def hit(scope: str, key: str, limit: int, window_seconds: int, *, now: float | None = None) -> bool:
+    """Count one event. True when it is within the limit (allowed); False when it exceeds it (refuse).
+
+    Refused events are counted too, so hammering a limited key keeps it limited.
+    """
+    now = time.time() if now is None else now
+    current_key, previous_key, elapsed = _keys(scope, key, window_seconds, now)
+    # add + incr is atomic on Redis and memcached; two buckets must outlive the window.
+    cache.add(current_key, 0, timeout=2 * window_seconds + 1)
+    try:
+        current = cache.incr(current_key)
+    except ValueError:  # evicted between add and incr
+        cache.set(current_key, 1, timeout=2 * window_seconds + 1)
+        current = 1
+    previous = int(cache.get(previous_key, 0))
+    return _weighted(current, previous, elapsed) <= limit
+
+
+def is_limited(scope: str, key: str, limit: int, window_seconds: int, *, now: float | None = None) -> bool:
+    """True when the limit is reached: the next `hit` for this key would be refused. Counts nothing."""
+    return count(scope, key, window_seconds, now=now) >= limit
+
+
+def reset(scope: str, key: str, window_seconds: int, *, now: float | None = None) -> None:
+    """Forget the events of this key (e.g. failures, after a successful sign-in)."""
+    now = time.time() if now is None else now
+    current_key, previous_key, _ = _keys(scope, key, window_seconds, now)
+    cache.delete_many([current_key, previous_key])
+
+
+def client_ip(request: object) -> str:
+    """The client address used as a throttle key: REMOTE_ADDR only (a reverse proxy must set it, e.g. from
+    a trusted X-Forwarded-For); headers the client controls are never trusted here."""
+    meta = getattr(request, "META", {})
+    return str(meta.get("REMOTE_ADDR") or "unknown")

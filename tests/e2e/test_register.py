@@ -1,0 +1,112 @@
+"""The public register in a real browser: every page in kk, ru and en, the language switcher, and axe-core."""
+
+from typing import Any
+
+import pytest
+
+from explanations.models import AlgorithmicSystem
+from tests.explanations.views.builders import make_entry_with_versions
+
+from .conftest import check_axe, screenshot
+
+pytestmark = pytest.mark.e2e
+
+LANGS = ("kk", "ru", "en")
+ENDONYMS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+@pytest.fixture
+def entry(transactional_db: None) -> AlgorithmicSystem:
+    return make_entry_with_versions()
+
+
+def html_lang(page: Any) -> str:
+    return page.locator("html").get_attribute("lang")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_home_list_and_detail_are_accessible_in_each_language(
+    page: Any, entry: AlgorithmicSystem, lang: str
+) -> None:
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    page.goto(f"/{lang}/")
+    assert html_lang(page) == lang
+    check_axe(page)
+    screenshot(page, f"home-{lang}")
+
+    page.locator("main").get_by_role("link", name=entry.name[lang]).click()
+    page.wait_for_url(f"**/{lang}/register/{entry.code}/")
+    page.goto(f"/{lang}/register/")
+    assert html_lang(page) == lang
+    assert page.get_by_role("table").get_by_role("link", name=entry.name[lang]).is_visible()
+    check_axe(page)
+    screenshot(page, f"register-list-{lang}")
+
+    page.get_by_role("table").get_by_role("link", name=entry.name[lang]).click()
+    page.wait_for_url(f"**/{lang}/register/{entry.code}/")
+    assert html_lang(page) == lang
+    assert page.get_by_role("heading", level=1).inner_text() == entry.name[lang]
+    assert page.get_by_text(entry.known_limitations[lang]).is_visible()
+    check_axe(page)
+    screenshot(page, f"register-detail-{lang}")
+    # Nothing missing, and none of GOV.UK's fonts or images asked for (they are not vendored, on purpose).
+    assert failed == []
+
+
+def test_language_switcher_moves_between_languages_on_the_same_page(page: Any, entry: AlgorithmicSystem) -> None:
+    page.goto(f"/kk/register/{entry.code}/")
+
+    for lang in ("ru", "en", "kk"):
+        page.get_by_role("button", name=ENDONYMS[lang]).click()
+        page.wait_for_url(f"**/{lang}/register/{entry.code}/")
+        assert html_lang(page) == lang
+        assert page.get_by_role("heading", level=1).inner_text() == entry.name[lang]
+        assert page.get_by_role("button", name=ENDONYMS[lang]).count() == 0  # the current one is not a button
+        check_axe(page)
+
+
+def test_language_switcher_works_without_javascript(browser: Any, live_server: Any, entry: AlgorithmicSystem) -> None:
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"/kk/register/{entry.code}/")
+
+        page.get_by_role("button", name=ENDONYMS["ru"]).click()
+
+        page.wait_for_url(f"**/ru/register/{entry.code}/")
+        assert page.get_by_role("heading", level=1).inner_text() == entry.name["ru"]
+    finally:
+        context.close()
+
+
+def test_the_chosen_language_is_remembered(page: Any, entry: AlgorithmicSystem) -> None:
+    page.goto("/en/")
+    page.get_by_role("button", name=ENDONYMS["ru"]).click()
+    page.wait_for_url("**/ru/")
+
+    page.goto("/")
+
+    page.wait_for_url("**/ru/")
+    assert html_lang(page) == "ru"
+
+
+def test_skip_link_moves_focus_to_the_main_content(page: Any, entry: AlgorithmicSystem) -> None:
+    page.goto("/en/register/")
+
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    assert skip.evaluate("element => element === document.activeElement")
+    page.keyboard.press("Enter")
+
+    assert page.evaluate("() => document.activeElement.id") == "main-content"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_not_found_page_is_accessible(page: Any, transactional_db: None, lang: str) -> None:
+    response = page.goto(f"/{lang}/register/no-such-system/")
+
+    assert response is not None
+    assert response.status == 404
+    assert html_lang(page) == lang
+    check_axe(page)
