@@ -85,10 +85,7 @@ class Appeal(models.Model):
                 condition=~models.Q(reviewer=models.F("appellant")), name="reviewer_is_not_the_appellant"
             ),
             models.CheckConstraint(
-                condition=models.Q(state="DECIDED", outcome__gt="")
-                | models.Q(state="CLOSED")
-                | models.Q(state="ESCALATED")
-                | (~models.Q(state="DECIDED") & ~models.Q(state="CLOSED") & ~models.Q(state="ESCALATED")),
+                condition=~models.Q(state="DECIDED") | models.Q(outcome__gt=""),
                 name="decided_appeals_have_an_outcome",
             ),
         ]
@@ -227,3 +224,35 @@ class RegistryCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.feature}"
+
+
+class Notification(models.Model):
+    """Transactional outbox: written in the same transaction as the event, delivered by Celery after commit.
+
+    `dedupe_key` makes a second enqueue of the same event a no-op; `state` moves PENDING → SENT exactly once.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "PENDING", _("Waiting to be sent")
+        SENT = "SENT", _("Sent")
+        FAILED = "FAILED", _("Failed after retries")
+
+    dedupe_key = models.CharField(max_length=160, unique=True)
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, null=True, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    language = models.CharField(max_length=2)
+    event = models.CharField(max_length=80)
+    context = models.JSONField(default=dict)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["state", "id"], name="notification_pending_idx")]
+
+    def __str__(self) -> str:
+        return self.dedupe_key

@@ -520,8 +520,8 @@ class _Builder:
                         reference=_bin_text(bins, item.get("reference_bin"), feature),
                         amount=_signed(amount),
                         direction=direction,
-                        points=format_number(item.get("points")),
-                        reference_points=format_number(item.get("reference_points")),
+                        points=_minus(format_number(item.get("points"))),
+                        reference_points=_minus(format_number(item.get("reference_points"))),
                     )
                 )
             else:
@@ -695,9 +695,15 @@ class _Builder:
                 "distance": _score_text(edge["distance"], scale),
             }
             if edge["direction"] == "up":
-                text = _("The result would be “%(outcome)s” from a score of %(value)s: %(distance)s higher.")
+                text = _(
+                    "The result would have been “%(outcome)s” with a score of %(value)s or more "
+                    "(%(distance)s higher)."
+                )
             else:
-                text = _("The result would be “%(outcome)s” below a score of %(value)s: %(distance)s lower.")
+                text = _(
+                    "The result would have been “%(outcome)s” with a score below %(value)s "
+                    "(more than %(distance)s lower)."
+                )
             lines.append(text % params)
         margin = ""
         if main.get("margin") is not None:
@@ -814,7 +820,7 @@ class _Builder:
             ),
         }
         steps.append(
-            _("%(step)s (model version %(version)s.)")
+            _("%(step)s Model version: %(version)s.")
             % {"step": kind_steps.get(self.kind, ""), "version": version.version}
         )
         if has_threshold:
@@ -853,6 +859,11 @@ class _Builder:
                 )
             )
         return steps
+
+
+def _minus(text: str) -> str:
+    """A typographic minus sign, as in the differences beside it."""
+    return f"\u2212{text[1:]}" if text.startswith("-") else text
 
 
 def _signed(value: float, *, decimals: int = 2) -> str:
@@ -954,7 +965,13 @@ def explanation_page(
                 % {"label": row.label, "how": row.collection_label.lower(), "value": row.value}
             )
     if c.get("contributions"):
-        assumptions.append(baseline_sentence)
+        assumptions.append(
+            _(
+                "Each factor's share is measured against a reference value chosen by the model's authors "
+                "(shown in “How each factor counted”). Another reference would give other shares, but the "
+                "same score."
+            )
+        )
     if status == "found":
         assumptions.append(str(NOTE_TEXTS["counterfactual_assumption"]))
     for note in c.get("notes", []):

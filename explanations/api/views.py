@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from ..exceptions import NotFound, Problem, ValidationFailed
 from ..selectors import decision_for_agency, systems_of_agency
+from ..services.explain import explanation_get_or_compute
 from ..services.idempotency import request_fingerprint, run_idempotent
 from ..services.ingest import decisions_ingest
 from ..services.model_versions import model_version_register
@@ -150,4 +151,6 @@ class DecisionDetailView(AgencyView):
         decision = decision_for_agency(organisation=self.agency(request).organisation, reference=reference)
         if decision is None:
             raise NotFound("No such decision among your systems.")
-        return Response(DecisionSerializer(decision).data)
+        data = dict(DecisionSerializer(decision).data)
+        data["explanation"] = explanation_get_or_compute(decision=decision).content
+        return Response(data)

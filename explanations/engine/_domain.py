@@ -251,38 +251,49 @@ class FeatureDomain:
         lo, lo_incl = lo_b
         hi, hi_incl = hi_b
         if lo is not None and (x < lo or (x == lo and not lo_incl)):
+            up = True
             v = self._first_from_below(lo, lo_incl)
         elif hi is not None and (x > hi or (x == hi and not hi_incl)):
+            up = False
             v = self._first_from_above(hi, hi_incl)
         else:  # x inside the clipped interval but not the requested one: impossible, kept for safety
             return None
-        if v is None or not inside(v, lo_b, hi_b):
+        f = self.materialize(v)
+        if not inside(f, lo_b, hi_b):
+            # the nearest float of a decimal grid point fell just outside an exclusive bound: one float on
+            f = next_above(f) if up else next_below(f)
+        if not inside(f, lo_b, hi_b):
             return None
-        return v
+        return f
 
-    def _first_from_below(self, lo: Fraction, inclusive: bool) -> Fraction | None:
-        """Smallest allowed value ≥ lo (> lo when not inclusive)."""
+    def _first_from_below(self, lo: Fraction, inclusive: bool) -> Fraction:
+        """Smallest grid value ≥ lo (> lo when not inclusive); for continuous features the bound itself."""
         if self.grid is None:
-            return self.representable(lo if inclusive else next_above(lo), up=True)
+            return lo if inclusive else next_above(lo)
         k = math.ceil(lo / self.grid)
         v = k * self.grid
         if v == lo and not inclusive:
             v += self.grid
-        return self.representable(v, up=True)
+        return v
 
-    def _first_from_above(self, hi: Fraction, inclusive: bool) -> Fraction | None:
-        """Largest allowed value ≤ hi (< hi when not inclusive)."""
+    def _first_from_above(self, hi: Fraction, inclusive: bool) -> Fraction:
+        """Largest grid value ≤ hi (< hi when not inclusive); for continuous features the bound itself."""
         if self.grid is None:
-            return self.representable(hi if inclusive else next_below(hi), up=False)
+            return hi if inclusive else next_below(hi)
         k = math.floor(hi / self.grid)
         v = k * self.grid
         if v == hi and not inclusive:
             v -= self.grid
-        return self.representable(v, up=False)
+        return v
 
-    def representable(self, v: Fraction, *, up: bool) -> Fraction:
-        """``v`` as the replay will see it: integers stay exact; numbers become floats, rounded away from the
-        bound they were computed against (so a decimal grid point never falls back outside the interval)."""
+    def materialize(self, v: Fraction) -> Fraction:
+        """``v`` as the JSON value the replay will see: integers exact, numbers as the nearest float."""
+        if self.type == "integer":
+            return v
+        return Fraction(float(v))
+
+    def round_towards(self, v: Fraction, *, up: bool) -> Fraction:
+        """``v`` as a float rounded up (or down), so a continuous move never falls short of its exact size."""
         if self.type == "integer":
             return v
         f = Fraction(float(v))

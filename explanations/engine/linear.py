@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -55,6 +56,44 @@ def logit(p: float) -> float:
     return math.log(p) - math.log1p(-p)
 
 
+def _ordered(f: float) -> int:
+    """Floats as integers in the same order (for bisection over every float)."""
+    i = struct.unpack("<q", struct.pack("<d", f))[0]
+    return i if i >= 0 else -(i & 0x7FFFFFFFFFFFFFFF)
+
+
+def _unordered(i: int) -> float:
+    return struct.unpack("<d", struct.pack("<q", i if i >= 0 else (-i) | -0x8000000000000000))[0]
+
+
+def replay_logit_threshold(t: float) -> float:
+    """The smallest float logit ``z`` with ``sigmoid(z) >= t``: the decision boundary as the replay computes it.
+
+    ``log(t/(1−t))`` is off by a few ulps, and near it many logits share one float probability, so a case
+    exactly at a boundary (e.g. logit 6 with ``t = sigmoid(6)``) would otherwise be put on the wrong side.
+    Bisection over the ordered floats, using the same overflow-free sigmoid as the compiled model.
+    """
+    z = logit(t)
+    if math.isinf(z):
+        return z
+    width = max(1e-9, abs(z) * 1e-9)
+    lo, hi = z - width, z + width
+    while sigmoid(lo) >= t:
+        lo -= width
+        width *= 2
+    while sigmoid(hi) < t:
+        hi += width
+        width *= 2
+    a, b = _ordered(lo), _ordered(hi)  # sigmoid(lo) < t <= sigmoid(hi)
+    while b - a > 1:
+        mid = (a + b) // 2
+        if sigmoid(_unordered(mid)) >= t:
+            b = mid
+        else:
+            a = mid
+    return _unordered(b)
+
+
 @dataclass(frozen=True)
 class _Model:
     intercept: Fraction
@@ -88,7 +127,7 @@ class _Model:
         """The threshold on the linear predictor (logit for logistic models); ±inf when unreachable."""
         if not self.on_probability:
             return exact(self.threshold)
-        t = logit(self.threshold)
+        t = replay_logit_threshold(self.threshold)
         return t if math.isinf(t) else Fraction(t)
 
 
@@ -218,7 +257,9 @@ def _thresholds(
         return ThresholdView(scale=scale, score=s, edges=edges, margin=(s - t) if math.isfinite(t) else None)
 
     linear_scale = "logit" if m.logistic else "score"
-    lin_view = view(linear_scale, to_float(score), float(t_lin))
+    # shown: the mathematical logit of the probability threshold (the search uses the replay's exact boundary)
+    shown_t = logit(m.threshold) if m.on_probability else float(t_lin)
+    lin_view = view(linear_scale, to_float(score), shown_t)
     if m.on_probability:
         p = float(case.result.score) if case.result.score is not None else sigmoid(float(score))
         views = [view("probability", p, m.threshold), lin_view]
@@ -283,7 +324,7 @@ class _Item:
         found = self._deltas.get(k)
         if found is None:
             assert self.levels is not None
-            found = abs(self.d.representable(self.levels.value(k), up=self.up) - self.x)
+            found = abs(self.d.materialize(self.levels.value(k)) - self.x)
             self._deltas[k] = found
         return found
 
@@ -382,7 +423,7 @@ class _Search:
         per_unit = d.weight / d.span
         if levels.count == 0:
             return _Item(d, x, up, abs(w), per_unit, abs(levels.limit - x), None)
-        cap = abs(d.representable(levels.value(levels.count - 1), up=up) - x)
+        cap = abs(d.materialize(levels.value(levels.count - 1)) - x)
         return _Item(d, x, up, abs(w), per_unit, cap, levels)
 
     # -- search -----------------------------------------------------------------------------------------
@@ -474,8 +515,13 @@ class _Search:
         self.choice[i] = None
 
     def _levels_to_try(self, it: _Item, lp: _LP, need: Fraction, cost: Fraction) -> range:
-        """Levels whose bound can still beat the incumbent: an interval, since the bound is convex in |Δ|."""
-        top = self._cover_level(it, need)
+        """Levels whose bound can still beat the incumbent: an interval, since the bound is convex in |Δ|.
+
+        One level beyond the covering one is included: it is dominated in exact arithmetic (so pruned whenever
+        the covering level replays as expected) but needed when float rounding in the replay rejects a level
+        that lands exactly on the threshold.
+        """
+        top = min(self._cover_level(it, need) + 1, it.count - 1)
 
         def bound(k: int) -> Fraction | float:
             d = it.delta(k)
@@ -526,7 +572,7 @@ class _Search:
         for it, use in fill:
             if use > 0:
                 v = it.x + use if it.up else it.x - use
-                changes[it.d.name] = it.d.typed(it.d.representable(v, up=it.up))
+                changes[it.d.name] = it.d.typed(it.d.round_towards(v, up=it.up))
         by_name = self.case.by_name
         changes = {k: v for k, v in changes.items() if not by_name[k].same(self.case.values[k], v)}
         verified = self.case.accept(changes)

@@ -3,7 +3,7 @@
 Published format: docs/model-spec.md (JSON Schema: ``schema.json`` next to this file).
 
 * ``validate_spec(spec) -> list[SpecError]``: ``[]`` means valid; never raises.
-* ``compile_spec(spec) -> CompiledModel``: cached by ``spec_hash(spec)``; raises ``InvalidSpec`` for an invalid spec.
+* ``compile_spec(spec) -> CompiledModel``: cached by ``spec_hash(spec)``; ``InvalidSpec`` for an invalid spec.
 * ``CompiledModel.validate_inputs / score / matches``: input checks, replay, replay check.
 * ``explanations.spec.artifacts``: skops loading under a fixed trust list, ``check_artifact_matches_spec``.
 """

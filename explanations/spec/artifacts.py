@@ -1,13 +1,13 @@
-"""scikit-learn artifacts of model versions: loaded with skops under a fixed, reviewed trust list, never pickle.
+"""scikit-learn artifacts of model versions: loaded with skops under a fixed, reviewed trust list; no pickle.
 
 An agency may attach the fitted estimator behind a linear, logistic or decision-tree spec. The portal never
 *uses* the artifact to score (replay uses the spec); it only checks at registration that the artifact and the
-spec describe the same model, and keeps the artifact's SHA-256 (re-saving a model is not byte-identical, so the
-hash is taken once, of the bytes received).
+spec describe the same model, and keeps the artifact's SHA-256 (re-saving a model is not byte-identical, so
+the hash is taken once, of the bytes received).
 
 Loading is restricted twice: before skops sees the file, every type named in its ``schema.json`` must be in
-:data:`TRUSTED_TYPES` and every node loader in :data:`ALLOWED_LOADERS`; skops then loads with that same explicit
-list (``trusted=True`` is never used). Anything else is reported as a :class:`SpecError`, not raised.
+:data:`TRUSTED_TYPES` and every node loader in :data:`ALLOWED_LOADERS`; skops then loads with that same
+explicit list (``trusted=True`` is never used). Anything else is reported as a :class:`SpecError`, not raised.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from .validate import FORMULA_TYPES, SpecError
 __all__ = [
     "ALLOWED_LOADERS",
     "ARTIFACT_KINDS",
-    "ArtifactError",
     "MAX_UNCOMPRESSED_BYTES",
     "PARAMETER_TOLERANCE",
     "TRUSTED_TYPES",
+    "ArtifactError",
     "artifact_sha256",
     "check_artifact_matches_spec",
     "load_artifact",
@@ -64,8 +64,17 @@ TRUSTED_TYPES: Final[tuple[str, ...]] = (
 
 #: skops node loaders that may appear (no function, method, partial, reduce or random-state nodes).
 ALLOWED_LOADERS: Final = frozenset(
-    {"DictNode", "ListNode", "TupleNode", "JsonNode", "TypeNode", "NdArrayNode", "DTypeNode", "ObjectNode",
-     "TreeNode"}
+    {
+        "DictNode",
+        "ListNode",
+        "TupleNode",
+        "JsonNode",
+        "TypeNode",
+        "NdArrayNode",
+        "DTypeNode",
+        "ObjectNode",
+        "TreeNode",
+    }
 )
 
 #: Which spec kind each supported estimator backs.
@@ -132,29 +141,34 @@ def load_artifact(data: bytes) -> Any:
     untrusted = sorted(types - set(TRUSTED_TYPES))
     if untrusted:
         raise ArtifactError(
-            "the artifact contains types outside the reviewed trust list: " + ", ".join(untrusted)
+            "the artifact contains types outside the reviewed trust list: "
+            + ", ".join(untrusted)
             + "; only LogisticRegression, LinearRegression and DecisionTreeClassifier fitted on plain arrays "
             "or data frames (no pipelines or transformers) are accepted"
         )
     odd_loaders = sorted(loaders - ALLOWED_LOADERS)
     if odd_loaders:
-        raise ArtifactError("the artifact uses skops node kinds outside the reviewed list: " + ", ".join(odd_loaders))
+        raise ArtifactError(
+            "the artifact uses skops node kinds outside the reviewed list: " + ", ".join(odd_loaders)
+        )
 
     import skops.io as sio  # imported lazily: it imports scikit-learn
 
     try:
         obj = sio.loads(raw, trusted=list(TRUSTED_TYPES))
-    except Exception as exc:  # noqa: BLE001 - any failure of a foreign file is the agency's problem to fix
+    except Exception as exc:
         raise ArtifactError(f"skops could not load the artifact: {type(exc).__name__}: {exc}") from exc
     name = f"{type(obj).__module__}.{type(obj).__qualname__}"
     if name not in _ESTIMATOR_KIND:
-        raise ArtifactError(f"the artifact holds a {type(obj).__name__}; expected LogisticRegression, "
-                            "LinearRegression or DecisionTreeClassifier")
+        raise ArtifactError(
+            f"the artifact holds a {type(obj).__name__}; expected LogisticRegression, "
+            "LinearRegression or DecisionTreeClassifier"
+        )
     return obj
 
 
 def check_artifact_matches_spec(artifact_bytes: bytes, spec: Mapping[str, Any]) -> list[SpecError]:
-    """Problems found when comparing an artifact with a (valid) spec; ``[]`` when they describe the same model.
+    """Problems found comparing an artifact with a (valid) spec; ``[]`` when they describe the same model.
 
     * logistic ↔ binary ``LogisticRegression``, linear ↔ single-output ``LinearRegression``: every coefficient
       and the intercept equal the spec's within 1e-9 (relative or absolute). For logistic, when the classes
@@ -162,26 +176,36 @@ def check_artifact_matches_spec(artifact_bytes: bytes, spec: Mapping[str, Any]) 
       to be it.
     * decision_tree ↔ ``DecisionTreeClassifier``: the same tree shape from the root; each split on the same
       feature with the same threshold (``x <= t`` goes to the spec's ``true`` branch; a boolean feature may be
-      tested with ``in [false]``/``in [true]`` where sklearn uses ``x <= t``, 0 <= t < 1); each leaf predicts the
-      spec's outcome. Classes map to outcomes by code when they are outcome codes, else by index:
+      tested with ``in [false]``/``in [true]`` where sklearn uses ``x <= t``, 0 <= t < 1); each leaf predicts
+      the spec's outcome. Classes map to outcomes by code when they are outcome codes, else by index:
       ``classes_[k]`` is the k-th entry of ``outcomes``. Leaf scores are not compared.
-    * Columns: by ``feature_names_in_`` when the estimator has them, else the spec's number, integer and boolean
-      features in display order.
+    * Columns: by ``feature_names_in_`` when the estimator has them, else the spec's number, integer and
+      boolean features in display order.
 
     Never raises; each message names what differs. Paths point into the spec where possible, else "artifact".
     """
     kind = spec.get("kind") if isinstance(spec, Mapping) else None
     if kind not in ARTIFACT_KINDS:
-        return [SpecError("artifact", f"artifacts are only accepted for linear, logistic and decision_tree "
-                          f"specs, not for kind {kind!r}")]
+        return [
+            SpecError(
+                "artifact",
+                f"artifacts are only accepted for linear, logistic and decision_tree "
+                f"specs, not for kind {kind!r}",
+            )
+        ]
     try:
         model = load_artifact(artifact_bytes)
     except ArtifactError as exc:
         return [SpecError("artifact", str(exc))]
     name = f"{type(model).__module__}.{type(model).__qualname__}"
     if _ESTIMATOR_KIND[name] != kind:
-        return [SpecError("kind", f"the artifact holds a {type(model).__name__}, which backs a "
-                          f"{_ESTIMATOR_KIND[name]} spec, not a {kind} spec")]
+        return [
+            SpecError(
+                "kind",
+                f"the artifact holds a {type(model).__name__}, which backs a "
+                f"{_ESTIMATOR_KIND[name]} spec, not a {kind} spec",
+            )
+        ]
     try:
         columns, errors = _columns(model, spec)
         if errors:
@@ -191,8 +215,11 @@ def check_artifact_matches_spec(artifact_bytes: bytes, spec: Mapping[str, Any]) 
         else:
             errors = _compare_linear(model, spec, columns, kind)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        return [SpecError("artifact", f"the artifact could not be compared with the spec: {type(exc).__name__}: "
-                          f"{exc}")]
+        return [
+            SpecError(
+                "artifact", f"the artifact could not be compared with the spec: {type(exc).__name__}: {exc}"
+            )
+        ]
     return errors[:_MAX_REPORTED]
 
 
@@ -209,15 +236,24 @@ def _columns(model: Any, spec: Mapping[str, Any]) -> tuple[list[str], list[SpecE
     if names is not None:
         columns = [str(n) for n in names]
         errors = [
-            SpecError("features", f"the artifact was fitted on column '{c}', which is not a number, integer or "
-                      "boolean feature of the spec")
-            for c in columns if types.get(c) not in FORMULA_TYPES
+            SpecError(
+                "features",
+                f"the artifact was fitted on column '{c}', which is not a number, integer or "
+                "boolean feature of the spec",
+            )
+            for c in columns
+            if types.get(c) not in FORMULA_TYPES
         ]
         return columns, errors
     if n_in != len(candidates):
-        return [], [SpecError("features", f"the artifact expects {n_in} columns but the spec has {len(candidates)} "
-                              "number, integer and boolean features; fit the model on a data frame with the "
-                              "feature names, or on exactly those features in display order")]
+        return [], [
+            SpecError(
+                "features",
+                f"the artifact expects {n_in} columns but the spec has {len(candidates)} "
+                "number, integer and boolean features; fit the model on a data frame with the "
+                "feature names, or on exactly those features in display order",
+            )
+        ]
     return candidates, []
 
 
@@ -228,16 +264,29 @@ def _compare_linear(model: Any, spec: Mapping[str, Any], columns: list[str], kin
     if kind == "logistic":
         classes = list(model.classes_)
         if len(classes) != 2 or coef.shape[0] != 1:
-            return [SpecError("artifact", f"the LogisticRegression has {len(classes)} classes; a logistic spec "
-                              "describes a binary model")]
+            return [
+                SpecError(
+                    "artifact",
+                    f"the LogisticRegression has {len(classes)} classes; a logistic spec "
+                    "describes a binary model",
+                )
+            ]
         codes = {o.get("code") for o in spec.get("outcomes", []) if isinstance(o, Mapping)}
-        if all(isinstance(c, str | np.str_) and str(c) in codes for c in classes):
-            if str(classes[1]) != spec.get("outcome_at_or_above") or str(classes[0]) != spec.get("outcome_below"):
-                errors.append(SpecError("outcome_at_or_above", f"the artifact's positive class is '{classes[1]}' "
-                              f"and its negative class '{classes[0]}'; the spec says outcome_at_or_above "
-                              f"'{spec.get('outcome_at_or_above')}' and outcome_below '{spec.get('outcome_below')}'"))
+        named = all(isinstance(c, str | np.str_) and str(c) in codes for c in classes)
+        expected = (spec.get("outcome_below"), spec.get("outcome_at_or_above"))
+        if named and (str(classes[0]), str(classes[1])) != expected:
+            errors.append(
+                SpecError(
+                    "outcome_at_or_above",
+                    f"the artifact's positive class is '{classes[1]}' and "
+                    f"its negative class '{classes[0]}'; the spec says outcome_at_or_above "
+                    f"'{expected[1]}' and outcome_below '{expected[0]}'",
+                )
+            )
     elif coef.ndim == 2 and coef.shape[0] != 1:
-        return [SpecError("artifact", f"the LinearRegression has {coef.shape[0]} outputs; a linear spec has one")]
+        return [
+            SpecError("artifact", f"the LinearRegression has {coef.shape[0]} outputs; a linear spec has one")
+        ]
     coef = coef.ravel()
     if intercept.size != 1:
         return [SpecError("artifact", f"the artifact has {intercept.size} intercepts; expected one")]
@@ -246,19 +295,35 @@ def _compare_linear(model: Any, spec: Mapping[str, Any], columns: list[str], kin
         expected = coefficients.get(column)
         actual = float(coef[j])
         if expected is None:
-            errors.append(SpecError(f"coefficients.{column}", f"the artifact has coefficient {actual!r} for "
-                                    f"'{column}', which the spec lacks"))
+            errors.append(
+                SpecError(
+                    f"coefficients.{column}",
+                    f"the artifact has coefficient {actual!r} for '{column}', which the spec lacks",
+                )
+            )
         elif not _close(actual, float(expected)):
-            errors.append(SpecError(f"coefficients.{column}", f"the artifact's coefficient for '{column}' is "
-                                    f"{actual!r}; the spec says {expected!r}"))
+            errors.append(
+                SpecError(
+                    f"coefficients.{column}",
+                    f"the artifact's coefficient for '{column}' is {actual!r}; the spec says {expected!r}",
+                )
+            )
     for column in coefficients:
         if column not in columns and float(coefficients[column]) != 0.0:
-            errors.append(SpecError(f"coefficients.{column}", f"the spec has a non-zero coefficient for '{column}' "
-                                    "but the artifact has no such column"))
+            errors.append(
+                SpecError(
+                    f"coefficients.{column}",
+                    f"the spec has a non-zero coefficient for '{column}' but the artifact has no such column",
+                )
+            )
     actual_intercept = float(intercept[0])
     if not _close(actual_intercept, float(spec.get("intercept", math.nan))):
-        errors.append(SpecError("intercept", f"the artifact's intercept is {actual_intercept!r}; the spec says "
-                                f"{spec.get('intercept')!r}"))
+        errors.append(
+            SpecError(
+                "intercept",
+                f"the artifact's intercept is {actual_intercept!r}; the spec says {spec.get('intercept')!r}",
+            )
+        )
     return errors
 
 
@@ -268,12 +333,17 @@ def _class_outcomes(model: Any, spec: Mapping[str, Any]) -> tuple[list[str], lis
     if all(isinstance(c, str | np.str_) and str(c) in codes for c in classes):
         return [str(c) for c in classes], []
     if len(classes) > len(codes):
-        return [], [SpecError("outcomes", f"the artifact has {len(classes)} classes but the spec declares only "
-                              f"{len(codes)} outcomes (classes map to outcomes by index)")]
+        return [], [
+            SpecError(
+                "outcomes",
+                f"the artifact has {len(classes)} classes but the spec declares only "
+                f"{len(codes)} outcomes (classes map to outcomes by index)",
+            )
+        ]
     return codes[: len(classes)], []
 
 
-def _compare_tree(model: Any, spec: Mapping[str, Any], columns: list[str]) -> list[SpecError]:  # noqa: C901
+def _compare_tree(model: Any, spec: Mapping[str, Any], columns: list[str]) -> list[SpecError]:
     outcome_of_class, errors = _class_outcomes(model, spec)
     if errors:
         return errors
@@ -291,29 +361,57 @@ def _compare_tree(model: Any, spec: Mapping[str, Any], columns: list[str]) -> li
         if left[sk] == -1:
             predicted = outcome_of_class[int(np.argmax(value[sk][0]))]
             if "outcome" not in node:
-                errors.append(SpecError(where, f"the artifact has a leaf (predicting '{predicted}') where the spec "
-                                        f"has the split of node {node_id}"))
+                errors.append(
+                    SpecError(
+                        where,
+                        f"the artifact has a leaf (predicting '{predicted}') where the spec "
+                        f"has the split of node {node_id}",
+                    )
+                )
             elif node["outcome"] != predicted:
-                errors.append(SpecError(f"{where}.outcome", f"the artifact's leaf predicts '{predicted}' where the "
-                                        f"spec's leaf {node_id} says '{node['outcome']}'"))
+                errors.append(
+                    SpecError(
+                        f"{where}.outcome",
+                        f"the artifact's leaf predicts '{predicted}' where the "
+                        f"spec's leaf {node_id} says '{node['outcome']}'",
+                    )
+                )
             continue
         column = columns[int(feature[sk])]
         cut = float(threshold[sk])
         if "outcome" in node:
-            errors.append(SpecError(where, f"the artifact splits on '{column}' <= {cut!r} where the spec has leaf "
-                                    f"{node_id}"))
+            errors.append(
+                SpecError(
+                    where, f"the artifact splits on '{column}' <= {cut!r} where the spec has leaf {node_id}"
+                )
+            )
             continue
         if node.get("feature") != column:
-            errors.append(SpecError(f"{where}.feature", f"the artifact splits on '{column}' <= {cut!r} where the "
-                                    f"spec's node {node_id} tests '{node.get('feature')}'"))
+            errors.append(
+                SpecError(
+                    f"{where}.feature",
+                    f"the artifact splits on '{column}' <= {cut!r} where the "
+                    f"spec's node {node_id} tests '{node.get('feature')}'",
+                )
+            )
             continue
         op, test = node.get("op"), node.get("value")
-        if op == "<=" and isinstance(test, int | float) and not isinstance(test, bool) and _close(cut, float(test)):
+        if (
+            op == "<="
+            and isinstance(test, int | float)
+            and not isinstance(test, bool)
+            and _close(cut, float(test))
+        ):
             stack.extend([(int(left[sk]), node["true"]), (int(right[sk]), node["false"])])
         elif op == "in" and types.get(column) == "boolean" and 0 <= cut < 1 and test in ([False], [True]):
             low, high = (node["true"], node["false"]) if test == [False] else (node["false"], node["true"])
             stack.extend([(int(left[sk]), low), (int(right[sk]), high)])
         else:
-            errors.append(SpecError(f"{where}.value", f"the artifact splits on '{column}' <= {cut!r} where the "
-                                    f"spec's node {node_id} tests '{column}' {op} {json.dumps(test)}"))
+            errors.append(
+                SpecError(
+                    f"{where}.value",
+                    f"the artifact splits on '{column}' <= {cut!r} where the "
+                    f"spec's node {node_id} tests '{column}' {op} {json.dumps(test)}",
+                )
+            )
     return errors

@@ -82,7 +82,7 @@ class InvalidInputs(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
-    """The replayed result: ``score`` (None for rules, and for tree leaves without a score) and ``outcome``."""
+    """The replayed result: ``score`` (None for rules and for tree leaves without a score) and ``outcome``."""
 
     score: float | None
     outcome: str
@@ -95,7 +95,7 @@ def spec_hash(spec: Any) -> str:
 
 
 def scores_match(replayed: float | None, recorded: object) -> bool:
-    """The score part of the replay check: both ``None``, or finite numbers within 1e-6 (relative or absolute)."""
+    """Score part of the replay check: both ``None``, or finite numbers within 1e-6 (relative or absolute)."""
     if replayed is None or recorded is None:
         return replayed is None and recorded is None
     if isinstance(recorded, bool) or not isinstance(recorded, int | float):
@@ -104,10 +104,12 @@ def scores_match(replayed: float | None, recorded: object) -> bool:
         value = float(recorded)
     except OverflowError:
         return False
-    return isfinite(value) and math.isclose(replayed, value, rel_tol=REPLAY_TOLERANCE, abs_tol=REPLAY_TOLERANCE)
+    return isfinite(value) and math.isclose(
+        replayed, value, rel_tol=REPLAY_TOLERANCE, abs_tol=REPLAY_TOLERANCE
+    )
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Input checks: per feature a fast predicate ``ok`` and a slow ``problem`` that explains a rejection.
 # ``ok(v)`` is True exactly when ``problem(v)`` is None (tested).
 
@@ -250,7 +252,7 @@ def _feature_check(feature: Mapping[str, Any]) -> tuple[_Predicate, _Problem]:
     return _date_check()
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Compiled models
 
 
@@ -283,11 +285,11 @@ class CompiledModel:
     def validate_inputs(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
         """Every problem of ``values`` as ``(feature, message)``; ``[]`` when they can be scored.
 
-        Checks: every declared feature present ("missing"), no other key ("unknown feature"), and each value of
-        its feature's type: integer = int, or float without fractional part (never bool); number = int or float
-        (never bool, NaN or infinity); both within ``[min, max]`` inclusive; boolean = true/false only; category
-        = one of the declared strings; date = a real calendar date written ``YYYY-MM-DD``. Problems come in
-        feature display order, then unknown keys in input order.
+        Checks: every declared feature present ("missing"), no other key ("unknown feature"), and each value
+        of its feature's type: integer = int, or float without fractional part (never bool); number = int or
+        float (never bool, NaN or infinity); both within ``[min, max]`` inclusive; boolean = true/false only;
+        category = one of the declared strings; date = a real calendar date written ``YYYY-MM-DD``. Problems
+        come in feature display order, then unknown keys in input order.
         """
         if not isinstance(values, Mapping):
             return [("", "inputs must be an object keyed by feature name")]
@@ -321,13 +323,13 @@ class CompiledModel:
     def score(self, values: Mapping[str, Any]) -> ScoreResult:
         """Replay the model on ``values``.
 
-        Raises :class:`InvalidInputs` when ``validate_inputs(values)`` is not empty (a result is never computed
-        from invalid inputs) and :class:`NotReplayable` for opaque models.
+        Raises :class:`InvalidInputs` when ``validate_inputs(values)`` is not empty (a result is never
+        computed from invalid inputs) and :class:`NotReplayable` for opaque models.
         """
         raise NotImplementedError
 
     def matches(self, recorded_score: object, recorded_outcome: object, values: Mapping[str, Any]) -> bool:
-        """The replay check: same outcome exactly, and scores both ``None`` or within 1e-6 (relative or absolute).
+        """The replay check: the same outcome, and scores both ``None`` or within 1e-6 (relative or absolute).
 
         Raises like :meth:`score` (:class:`InvalidInputs`, :class:`NotReplayable`).
         """
@@ -340,15 +342,15 @@ class CompiledModel:
         raise TypeError(f"a {self.kind} model has no score threshold")
 
     def bin_index(self, feature: str, value: Any) -> int:
-        """Index of the bin of a valid ``value`` of a scorecard ``feature`` (scorecards only; else ``TypeError``)."""
+        """Index of the bin of a valid ``value`` of ``feature`` (scorecards only; else ``TypeError``)."""
         raise TypeError(f"a {self.kind} model has no bins")
 
     def leaf_position(self, values: Mapping[str, Any]) -> int:
-        """Index in ``spec["nodes"]`` of the leaf valid ``values`` reach (decision trees only; else ``TypeError``)."""
+        """Index in ``spec["nodes"]`` of the leaf valid ``values`` reach (trees only; else ``TypeError``)."""
         raise TypeError(f"a {self.kind} model has no tree")
 
     def fired_rule(self, values: Mapping[str, Any]) -> int | None:
-        """Index in ``spec["rules"]`` of the rule that decides for valid ``values``, None when the default applies
+        """Index in ``spec["rules"]`` of the rule deciding for valid ``values``, None when the default applies
         (rule lists only; else ``TypeError``)."""
         raise TypeError(f"a {self.kind} model has no rules")
 
@@ -544,7 +546,7 @@ class _Rules(CompiledModel):
         return self._default if index is None else self._rules[index][1]
 
     def fired_rule(self, values: Mapping[str, Any]) -> int | None:
-        """Index in ``spec["rules"]`` of the first rule whose conditions all hold for valid ``values``, or None."""
+        """Index in ``spec["rules"]`` of the first rule whose conditions all hold for ``values``, or None."""
         for index, (conditions, _) in enumerate(self._rules):
             for name, test, constant in conditions:
                 if not test(values[name], constant):
@@ -556,10 +558,14 @@ class _Rules(CompiledModel):
 
 class _Opaque(CompiledModel):
     def score(self, values: Mapping[str, Any]) -> ScoreResult:
-        raise NotReplayable("an opaque model cannot be replayed by the portal; its decisions carry attributions")
+        raise NotReplayable(
+            "an opaque model cannot be replayed by the portal; its decisions carry attributions"
+        )
 
     def matches(self, recorded_score: object, recorded_outcome: object, values: Mapping[str, Any]) -> bool:
-        raise NotReplayable("an opaque model cannot be replayed by the portal; its decisions carry attributions")
+        raise NotReplayable(
+            "an opaque model cannot be replayed by the portal; its decisions carry attributions"
+        )
 
 
 _BUILDERS: Final[dict[str, type[CompiledModel]]] = {

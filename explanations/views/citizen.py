@@ -42,7 +42,9 @@ def lookup_grants(request: HttpRequest) -> Collection[str]:
     return frozenset(grants) if isinstance(grants, list) else frozenset()
 
 
-def _visible_decision(request: HttpRequest, reference: str, predicate: object = can_view_decision) -> Decision:
+def _visible_decision(
+    request: HttpRequest, reference: str, predicate: object = can_view_decision
+) -> Decision:
     decision = decision_by_reference(reference)
     if decision is None or not predicate(request.user, decision, lookup_grants(request)):  # type: ignore[operator]
         raise Http404

@@ -58,7 +58,9 @@ class LookupStartForm(forms.Form):
         reference = normalise_reference(self.cleaned_data["reference"])
         if reference is None:
             raise forms.ValidationError(
-                _("Enter the reference number exactly as it is printed on your letter: 13 letters and numbers")
+                _(
+                    "Enter the reference number exactly as it is printed on your letter: 13 letters and numbers"
+                )
             )
         return reference
 

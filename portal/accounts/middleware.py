@@ -1,10 +1,10 @@
-"""Session lifetimes: an idle timeout (SESSION_IDLE_SECONDS) and an absolute one (SESSION_COOKIE_AGE from sign-in).
+"""Session lifetimes: an idle timeout (SESSION_IDLE_SECONDS) and an absolute one (SESSION_COOKIE_AGE).
 
-The absolute deadline is fixed at sign-in: the session's own expiry is set to that moment (a datetime, so
-saving the session never pushes it back) and the middleware checks the sign-in time as well. The idle clock is
-a last-activity timestamp in the session, written at most once per TOUCH_SECONDS so that ordinary page views
-do not write the session on every request (SESSION_SAVE_EVERY_REQUEST stays False); a session may therefore
-end up to TOUCH_SECONDS before the idle limit, never after it.
+The absolute deadline is fixed at sign-in: the middleware checks the sign-in time, and the session's own
+expiry is set to that moment plus a short grace (a datetime, so saving the session never pushes it back).
+The idle clock is a last-activity timestamp in the session, written at most once per TOUCH_SECONDS so that
+ordinary page views do not write the session on every request (SESSION_SAVE_EVERY_REQUEST stays False); a
+session may therefore end up to TOUCH_SECONDS before the idle limit, never after it.
 """
 
 import datetime as dt
@@ -28,13 +28,17 @@ SIGNED_IN_AT = "signed_in_at"
 LAST_ACTIVITY_AT = "last_activity_at"
 AUTH_METHOD = "auth_method"
 TOUCH_SECONDS = 60
+# The store keeps a session a little past the absolute limit, so that the middleware (not the store) ends it
+# and can say why; after that the session is gone from the store as well.
+STORE_GRACE_SECONDS = 300
 
 
 def start_session_clock(session: Any, *, now: float) -> None:
     """Start both clocks for a session that has just been signed in (after `login`, which gave it a new key)."""
     session[SIGNED_IN_AT] = now
     session[LAST_ACTIVITY_AT] = now
-    session.set_expiry(dt.datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=dt.UTC))
+    deadline = now + settings.SESSION_COOKIE_AGE + STORE_GRACE_SECONDS
+    session.set_expiry(dt.datetime.fromtimestamp(deadline, tz=dt.UTC))
 
 
 def _touch_interval() -> float:

@@ -389,14 +389,24 @@ def _record_sign_in(*, user: User, method: str, now: dt.datetime, **data: Any) -
     )
 
 
-@transaction.atomic
 def citizen_sign_in_with_identity(*, iin: str, full_name: str, issuer: str, now: dt.datetime) -> User:
     """The citizen an identity provider vouched for, created on first sign-in; the sign-in is audited.
 
-    Raises SignInRefused when the IIN belongs to an account that may not sign in as a citizen.
+    Raises SignInRefused (audited) when the IIN belongs to an account that may not sign in as a citizen.
     """
     if not iin_is_valid(iin):
         raise ValueError("not a valid IIN")
+    user, refused_id = _identity_sign_in(iin=iin, full_name=full_name, issuer=issuer, now=now)
+    if user is None:
+        _record_refusal(user_id=refused_id, method=METHOD_OIDC, now=now)
+        raise SignInRefused("this account cannot sign in as a citizen")
+    return user
+
+
+@transaction.atomic
+def _identity_sign_in(
+    *, iin: str, full_name: str, issuer: str, now: dt.datetime
+) -> tuple[User | None, int | None]:
     iin_hash = lookup_hash(iin)
     user = selectors.user_by_iin_hash(iin_hash=iin_hash)
     created = False
@@ -417,15 +427,7 @@ def citizen_sign_in_with_identity(*, iin: str, full_name: str, issuer: str, now:
         except IntegrityError:  # the same person signing in twice at once
             user = selectors.user_by_iin_hash(iin_hash=iin_hash)
     if user is None or not permissions.can_sign_in_as_citizen(user):
-        audit_record(
-            action="accounts.sign_in.refused",
-            actor="anonymous",
-            object_type="user",
-            object_id=user.pk if user is not None else "",
-            data={"method": METHOD_OIDC, "reason": "not_a_citizen_account"},
-            now=now,
-        )
-        raise SignInRefused("this account cannot sign in as a citizen")
+        return None, (user.pk if user is not None else None)
     if created:
         audit_record(
             action="accounts.citizen.registered",
@@ -436,7 +438,19 @@ def citizen_sign_in_with_identity(*, iin: str, full_name: str, issuer: str, now:
             now=now,
         )
     _record_sign_in(user=user, method=METHOD_OIDC, now=now, issuer=issuer)
-    return user
+    return user, None
+
+
+@transaction.atomic
+def _record_refusal(*, user_id: int | None, method: str, now: dt.datetime) -> None:
+    audit_record(
+        action="accounts.sign_in.refused",
+        actor="anonymous",
+        object_type="user",
+        object_id=user_id or "",
+        data={"method": method, "reason": "not_a_citizen_account"},
+        now=now,
+    )
 
 
 @transaction.atomic

@@ -54,7 +54,9 @@ def test_home_list_and_detail_are_accessible_in_each_language(
     assert failed == []
 
 
-def test_language_switcher_moves_between_languages_on_the_same_page(page: Any, entry: AlgorithmicSystem) -> None:
+def test_language_switcher_moves_between_languages_on_the_same_page(
+    page: Any, entry: AlgorithmicSystem
+) -> None:
     page.goto(f"/kk/register/{entry.code}/")
 
     for lang in ("ru", "en", "kk"):
@@ -66,7 +68,9 @@ def test_language_switcher_moves_between_languages_on_the_same_page(page: Any, e
         check_axe(page)
 
 
-def test_language_switcher_works_without_javascript(browser: Any, live_server: Any, entry: AlgorithmicSystem) -> None:
+def test_language_switcher_works_without_javascript(
+    browser: Any, live_server: Any, entry: AlgorithmicSystem
+) -> None:
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     try:
         page = context.new_page()

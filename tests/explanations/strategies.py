@@ -11,18 +11,18 @@ Main entry points
     produce is declared, bins cover their features, trees are trees, and so on. Scores, thresholds and bands
     are drawn inside the range of scores the model can reach, so every outcome is usually reachable.
 ``small_specs(kind=None)``
-    ``specs(kind, small=True)``: at most 3 features, each with a finite grid of at most 6 values (integers with
-    small ranges, booleans, up to 3 categories, numbers with a ``step`` whose grid points are exact binary
-    fractions), integer points/coefficients and no dates. Every bin edge and every tree/rule constant of a
-    number feature lies on its grid or half-way between two grid points. Meant for brute-force search with
-    ``enumerate_inputs``.
+    ``specs(kind, small=True)``: at most 3 features, each with a finite grid of at most 6 values (integers
+    with small ranges, booleans, up to 3 categories, numbers with a ``step`` whose grid points are exact
+    binary fractions), integer points/coefficients and no dates. Every bin edge and every tree/rule constant
+    of a number feature lies on its grid or half-way between two grid points. Meant for brute-force search
+    with ``enumerate_inputs``.
 ``inputs_for(spec, *, grid_only=False)``
     Valid inputs (``compile_spec(spec).validate_inputs(v) == []``): one value per feature, of the canonical
     JSON type (int for integer features), with extra weight on boundary values (bounds, bin edges, tree
     thresholds, rule constants). With ``grid_only`` every value comes from ``value_grid``.
 ``specs_with_inputs(kind=None, *, small=False)``
     ``(spec, inputs)`` pairs.
-``value_grid(feature)`` / ``enumerate_inputs(spec, base=None, only_mutable=False)`` / ``input_space_size(spec)``
+``value_grid(feature)``, ``enumerate_inputs(spec, base=None, only_mutable=False)``, ``input_space_size(spec)``
     The finite value domain of a feature (None for dates and numbers without a usable step) and every input
     combination, for brute force.
 """
@@ -70,7 +70,7 @@ def label(text: str) -> dict[str, str]:
     return {"kk": f"{text} (kk)", "ru": f"{text} (ru)", "en": text}
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Value domains
 
 
@@ -131,7 +131,7 @@ def enumerate_inputs(
         yield dict(zip(names, combo, strict=True))
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Features
 
 
@@ -151,6 +151,8 @@ def _kind_types(kind: str, small: bool) -> tuple[tuple[str, ...], tuple[str, ...
 @st.composite
 def _feature(draw: st.DrawFn, ftype: str, index: int, small: bool) -> dict[str, Any]:
     feature: dict[str, Any] = {"name": f"{ftype}_{index}", "type": ftype}
+    lo: float
+    hi: float
     if ftype == "integer":
         if small:
             lo = draw(st.integers(-3, 3))
@@ -168,17 +170,26 @@ def _feature(draw: st.DrawFn, ftype: str, index: int, small: bool) -> dict[str, 
             hi = lo + draw(st.integers(0, 5)) * step
             feature.update(min=lo, max=hi, step=step)
         else:
-            lo = draw(st.one_of(st.integers(-1000, 1000),
-                                st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False)))
-            width = draw(st.one_of(st.just(0), st.integers(1, 10000),
-                                   st.floats(0, 1e4, allow_nan=False, allow_infinity=False)))
+            lo = draw(
+                st.one_of(
+                    st.integers(-1000, 1000), st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False)
+                )
+            )
+            width = draw(
+                st.one_of(
+                    st.just(0),
+                    st.integers(1, 10000),
+                    st.floats(0, 1e4, allow_nan=False, allow_infinity=False),
+                )
+            )
             feature.update(min=lo, max=lo + width)
             if draw(st.booleans()):
                 feature["step"] = draw(st.sampled_from([0.01, 0.5, 1, 100]))
     elif ftype == "category":
         size = draw(st.integers(1, 3 if small else 5))
-        feature["categories"] = draw(st.lists(st.sampled_from(_CATEGORY_POOL), min_size=size, max_size=size,
-                                              unique=True))
+        feature["categories"] = draw(
+            st.lists(st.sampled_from(_CATEGORY_POOL), min_size=size, max_size=size, unique=True)
+        )
     feature["mutable"] = False if ftype == "date" else draw(st.booleans())
     if ftype in ("number", "integer", "boolean") and draw(st.booleans()):
         feature["direction"] = draw(st.sampled_from(["any", "increase", "decrease"]))
@@ -211,7 +222,7 @@ def _outcomes(draw: st.DrawFn, minimum: int = 2) -> list[dict[str, Any]]:
     ]
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Constants near a feature's domain (thresholds, edges)
 
 
@@ -241,7 +252,7 @@ def _date_constant() -> st.SearchStrategy[str]:
     return st.dates(DATE_MIN, DATE_MAX).map(date.isoformat)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Kinds
 
 
@@ -252,17 +263,23 @@ def _numeric_bins(draw: st.DrawFn, feature: Mapping[str, Any], small: bool) -> l
         grid = value_grid(feature)
         assert grid is not None
         candidates: list[Any] = [v for v in grid if v > lo]
-        inner = sorted(draw(st.lists(st.sampled_from(candidates), unique=True, max_size=3))) if candidates else []
+        inner = (
+            sorted(draw(st.lists(st.sampled_from(candidates), unique=True, max_size=3))) if candidates else []
+        )
     elif feature["type"] == "integer":
         inner = sorted(draw(st.lists(st.integers(lo + 1, hi), unique=True, max_size=4))) if hi > lo else []
     else:
-        raw = draw(st.lists(st.floats(lo, hi, allow_nan=False, allow_infinity=False), unique=True, max_size=4))
+        raw = draw(
+            st.lists(st.floats(lo, hi, allow_nan=False, allow_infinity=False), unique=True, max_size=4)
+        )
         inner = sorted(v for v in raw if lo < v <= hi)
     first = draw(st.sampled_from([None, lo, lo - 1]))
     last = draw(st.sampled_from([None, hi + 1, hi + 0.5]))
     edges = [first, *inner, last]
-    points = st.integers(-5, 5) if small else st.one_of(
-        st.integers(-50, 50), st.floats(-100, 100, allow_nan=False, allow_infinity=False)
+    points = (
+        st.integers(-5, 5)
+        if small
+        else st.one_of(st.integers(-50, 50), st.floats(-100, 100, allow_nan=False, allow_infinity=False))
     )
     return [{"lower": edges[i], "upper": edges[i + 1], "points": draw(points)} for i in range(len(edges) - 1)]
 
@@ -270,8 +287,10 @@ def _numeric_bins(draw: st.DrawFn, feature: Mapping[str, Any], small: bool) -> l
 @st.composite
 def _scorecard(draw: st.DrawFn, features: list[dict[str, Any]], small: bool) -> Spec:
     bins: dict[str, list[dict[str, Any]]] = {}
-    points = st.integers(-5, 5) if small else st.one_of(
-        st.integers(-50, 50), st.floats(-100, 100, allow_nan=False, allow_infinity=False)
+    points = (
+        st.integers(-5, 5)
+        if small
+        else st.one_of(st.integers(-50, 50), st.floats(-100, 100, allow_nan=False, allow_infinity=False))
     )
     for feature in features:
         ftype = feature["type"]
@@ -283,8 +302,11 @@ def _scorecard(draw: st.DrawFn, features: list[dict[str, Any]], small: bool) -> 
             values = [True, False] if ftype == "boolean" else list(feature["categories"])
             values = draw(st.permutations(values))
             bins[feature["name"]] = [{"category": v, "points": draw(points)} for v in values]
-    base = draw(st.integers(-20, 20) if small else st.one_of(st.integers(-100, 100),
-                                                               st.floats(-100, 100, allow_nan=False)))
+    base = draw(
+        st.integers(-20, 20)
+        if small
+        else st.one_of(st.integers(-100, 100), st.floats(-100, 100, allow_nan=False))
+    )
     low = base + sum(min(b["points"] for b in bs) for bs in bins.values())
     high = base + sum(max(b["points"] for b in bs) for bs in bins.values())
     cut = st.integers(math.floor(low) - 1, math.ceil(high) + 1) if small else st.floats(low - 1, high + 1)
@@ -315,8 +337,12 @@ def _sigmoid(z: float) -> float:
 
 @st.composite
 def _linear(draw: st.DrawFn, kind: str, features: list[dict[str, Any]], small: bool) -> Spec:
-    coefficient = st.integers(-3, 3) if small else st.one_of(
-        st.just(0), st.integers(-20, 20), st.floats(-50, 50, allow_nan=False, allow_infinity=False)
+    coefficient = (
+        st.integers(-3, 3)
+        if small
+        else st.one_of(
+            st.just(0), st.integers(-20, 20), st.floats(-50, 50, allow_nan=False, allow_infinity=False)
+        )
     )
     intercept = draw(st.integers(-5, 5) if small else st.floats(-100, 100, allow_nan=False))
     coefficients: dict[str, Any] = {}
@@ -442,10 +468,17 @@ def _rules(draw: st.DrawFn, features: list[dict[str, Any]], small: bool) -> Spec
     rules = []
     for i in range(draw(st.integers(1, 4 if small else 5))):
         conditions = [
-            _test_for(draw, draw(st.sampled_from(features)), small, ops) for _ in range(draw(st.integers(1, 3)))
+            _test_for(draw, draw(st.sampled_from(features)), small, ops)
+            for _ in range(draw(st.integers(1, 3)))
         ]
-        rules.append({"id": f"R{i + 1}", "conditions": conditions, "outcome": draw(st.sampled_from(codes)),
-                      "label": label(f"rule {i + 1}")})
+        rules.append(
+            {
+                "id": f"R{i + 1}",
+                "conditions": conditions,
+                "outcome": draw(st.sampled_from(codes)),
+                "label": label(f"rule {i + 1}"),
+            }
+        )
     return {
         "kind": "rules",
         "features": features,
@@ -499,7 +532,7 @@ def small_specs(kind: str | Sequence[str] | None = None, *, max_features: int = 
     return specs(kind, small=True, max_features=max_features)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Inputs
 
 
@@ -516,7 +549,9 @@ def _interesting(spec: Mapping[str, Any], name: str) -> list[Any]:
     return [v for v in found if v is not None]
 
 
-def _value_strategy(spec: Mapping[str, Any], feature: Mapping[str, Any], grid_only: bool) -> st.SearchStrategy[Any]:
+def _value_strategy(
+    spec: Mapping[str, Any], feature: Mapping[str, Any], grid_only: bool
+) -> st.SearchStrategy[Any]:
     ftype = feature["type"]
     grid = value_grid(feature)
     if grid_only:
@@ -534,8 +569,15 @@ def _value_strategy(spec: Mapping[str, Any], feature: Mapping[str, Any], grid_on
     lo, hi = feature["min"], feature["max"]
     numbers = [v for v in special if isinstance(v, int | float) and not isinstance(v, bool)]
     if ftype == "integer":
-        near = sorted({int(c) for v in numbers for c in (math.floor(v), math.ceil(v), math.floor(v) - 1)
-                       if lo <= c <= hi} | {lo, hi})
+        near = sorted(
+            {
+                int(c)
+                for v in numbers
+                for c in (math.floor(v), math.ceil(v), math.floor(v) - 1)
+                if lo <= c <= hi
+            }
+            | {lo, hi}
+        )
         return st.one_of(st.integers(lo, hi), st.sampled_from(near))
     near_numbers = sorted({v for v in numbers if lo <= v <= hi} | {lo, hi})
     options: list[st.SearchStrategy[Any]] = [
@@ -551,9 +593,7 @@ def _value_strategy(spec: Mapping[str, Any], feature: Mapping[str, Any], grid_on
 
 def inputs_for(spec: Mapping[str, Any], *, grid_only: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """Valid inputs for ``spec``: every feature, canonical JSON types, extra weight on boundary values."""
-    return st.fixed_dictionaries(
-        {f["name"]: _value_strategy(spec, f, grid_only) for f in spec["features"]}
-    )
+    return st.fixed_dictionaries({f["name"]: _value_strategy(spec, f, grid_only) for f in spec["features"]})
 
 
 def specs_with_inputs(

@@ -312,9 +312,9 @@ def allowed_values(f: Mapping[str, Any], x: Any) -> list[Any]:
         lo, hi = Fraction(f["min"]), Fraction(f["max"])
         if lo == hi:
             return [x]
+        if "step" not in f and t == "number":
+            raise ValueError("a number without step is continuous: no grid")
         step = Fraction(repr(f["step"])) if "step" in f else Fraction(1)
-        if t == "integer" and "step" not in f:
-            step = Fraction(1)
         k_lo, k_hi = math.ceil(lo / step), math.floor(hi / step)
         out = [x]
         for k in range(k_lo, k_hi + 1):
@@ -362,5 +362,9 @@ def all_solutions(spec: Mapping[str, Any], values: Mapping[str, Any], model: Any
             yield cost, changed, res.outcome
 
 
-def grid_size(spec: Mapping[str, Any], values: Mapping[str, Any]) -> int:
+def grid_size(spec: Mapping[str, Any], values: Mapping[str, Any]) -> float:
+    """Size of the brute-force grid; infinite when a movable number has no step (a continuum)."""
+    for f in spec["features"]:
+        if f["type"] == "number" and "step" not in f and f["mutable"] and f["max"] > f["min"]:
+            return math.inf
     return math.prod(len(allowed_values(f, values[f["name"]])) for f in spec["features"])

@@ -44,8 +44,10 @@ FEATURES = [
     feature("prior_violation", "boolean"),
     feature("sector", "category", categories=["trade", "services"]),  # not a model column
 ]
-OUTCOMES = [{"code": "NO_ACTION", "label": label("n"), "favourable": True},
-            {"code": "FLAG", "label": label("f"), "favourable": False}]
+OUTCOMES = [
+    {"code": "NO_ACTION", "label": label("n"), "favourable": True},
+    {"code": "FLAG", "label": label("f"), "favourable": False},
+]
 
 
 def data(n: int = 400) -> tuple[np.ndarray, np.ndarray]:
@@ -91,13 +93,31 @@ def tree_spec(model: DecisionTreeClassifier, outcome_of_class: list[str], boolea
         left, right = int(tree.children_left[i]), int(tree.children_right[i])
         if name == "prior_violation":
             if boolean_test:
-                nodes.append({"id": i, "feature": name, "op": "in", "value": [True], "true": right, "false": left})
+                nodes.append(
+                    {"id": i, "feature": name, "op": "in", "value": [True], "true": right, "false": left}
+                )
             else:
-                nodes.append({"id": i, "feature": name, "op": "in", "value": [False], "true": left, "false": right})
+                nodes.append(
+                    {"id": i, "feature": name, "op": "in", "value": [False], "true": left, "false": right}
+                )
         else:
-            nodes.append({"id": i, "feature": name, "op": "<=", "value": float(tree.threshold[i]), "true": left,
-                          "false": right})
-    spec: Spec = {"kind": "decision_tree", "features": FEATURES, "outcomes": OUTCOMES, "nodes": nodes, "root": 0}
+            nodes.append(
+                {
+                    "id": i,
+                    "feature": name,
+                    "op": "<=",
+                    "value": float(tree.threshold[i]),
+                    "true": left,
+                    "false": right,
+                }
+            )
+    spec: Spec = {
+        "kind": "decision_tree",
+        "features": FEATURES,
+        "outcomes": OUTCOMES,
+        "nodes": nodes,
+        "root": 0,
+    }
     assert validate_spec(spec) == []
     return spec
 
@@ -112,7 +132,7 @@ def fitted_tree(labels: np.ndarray | None = None) -> DecisionTreeClassifier:
     return DecisionTreeClassifier(max_depth=4, random_state=0).fit(x, y if labels is None else labels[y])
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Genuine artifacts
 
 
@@ -156,7 +176,9 @@ def test_linear_regression_matching_its_spec() -> None:
     assert check_artifact_matches_spec(sio.dumps(model), spec) == []
     wrong = copy.deepcopy(spec)
     wrong["coefficients"]["vat_share"] = 0.0
-    assert [e.path for e in check_artifact_matches_spec(sio.dumps(model), wrong)] == ["coefficients.vat_share"]
+    assert [e.path for e in check_artifact_matches_spec(sio.dumps(model), wrong)] == [
+        "coefficients.vat_share"
+    ]
 
 
 def test_columns_by_feature_names_when_present() -> None:
@@ -164,8 +186,11 @@ def test_columns_by_feature_names_when_present() -> None:
     model.feature_names_in_ = np.array(["late_filings", "vat_share", "prior_violation"], dtype=object)
     model.coef_ = model.coef_[:, [1, 0, 2]]
     spec = linear_spec(fitted_logistic(), "logistic")
-    spec["coefficients"] = {"late_filings": float(model.coef_[0, 0]), "vat_share": float(model.coef_[0, 1]),
-                            "prior_violation": float(model.coef_[0, 2])}
+    spec["coefficients"] = {
+        "late_filings": float(model.coef_[0, 0]),
+        "vat_share": float(model.coef_[0, 1]),
+        "prior_violation": float(model.coef_[0, 2]),
+    }
     spec["intercept"] = float(model.intercept_[0])
     assert check_artifact_matches_spec(sio.dumps(model), spec) == []
     model.feature_names_in_ = np.array(["late_filings", "vat_share", "sector"], dtype=object)
@@ -227,7 +252,10 @@ def test_estimator_of_another_kind() -> None:
 
 def test_kinds_without_artifacts() -> None:
     errors = check_artifact_matches_spec(sio.dumps(fitted_logistic()), {"kind": "scorecard"})
-    assert errors[0].path == "artifact" and "only accepted for linear, logistic and decision_tree" in errors[0].message
+    assert (
+        errors[0].path == "artifact"
+        and "only accepted for linear, logistic and decision_tree" in errors[0].message
+    )
 
 
 def test_column_count_mismatch() -> None:
@@ -243,7 +271,7 @@ def test_artifact_sha256_is_of_the_bytes() -> None:
     assert artifact_sha256(blob) == hashlib.sha256(blob).hexdigest()
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Untrusted or malformed artifacts: a SpecError, never an exception, never unpickling
 
 
@@ -289,8 +317,11 @@ def test_tampered_schema_is_refused_before_skops_sees_it(monkeypatch: pytest.Mon
         load_artifact(blob)
 
 
-@pytest.mark.parametrize("blob", [b"", b"not a zip", b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00."],
-                         ids=["empty", "text", "pickle"])
+@pytest.mark.parametrize(
+    "blob",
+    [b"", b"not a zip", b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00."],
+    ids=["empty", "text", "pickle"],
+)
 def test_not_a_skops_file(blob: bytes) -> None:
     errors = check_artifact_matches_spec(blob, linear_spec(fitted_logistic(), "logistic"))
     assert len(errors) == 1 and "not a skops file" in errors[0].message
@@ -306,12 +337,17 @@ def test_zip_without_schema() -> None:
 
 def test_the_trust_list_is_explicit_and_the_loader_never_unpickles() -> None:
     assert all(isinstance(t, str) and "." in t and "*" not in t for t in TRUSTED_TYPES)
-    assert not any(t.startswith(("sklearn.pipeline", "sklearn.preprocessing", "builtins.function")) for t in
-                   TRUSTED_TYPES)
+    assert not any(
+        t.startswith(("sklearn.pipeline", "sklearn.preprocessing", "builtins.function"))
+        for t in TRUSTED_TYPES
+    )
     tree = ast.parse(SOURCE.read_text(encoding="utf-8"))
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)
-                for alias in node.names} | {node.module for node in ast.walk(tree)
-                                            if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert not imported & {"pickle", "joblib", "cloudpickle", "dill"}
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "trusted":

@@ -73,13 +73,27 @@ def test_scorecard_example_has_twelve_registry_indicators_and_five_levels() -> N
     assert len({f["source"] for f in spec["features"]}) >= 8
     assert [b["outcome"] for b in spec["bands"]] == ["LEVEL_A", "LEVEL_B", "LEVEL_C", "LEVEL_D", "LEVEL_E"]
     favourable = {o["code"]: o["favourable"] for o in spec["outcomes"]}
-    assert favourable == {"LEVEL_A": True, "LEVEL_B": True, "LEVEL_C": True, "LEVEL_D": False, "LEVEL_E": False}
+    assert favourable == {
+        "LEVEL_A": True,
+        "LEVEL_B": True,
+        "LEVEL_C": True,
+        "LEVEL_D": False,
+        "LEVEL_E": False,
+    }
 
 
 FAMILY = {
-    "income_per_person": 64000, "household_size": 5, "children_under_18": 3, "working_age_unemployed": 1,
-    "persons_with_disability": 0, "housing_status": "rented", "living_space_per_person": 9.5,
-    "owns_vehicle": False, "livestock_units": 4, "children_out_of_school": 0, "overdue_loan_days": 0,
+    "income_per_person": 64000,
+    "household_size": 5,
+    "children_under_18": 3,
+    "working_age_unemployed": 1,
+    "persons_with_disability": 0,
+    "housing_status": "rented",
+    "living_space_per_person": 9.5,
+    "owns_vehicle": False,
+    "livestock_units": 4,
+    "children_out_of_school": 0,
+    "overdue_loan_days": 0,
     "insured_all_members": True,
 }
 
@@ -95,15 +109,25 @@ def test_scorecard_example_replays_a_family_by_hand() -> None:
     # Income at the lower edge of the next bin (lower bounds are inclusive): -10 -> 0, total 23, still B.
     assert model.score({**FAMILY, "income_per_person": 70000}) == ScoreResult(23.0, "LEVEL_B")
     # And 10 livestock units (3 -> 8 points): 28, level C.
-    assert model.score({**FAMILY, "income_per_person": 70000, "livestock_units": 10}) == ScoreResult(28.0, "LEVEL_C")
+    assert model.score({**FAMILY, "income_per_person": 70000, "livestock_units": 10}) == ScoreResult(
+        28.0, "LEVEL_C"
+    )
     assert model.score({**FAMILY, "income_per_person": 69999.99}).score == 13.0
 
 
 def test_linear_example_replays_by_hand() -> None:
     model = compile_spec(example("linear"))
-    values = {"household_size": 6, "children_under_6": 2, "adults_employed": 1, "pensioners": 0, "rural": True,
-              "living_space_per_person": 12.5, "owns_vehicle": False, "livestock_units": 3,
-              "head_higher_education": False}
+    values = {
+        "household_size": 6,
+        "children_under_6": 2,
+        "adults_employed": 1,
+        "pensioners": 0,
+        "rural": True,
+        "living_space_per_person": 12.5,
+        "owns_vehicle": False,
+        "livestock_units": 3,
+        "head_higher_education": False,
+    }
     expected = 62000 - 4500 * 6 - 6000 * 2 + 18000 - 7000 + 450 * 12.5 + 1200 * 3
     result = model.score(values)
     assert result.score == pytest.approx(expected, abs=1e-9)
@@ -112,21 +136,35 @@ def test_linear_example_replays_by_hand() -> None:
 
 def test_logistic_example_replays_by_hand() -> None:
     model = compile_spec(example("logistic"))
-    values = {"declared_income_change_pct": -40, "vat_refund_share": 0.3, "cash_share": 0.6,
-              "flagged_counterparties": 2, "late_filings_24m": 1, "years_registered": 3, "prior_violation": True,
-              "sector": "trade"}
+    values = {
+        "declared_income_change_pct": -40,
+        "vat_refund_share": 0.3,
+        "cash_share": 0.6,
+        "flagged_counterparties": 2,
+        "late_filings_24m": 1,
+        "years_registered": 3,
+        "prior_violation": True,
+        "sector": "trade",
+    }
     logit = -3.2 + 0.004 * 40 + 2.1 * 0.3 + 1.6 * 0.6 + 0.45 * 2 + 0.18 - 0.05 * 3 + 0.9
     probability = 1 / (1 + math.exp(-logit))
     result = model.score(values)
     assert result.score == pytest.approx(probability, rel=1e-12)
     assert result.outcome == "FLAG_FOR_INSPECTION"
-    assert model.score({**values, "flagged_counterparties": 0, "prior_violation": False}).outcome == "NO_ACTION"
+    assert (
+        model.score({**values, "flagged_counterparties": 0, "prior_violation": False}).outcome == "NO_ACTION"
+    )
 
 
 def test_decision_tree_example_replays_by_hand() -> None:
     model = compile_spec(example("decision_tree"))
-    base = {"income_per_person": 60000, "housing_status": "rented", "utility_cost_share": 0.2,
-            "persons_with_disability": 0, "lease_registered_on": "2024-05-01"}
+    base = {
+        "income_per_person": 60000,
+        "housing_status": "rented",
+        "utility_cost_share": 0.2,
+        "persons_with_disability": 0,
+        "lease_registered_on": "2024-05-01",
+    }
     assert model.score(base).outcome == "ELIGIBLE"
     assert model.score({**base, "lease_registered_on": "2025-01-01"}).outcome == "ELIGIBLE"  # <= is inclusive
     assert model.score({**base, "lease_registered_on": "2025-01-02"}).outcome == "MANUAL_REVIEW"
@@ -139,14 +177,28 @@ def test_decision_tree_example_replays_by_hand() -> None:
 
 def test_rules_example_replays_by_hand() -> None:
     model = compile_spec(example("rules"))
-    base = {"children_under_18": 1, "persons_with_disability": 0, "income_per_person": 80000,
-            "housing_status": "owned", "owns_vehicle": True, "registered_since": "2020-03-01"}
+    base = {
+        "children_under_18": 1,
+        "persons_with_disability": 0,
+        "income_per_person": 80000,
+        "housing_status": "owned",
+        "owns_vehicle": True,
+        "registered_since": "2020-03-01",
+    }
     assert model.score(base).outcome == "NO_SUPPORT"
     assert model.score(base).score is None
     assert model.score({**base, "children_under_18": 4}).outcome == "SUPPORT"
-    assert model.score({**base, "registered_since": "2025-07-02", "children_under_18": 4}).outcome == "MANUAL_REVIEW"
-    assert model.score({**base, "persons_with_disability": 1, "income_per_person": 69999}).outcome == "SUPPORT"
-    assert model.score({**base, "persons_with_disability": 1, "income_per_person": 70000}).outcome == "NO_SUPPORT"
+    assert (
+        model.score({**base, "registered_since": "2025-07-02", "children_under_18": 4}).outcome
+        == "MANUAL_REVIEW"
+    )
+    assert (
+        model.score({**base, "persons_with_disability": 1, "income_per_person": 69999}).outcome == "SUPPORT"
+    )
+    assert (
+        model.score({**base, "persons_with_disability": 1, "income_per_person": 70000}).outcome
+        == "NO_SUPPORT"
+    )
     assert model.score({**base, "income_per_person": 40000}).outcome == "NO_SUPPORT"  # owns a vehicle
     assert model.score({**base, "income_per_person": 40000, "owns_vehicle": False}).outcome == "SUPPORT"
     assert model.fired_rule({**base, "housing_status": "none"}) == 3
@@ -154,8 +206,13 @@ def test_rules_example_replays_by_hand() -> None:
 
 def test_opaque_example_checks_inputs_but_cannot_replay() -> None:
     model = compile_spec(example("opaque"))
-    values = {"claims_last_36m": 2, "employer_age_months": 5, "contract_duration_days": 40,
-              "dismissal_reason": "redundancy", "claim_date": "2026-02-10"}
+    values = {
+        "claims_last_36m": 2,
+        "employer_age_months": 5,
+        "contract_duration_days": 40,
+        "dismissal_reason": "redundancy",
+        "claim_date": "2026-02-10",
+    }
     assert model.validate_inputs(values) == []
     with pytest.raises(NotReplayable):
         model.score(values)

@@ -25,22 +25,51 @@ from explanations.spec import (
 from tests.explanations.strategies import label
 
 FEATURES: list[dict[str, Any]] = [
-    {"name": "count", "type": "integer", "min": 0, "max": 10, "mutable": True, "source": "R", "label": label("c")},
-    {"name": "amount", "type": "number", "min": -1.5, "max": 100.25, "mutable": True, "source": "R",
-     "label": label("a")},
+    {
+        "name": "count",
+        "type": "integer",
+        "min": 0,
+        "max": 10,
+        "mutable": True,
+        "source": "R",
+        "label": label("c"),
+    },
+    {
+        "name": "amount",
+        "type": "number",
+        "min": -1.5,
+        "max": 100.25,
+        "mutable": True,
+        "source": "R",
+        "label": label("a"),
+    },
     {"name": "flag", "type": "boolean", "mutable": True, "source": "R", "label": label("f")},
-    {"name": "housing", "type": "category", "categories": ["owned", "rented"], "mutable": False, "source": "R",
-     "label": label("h")},
+    {
+        "name": "housing",
+        "type": "category",
+        "categories": ["owned", "rented"],
+        "mutable": False,
+        "source": "R",
+        "label": label("h"),
+    },
     {"name": "since", "type": "date", "mutable": False, "source": "R", "label": label("s")},
 ]
-OUTCOMES = [{"code": "YES", "label": label("y"), "favourable": True},
-            {"code": "NO", "label": label("n"), "favourable": False}]
+OUTCOMES = [
+    {"code": "YES", "label": label("y"), "favourable": True},
+    {"code": "NO", "label": label("n"), "favourable": False},
+]
 RULES_SPEC: dict[str, Any] = {
     "kind": "rules",
     "features": FEATURES,
     "outcomes": OUTCOMES,
-    "rules": [{"id": "R1", "conditions": [{"feature": "count", "op": ">=", "value": 3}], "outcome": "YES",
-               "label": label("r")}],
+    "rules": [
+        {
+            "id": "R1",
+            "conditions": [{"feature": "count", "op": ">=", "value": 3}],
+            "outcome": "YES",
+            "label": label("r"),
+        }
+    ],
     "default_outcome": "NO",
 }
 GOOD = {"count": 3, "amount": 10.5, "flag": False, "housing": "owned", "since": "2024-02-29"}
@@ -137,14 +166,22 @@ def test_inputs_that_are_not_an_object(model: CompiledModel) -> None:
 
 
 JSON_VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(-20, 20), st.integers(), st.floats(), st.text(max_size=12),
-    st.dates().map(lambda d: d.isoformat()), st.sampled_from(["owned", "rented", "2024-02-29", "2023-02-29"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-20, 20),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=12),
+    st.dates().map(lambda d: d.isoformat()),
+    st.sampled_from(["owned", "rented", "2024-02-29", "2023-02-29"]),
     st.lists(st.integers(), max_size=2),
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["count", "amount", "flag", "housing", "since", "other"]), JSON_VALUES))
+@given(
+    st.dictionaries(st.sampled_from(["count", "amount", "flag", "housing", "since", "other"]), JSON_VALUES)
+)
 def test_score_refuses_exactly_what_validate_inputs_rejects(values: dict[str, Any]) -> None:
     model = compile_spec(RULES_SPEC)
     problems = model.validate_inputs(values)
@@ -156,7 +193,7 @@ def test_score_refuses_exactly_what_validate_inputs_rejects(values: dict[str, An
         assert problems == []
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # matches
 
 
@@ -227,14 +264,19 @@ def test_helpers_refuse_the_wrong_kind(model: CompiledModel) -> None:
 
 
 def test_logistic_extremes_do_not_overflow() -> None:
-    spec = {**SCORE_SPEC, "kind": "logistic", "threshold_on": "probability", "threshold": 0.5,
-            "coefficients": {"count": 1e6, "amount": -1e6}}
+    spec = {
+        **SCORE_SPEC,
+        "kind": "logistic",
+        "threshold_on": "probability",
+        "threshold": 0.5,
+        "coefficients": {"count": 1e6, "amount": -1e6},
+    }
     model = compile_spec(spec)
     assert model.score({"count": 0, "amount": 100.25}) == ScoreResult(0.0, "NO")
     assert model.score({"count": 10, "amount": -1.5}) == ScoreResult(1.0, "YES")
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # compile cache and spec_hash
 
 

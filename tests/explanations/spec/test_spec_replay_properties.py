@@ -30,7 +30,7 @@ Spec = dict[str, Any]
 PROFILE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Oracles
 
 
@@ -134,7 +134,7 @@ def oracle_rules(spec: Spec, values: dict[str, Any]) -> tuple[str, int | None]:
     return spec["default_outcome"], None
 
 
-def check_against_oracle(spec: Spec, values: dict[str, Any]) -> ScoreResult:  # noqa: C901
+def check_against_oracle(spec: Spec, values: dict[str, Any]) -> ScoreResult:
     """Assert that compile_spec(spec).score(values) agrees with the oracle of its kind; return the result."""
     model = compile_spec(spec)
     assert model.validate_inputs(values) == []
@@ -162,17 +162,19 @@ def check_against_oracle(spec: Spec, values: dict[str, Any]) -> ScoreResult:  # 
         assert result.outcome == expected_outcome == model.outcome_for_score(result.score)
         oracle_score = textbook_sigmoid(float(exact)) if on_probability else float(exact)
         if abs(oracle_score - threshold) > 1e-9 * (magnitude + 1):
-            oracle_outcome = spec["outcome_at_or_above"] if oracle_score >= threshold else spec["outcome_below"]
+            oracle_outcome = (
+                spec["outcome_at_or_above"] if oracle_score >= threshold else spec["outcome_below"]
+            )
             assert result.outcome == oracle_outcome
     elif kind == "decision_tree":
         leaf, position = oracle_tree(spec, values)
-        score = leaf.get("score")
-        assert result == ScoreResult(None if score is None else float(score), leaf["outcome"])
+        leaf_score = leaf.get("score")
+        assert result == ScoreResult(None if leaf_score is None else float(leaf_score), leaf["outcome"])
         assert model.leaf_position(values) == position
     elif kind == "rules":
-        outcome, index = oracle_rules(spec, values)
-        assert result == ScoreResult(None, outcome)
-        assert model.fired_rule(values) == index
+        rule_outcome, rule_index = oracle_rules(spec, values)
+        assert result == ScoreResult(None, rule_outcome)
+        assert model.fired_rule(values) == rule_index
     else:  # pragma: no cover
         raise AssertionError(kind)
     assert model.matches(result.score, result.outcome, values)
@@ -187,7 +189,7 @@ def check_against_oracle(spec: Spec, values: dict[str, Any]) -> ScoreResult:  # 
     return result
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Properties
 
 

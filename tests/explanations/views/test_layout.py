@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from explanations.models import AlgorithmicSystem
+from portal.accounts.models import Role, User
 
 LANGS = ("kk", "ru", "en")
 
@@ -131,3 +132,30 @@ def test_unknown_page_shows_the_portal_not_found_page(client: Client, db: None, 
 
     assert response.status_code == 404
     assert f'<html lang="{lang}"' in response.content.decode()
+
+
+def test_navigation_offers_sign_in_to_someone_not_signed_in(client: Client, db: None) -> None:
+    page = client.get(url("explanations:register", "en")).content.decode()
+
+    assert f'href="{url("accounts:sign-in", "en")}"' in page
+    assert url("accounts:sign-out", "en") not in page
+    assert f'href="{url("explanations:lookup", "en")}"' not in page  # only on the home page
+
+
+def test_navigation_offers_a_citizen_their_decisions_and_sign_out(client: Client, db: None) -> None:
+    citizen = User.objects.create(username="citizen-nav", role=Role.CITIZEN)
+    client.force_login(citizen)
+
+    page = client.get(url("explanations:register", "en")).content.decode()
+
+    assert f'href="{url("explanations:my-decisions", "en")}"' in page
+    assert f'<form action="{url("accounts:sign-out", "en")}" method="post">' in page
+    assert f'href="{url("accounts:sign-in", "en")}"' not in page
+
+
+def test_home_page_links_to_sign_in_and_to_the_letter_look_up(client: Client, db: None) -> None:
+    page = client.get(url("explanations:home", "ru")).content.decode()
+
+    assert f'href="{url("accounts:sign-in", "ru")}"' in page
+    assert f'href="{url("explanations:lookup", "ru")}"' in page
+    assert f'href="{url("explanations:register", "ru")}"' in page

@@ -1,0 +1,115 @@
+"""A citizen's journey in a real browser, in each language: sign in with a one-time code, open a silent
+assessment, read its explanation (opening the technical details), say an item of data is wrong, download
+the PDF. axe-core finds no WCAG 2.x A/AA violation on any page; screenshots go to docs/screenshots/."""
+
+import datetime as dt
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+
+from explanations.models import DataFlag, Decision
+from portal.accounts import services as account_services
+from portal.accounts.models import User
+from tests.explanations.citizen import builders
+
+from .conftest import check_axe, screenshot
+
+pytestmark = pytest.mark.e2e
+
+LANGS = ("kk", "ru", "en")
+CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+
+@pytest.fixture(autouse=True)
+def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+    settings.SMS_BACKEND = "portal.accounts.services.LocmemSMSBackend"
+    monkeypatch.setattr(account_services, "DELIVER_INLINE", True)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def silent_assessment(transactional_db: None) -> tuple[User, str, Decision]:
+    user, iin = builders.citizen(preferred_language="en")
+    system = builders.system_for("scorecard", near_threshold_band=5)
+    builders.decide(system, iin=iin, kind="scorecard", decided_at=dt.datetime(2025, 6, 2, 9, tzinfo=dt.UTC))
+    silent = builders.decide(
+        system,
+        iin=iin,
+        kind="scorecard",
+        notified=False,
+        decided_at=dt.datetime(2025, 10, 1, 9, tzinfo=dt.UTC),
+    )
+    return user, iin, silent
+
+
+def wait_for_code(to: str) -> str:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for message in reversed(mail.outbox):
+            if to in message.to and (found := CODE.search(message.body)):
+                return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError("no code was sent")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_citizen_reads_a_silent_assessment_flags_data_and_downloads_the_pdf(
+    page: Any, silent_assessment: tuple[User, str, Decision], lang: str
+) -> None:
+    user, iin, decision = silent_assessment
+
+    # Sign in with a one-time code.
+    page.goto(f"/{lang}/accounts/sign-in/")
+    check_axe(page)
+    page.fill("#id_iin", iin)
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_url(f"**/{lang}/accounts/sign-in/code/")
+    page.fill("#id_code", wait_for_code(user.email))
+    page.locator("main button[type=submit]").first.click()
+
+    # My decisions: the silent assessment is there, with its notice.
+    page.wait_for_url(f"**/{lang}/my/decisions/")
+    assert page.locator("html").get_attribute("lang") == lang
+    check_axe(page)
+    page.locator(f"main a[href='/{lang}/decisions/{decision.reference}/']").click()
+
+    # The explanation: summary, silent-assessment notice, then the details and the technical annex.
+    page.wait_for_url(f"**/{lang}/decisions/{decision.reference}/")
+    assert page.locator("#silent-assessment").is_visible()
+    assert page.locator("section[aria-labelledby=data-used] table tbody tr").count() == 12
+    label = builders.example_spec("scorecard")["features"][0]["label"][lang]
+    assert page.get_by_role("rowheader", name=re.compile(re.escape(label))).first.is_visible()
+    page.locator("#technical-details summary").click()
+    assert page.locator("#technical-details").get_attribute("open") is not None
+    assert page.get_by_text(decision.model_version.spec_hash).is_visible()
+    check_axe(page)
+    screenshot(page, f"decision-{lang}")
+
+    # "This is wrong" on the income.
+    page.locator("a[href$='/data/income_per_person/wrong/']").click()
+    page.wait_for_url("**/data/income_per_person/wrong/")
+    check_axe(page)
+    page.fill("#id_correct_value", "38 000")
+    page.fill("#id_note", "Certificate from my employer")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/data/income_per_person/recorded/")
+    assert page.locator(".govuk-panel--confirmation").is_visible()
+    check_axe(page)
+    assert DataFlag.objects.filter(decision=decision, feature="income_per_person", citizen=user).exists()
+
+    # Back to the explanation; download the PDF.
+    page.locator(f"main a[href^='/{lang}/decisions/{decision.reference}/']").click()
+    with page.expect_download() as download_info:
+        page.locator(f"a[href='/{lang}/decisions/{decision.reference}/pdf/']").click()
+    download = download_info.value
+    assert download.suggested_filename == f"decision-{decision.reference}-{lang}.pdf"
+    with open(download.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
