@@ -229,11 +229,16 @@ class RegistryCorrection(models.Model):
 class Notification(models.Model):
     """Transactional outbox: written in the same transaction as the event, delivered by Celery after commit.
 
-    `dedupe_key` makes a second enqueue of the same event a no-op; `state` moves PENDING → SENT exactly once.
+    `dedupe_key` makes a second enqueue of the same event a no-op, and is the provider's idempotency key.
+    Delivery is a state machine on the row (appeals/services/delivery.py): PENDING → SENDING (a claim token
+    and a lease, committed before the provider is called) → SENT; a transient failure goes back to PENDING
+    with `next_attempt_at`, the last one to FAILED. A SENDING row whose lease ran out (the worker died) is
+    claimed again and re-sent with the same key, which the provider answers without delivering twice.
     """
 
     class State(models.TextChoices):
         PENDING = "PENDING", _("Waiting to be sent")
+        SENDING = "SENDING", _("Being sent")
         SENT = "SENT", _("Sent")
         FAILED = "FAILED", _("Failed after retries")
 
@@ -250,9 +255,120 @@ class Notification(models.Model):
     provider_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["state", "id"], name="notification_pending_idx")]
+        indexes: ClassVar = [
+            models.Index(fields=["state", "id"], name="notification_pending_idx"),
+            models.Index(fields=["id"], condition=models.Q(state__in=["PENDING", "SENDING"]),
+                         name="notification_open_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.dedupe_key
+
+
+class Letter(models.Model):
+    """The decision letter of a decided appeal in one language: rendered once, stored privately, never changed.
+
+    A PENDING row is written in the deciding transaction (an outbox for the renderer); the rendered PDF is
+    content-addressed by its SHA-256 under PRIVATE_MEDIA_ROOT, and the row becomes RENDERED exactly once.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "PENDING", _("Being prepared")
+        RENDERED = "RENDERED", _("Ready")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="letters")
+    language = models.CharField(max_length=2)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    sha256 = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=255, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    template_version = models.CharField(max_length=8, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["appeal", "language"], name="one_letter_per_language"),
+            models.CheckConstraint(
+                condition=~models.Q(state="RENDERED") | (~models.Q(sha256="") & ~models.Q(path="")),
+                name="rendered_letter_has_a_file",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["id"], condition=models.Q(state="PENDING"), name="letter_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.language}"
+
+
+class AgencyWebhook(models.Model):
+    """Where an agency wants outcomes pushed. The signing secret is shown once and stored encrypted."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    secret_encrypted = models.BinaryField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organisation"], condition=models.Q(active=True), name="one_active_webhook_per_agency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.url}"
+
+
+class OutcomeDelivery(models.Model):
+    """The outcome of one decided appeal for the agency that operates the system.
+
+    Agencies poll these rows (keyset by id) and, with a webhook, get each one pushed, signed, with retries
+    (PENDING → SENDING under a lease → DELIVERED, or FAILED after the last attempt). The agency acknowledges
+    that it carried out an overturn; that closes the loop the citizen cares about.
+    """
+
+    class State(models.TextChoices):
+        POLL_ONLY = "POLL_ONLY", _("No webhook: available to poll")
+        PENDING = "PENDING", _("Waiting to be pushed")
+        SENDING = "SENDING", _("Being pushed")
+        DELIVERED = "DELIVERED", _("Pushed to the agency")
+        FAILED = "FAILED", _("Push failed after retries")
+
+    appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="outcome_delivery")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="outcome_deliveries")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    # Frozen at the first push, so that every retry sends the same body.
+    payload = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    carried_out_at = models.DateTimeField(null=True, blank=True)
+    carried_out_note = models.TextField(blank=True)
+    carried_out_by = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["organisation", "id"], name="outcome_delivery_poll_idx"),
+            models.Index(fields=["next_attempt_at", "id"], condition=models.Q(state__in=["PENDING", "SENDING"]),
+                         name="outcome_delivery_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.appeal_id}"

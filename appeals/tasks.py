@@ -1,10 +1,72 @@
-"""Celery tasks of the appeals app: ids in, one service call, idempotent."""
+"""Celery tasks of the appeals app: ids in, one service call, idempotent.
 
-from celery import shared_task
+Every task here may run twice (acks_late + reject_on_worker_lost redeliver a task whose worker died, and the
+relays re-enqueue rows whose message may have been lost): the services make a second run harmless. Retries
+use short countdowns only (well under the broker's visibility timeout); anything longer is a beat scan.
+"""
+
+from typing import Any
+
+from celery import Task, shared_task
+from django.conf import settings
 
 
-@shared_task(name="appeals.deliver_notification", acks_late=True, max_retries=8)
-def deliver_notification(*, notification_id: int) -> str:
-    from .services.delivery import notification_deliver
+@shared_task(name="appeals.deliver_notification", bind=True, acks_late=True,
+             max_retries=getattr(settings, "NOTIFY_MAX_ATTEMPTS", 8))
+def deliver_notification(self: Task, *, notification_id: int) -> str:
+    """Deliver one outbox row; after a transient failure retry with the row's exponential backoff."""
+    from .services.delivery import RetryLater, notification_deliver
 
-    return notification_deliver(notification_id=notification_id)
+    try:
+        return notification_deliver(notification_id=notification_id)
+    except RetryLater as exc:
+        # Celery giving up (max_retries) is harmless: the row stays PENDING and the relay picks it up.
+        raise self.retry(countdown=exc.retry_in, exc=exc) from exc
+
+
+@shared_task(name="appeals.notification_relay", acks_late=True)
+def notification_relay() -> int:
+    from .services.delivery import notification_relay as relay
+
+    return relay()
+
+
+@shared_task(name="appeals.render_letter", acks_late=True)
+def render_letter(*, letter_id: int) -> str:
+    from .services.letters import letter_render_pending
+
+    return letter_render_pending(letter_id=letter_id)
+
+
+@shared_task(name="appeals.letter_relay", acks_late=True)
+def letter_relay() -> int:
+    from .services.letters import letter_relay as relay
+
+    return relay()
+
+
+@shared_task(name="appeals.deadline_scan", acks_late=True)
+def deadline_scan() -> dict[str, int]:
+    from .services.deadline_jobs import deadline_scan as scan
+
+    return scan()
+
+
+@shared_task(name="appeals.deliver_outcome_webhook", acks_late=True)
+def deliver_outcome_webhook(*, delivery_id: int, claim_token: str | None = None) -> str:
+    from .services.agency_outcomes import webhook_deliver
+
+    return webhook_deliver(delivery_id=delivery_id, claim_token=claim_token)
+
+
+@shared_task(name="appeals.outcome_webhook_scan", acks_late=True)
+def outcome_webhook_scan() -> int:
+    from .services.agency_outcomes import webhook_scan
+
+    return webhook_scan()
+
+
+__all__: list[Any] = [
+    "deadline_scan", "deliver_notification", "deliver_outcome_webhook", "letter_relay", "notification_relay",
+    "outcome_webhook_scan", "render_letter",
+]

@@ -1,14 +1,15 @@
 """Reads of the register and of decisions."""
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from portal.accounts.models import Organisation
 from portal.identifiers import format_reference, normalise_reference
@@ -84,6 +85,11 @@ CATEGORY_LABELS = {
     "employer_liquidation": gettext_lazy("the employer closed down"),
     "contract_end": gettext_lazy("end of contract"),
     "other": gettext_lazy("other"),
+    "trade": gettext_lazy("trade"),
+    "construction": gettext_lazy("construction"),
+    "services": gettext_lazy("services"),
+    "manufacturing": gettext_lazy("manufacturing"),
+    "agriculture": gettext_lazy("agriculture"),
 }
 UNIT_SUFFIXES = {"m2": "m²", "%": "%"}
 
@@ -98,9 +104,9 @@ def format_number(value: Any, *, max_decimals: int = 2) -> str:
         return "—"
     number = Decimal(str(value))
     if number == number.to_integral_value():
-        return formats.number_format(int(number), force_grouping=True)
+        return _minus(formats.number_format(int(number), force_grouping=True))
     rounded = number.quantize(Decimal(1).scaleb(-max_decimals)).normalize()
-    return formats.number_format(rounded, force_grouping=True)
+    return _minus(formats.number_format(rounded, force_grouping=True))
 
 
 def format_date(value: dt.date | dt.datetime | str | None) -> str:
@@ -108,12 +114,14 @@ def format_date(value: dt.date | dt.datetime | str | None) -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             return value
-    if isinstance(value, dt.datetime):
-        value = timezone.localdate(value)
-    return formats.date_format(value, "DATE_FORMAT")
+    elif isinstance(value, dt.datetime):
+        day = timezone.localdate(value)
+    else:
+        day = value
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def format_value(value: Any, feature: dict[str, Any] | None) -> str:
@@ -270,9 +278,73 @@ def decision_by_reference(reference: str) -> Decision | None:
         return None
     return (
         Decision.objects.select_related("system__operator", "model_version", "superseded_by", "supersedes")
+        .defer(
+            "subject_iin_encrypted",
+            "superseded_by__inputs",
+            "superseded_by__attributions",
+            "supersedes__inputs",
+            "supersedes__attributions",
+        )
         .filter(reference=canonical)
         .first()
     )
+
+
+def decision_for_page(reference: str) -> Decision | None:
+    """Just enough of the decision to check who may see it and to find its cached page: one small query.
+
+    Annotated with ``successor_reference`` (a correction, if any), ``explanation_sha256`` (None until the
+    explanation has been computed) and ``flag_count``. Everything else loads only on a cache miss.
+    """
+    from .engine import ENGINE_VERSION
+
+    canonical = normalise_reference(reference)
+    if canonical is None:
+        return None
+    stored = StoredExplanation.objects.filter(decision=OuterRef("pk"), engine_version=ENGINE_VERSION)
+    flags = (
+        DataFlag.objects.filter(decision=OuterRef("pk"))
+        .values("decision")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Decision.objects.filter(reference=canonical)
+        .only("id", "reference", "subject_iin_hash")
+        .annotate(
+            successor_reference=F("superseded_by__reference"),
+            explanation_sha256=Subquery(stored.values("sha256")[:1]),
+            flag_count=Subquery(flags[:1]),
+        )
+        .first()
+    )
+
+
+# Bump when templates/explanations/citizen/ change what a cached page shows.
+PAGE_TEMPLATE_VERSION = "1"
+# The register entry (contacts, deadlines) is not part of the key: a change to it shows within this time.
+PAGE_CACHE_SECONDS = 300
+
+
+def explanation_page_key(
+    *, decision: Decision, explanation_sha256: str, flagged: frozenset[str], now: dt.datetime
+) -> str:
+    """What a rendered explanation depends on, as one key for the fragment cache.
+
+    The decision, its stored explanation and its model version never change. What can change is named here:
+    a correction, the person's flags, the language and the date (deadlines are stated relative to today);
+    the register entry's text is refreshed after PAGE_CACHE_SECONDS.
+    """
+    parts = [
+        decision.reference,
+        explanation_sha256,
+        PAGE_TEMPLATE_VERSION,
+        get_language() or "",
+        timezone.localdate(now).isoformat(),
+        getattr(decision, "successor_reference", None) or "",
+        ",".join(sorted(flagged)),
+    ]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
 def lookup_candidate(*, reference: str, iin_hash: str) -> Decision | None:
@@ -520,8 +592,8 @@ class _Builder:
                         reference=_bin_text(bins, item.get("reference_bin"), feature),
                         amount=_signed(amount),
                         direction=direction,
-                        points=_minus(format_number(item.get("points"))),
-                        reference_points=_minus(format_number(item.get("reference_points"))),
+                        points=format_number(item.get("points")),
+                        reference_points=format_number(item.get("reference_points")),
                     )
                 )
             else:
@@ -801,7 +873,7 @@ class _Builder:
                 _("Some values were missing and were estimated or filled in: %(names)s.")
                 % {"names": ", ".join(assumed)}
             )
-        kind_steps = {
+        kind_steps: dict[str, str] = {
             ModelKind.SCORECARD: _(
                 "Each value was given points from a fixed table, and the points were added up."
             ),

@@ -16,5 +16,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("explanations.urls")),
     path("accounts/", include("portal.accounts.urls")),
+    path("review/", include("appeals.urls_review")),
     path("admin/", admin.site.urls),
 )

@@ -1,44 +1,117 @@
-"""Delivery channels behind one interface: e-mail through Django's mail backend, SMS through a gateway class.
+"""Delivery channels behind one interface: a provider that sends one message and is idempotent by its key.
 
-Each send carries the outbox row's dedupe key as an idempotency key (Message-ID for e-mail), so a gateway that
-honours it never delivers the same notification twice even if a worker dies between sending and marking.
+The contract every provider keeps (the real e-mail and SMS gateways of Kazakhstan's operators offer it as an
+idempotency key or client message id): `send(message)` with a key the provider has already accepted delivers
+nothing new and answers as the first call did. The key is the outbox row's dedupe key, so a worker that dies
+after the provider accepted a message and before the row was marked SENT can safely send it again.
+
+E-mail goes through Django's mail backend (settings.EMAIL_BACKEND), with the key as the Message-ID and an
+Idempotency-Key header: a gateway backend honours the header; plain SMTP cannot, and then the stable
+Message-ID is what lets mail systems and clients fold a duplicate. SMS goes through settings.SMS_GATEWAY.
+
+Errors: TransientDeliveryError (try again later: time-outs, refused connections, 4xx SMTP replies, throttling)
+and PermanentDeliveryError (will never succeed: no address, recipient refused).
 """
 
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.utils import translation
 from django.utils.module_loading import import_string
 
-from ..models import Notification
+from ..models import Channel, Notification
 from .messages import render_message
 
-
-class Channel(Protocol):
-    def send(self, note: Notification) -> str: ...
+logger = logging.getLogger(__name__)
 
 
-class EmailChannel:
-    def send(self, note: Notification) -> str:
-        with translation.override(note.language):
-            subject, body = render_message(note)
-        message_id = f"<{note.dedupe_key.replace(':', '.')}@appeals.portal>"
-        EmailMessage(subject, body, to=[note.recipient.email], headers={"Message-ID": message_id}).send()
+class DeliveryError(Exception):
+    """A provider did not accept the message."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """The provider may accept the message later: retry with backoff."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The message can never be delivered as addressed: do not retry."""
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    idempotency_key: str
+    channel: str
+    to: str
+    language: str
+    subject: str
+    body: str
+
+
+class Provider(Protocol):
+    """Sends one message; idempotent by `message.idempotency_key`; returns the provider's message id."""
+
+    def send(self, message: OutboundMessage) -> str: ...
+
+
+def message_id_for(key: str) -> str:
+    return f"<{key.replace(':', '.')}@appeals.portal>"
+
+
+class EmailProvider:
+    """E-mail through Django's mail backend, one connection per message (a worker sends one row at a time)."""
+
+    def send(self, message: OutboundMessage) -> str:
+        message_id = message_id_for(message.idempotency_key)
+        email = EmailMessage(
+            message.subject,
+            message.body,
+            to=[message.to],
+            headers={"Message-ID": message_id, "Idempotency-Key": message.idempotency_key,
+                     "Content-Language": message.language},
+        )
+        try:
+            email.send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentDeliveryError(f"recipient refused: {exc.recipients!r}"[:250]) from exc
+        except smtplib.SMTPResponseException as exc:
+            if 400 <= exc.smtp_code < 500:
+                raise TransientDeliveryError(f"SMTP {exc.smtp_code}") from exc
+            raise PermanentDeliveryError(f"SMTP {exc.smtp_code}") from exc
+        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:250]) from exc
         return message_id
 
 
 class ConsoleSMSGateway:
-    """Development gateway: prints the message (never used with production settings)."""
+    """Development gateway: logs that a text was sent, never its text or the full number."""
 
-    def send(self, note: Notification) -> str:
-        with translation.override(note.language):
-            _, body = render_message(note)
-        print(f"SMS to …{note.recipient.phone[-4:]}: {body}")  # noqa: T201
-        return f"console:{note.dedupe_key}"
+    def send(self, message: OutboundMessage) -> str:
+        logger.info("SMS to …%s (%s characters)", message.to[-4:], len(message.body))
+        return f"console:{message.idempotency_key}"
 
 
-def channel_for(name: str) -> Channel:
-    if name == "SMS":
-        return import_string(getattr(settings, "SMS_GATEWAY", "appeals.services.channels.ConsoleSMSGateway"))()
-    return EmailChannel()
+def provider_for(channel: str) -> Provider:
+    if channel == Channel.SMS:
+        gateway: Provider = import_string(settings.SMS_GATEWAY)()
+        return gateway
+    return EmailProvider()
+
+
+def outbound_message(note: Notification) -> OutboundMessage:
+    """The message one outbox row stands for, addressed by its channel; PermanentDeliveryError when the
+    recipient has no address on that channel."""
+    rendered = render_message(note)
+    if note.channel == Channel.SMS:
+        to, body = note.recipient.phone, rendered.sms
+    else:
+        to, body = note.recipient.email, rendered.body
+    if not to:
+        raise PermanentDeliveryError(f"the recipient has no address for {note.channel}")
+    return OutboundMessage(
+        idempotency_key=note.dedupe_key, channel=note.channel, to=to, language=note.language,
+        subject=rendered.subject, body=body,
+    )

@@ -1,7 +1,11 @@
 """Which events notify whom: rows in the transactional outbox, written in the caller's transaction.
 
-Delivery is Celery's job (appeals/tasks.py), after commit; a row is sent at most once (state PENDING → SENT
-under a row lock), and enqueuing the same event twice is a no-op (unique dedupe_key).
+Delivery is Celery's job after commit (appeals/services/delivery.py: exactly once at the recipient, with a
+relay for messages lost between commit and publish). Enqueuing the same event twice is a no-op (unique
+dedupe_key, which is also the provider's idempotency key).
+
+A transition into DECIDED also sets the outcome's own side effects in motion, in the same transaction: the
+decision letter (appeals/services/letters.py) and the outcome record for the agency (agency_outcomes.py).
 """
 
 import datetime as dt
@@ -9,53 +13,86 @@ from typing import Any
 
 from django.db import transaction
 
-from ..models import Appeal, Notification
+from ..models import Appeal, Channel, Notification
+from ..states import State
+from .messages import APPELLANT, REVIEWER, SUPERVISOR
 
 # event code → who hears of it
 APPELLANT_EVENTS = frozenset({
     "appeal.submitted", "appeal.assigned", "appeal.on_hold", "appeal.inadmissible", "appeal.review.decided",
     "appeal.countersigned", "appeal.withdrawn", "appeal.escalated", "appeal.overdue", "appeal.letter.ready",
+    "appeal.outcome.carried_out",
 })
 REVIEWER_EVENTS = frozenset({"appeal.assigned", "appeal.resumed", "appeal.countersign.returned",
                              "appeal.reminder"})
+# The transitions after which an appeal is decided for good (the letter and the agency's outcome follow).
+DECIDING_EVENTS = frozenset({"appeal.review.decided", "appeal.countersigned"})
 
 
 def _event_serial(appeal: Appeal) -> int:
     return appeal.timeline.count()
 
 
+def appeal_context(appeal: Appeal, **extra: Any) -> dict[str, Any]:
+    """What a message about this appeal may say: ids and ISO dates only, never personal data."""
+    return {"reference": appeal.reference, "state": appeal.state,
+            "due_date": appeal.due_date.isoformat() if appeal.due_date else None, **extra}
+
+
 def enqueue(*, appeal: Appeal | None, recipient: Any, event: str, now: dt.datetime, key: str,
             context: dict[str, Any] | None = None) -> Notification | None:
-    """Write one outbox row (idempotent by key) and ask Celery to deliver it after commit."""
-    channel = appeal.contact_channel if appeal is not None and recipient.pk == appeal.appellant_id else "EMAIL"
-    language = (appeal.contact_language if appeal is not None and recipient.pk == appeal.appellant_id
+    """Write one outbox row (idempotent by key) and ask Celery to deliver it after commit.
+
+    The appellant is written to on the channel and in the language they chose for the appeal (a text message
+    falls back to e-mail when there is no phone number); staff by e-mail in their preferred language.
+    """
+    is_appellant = appeal is not None and recipient.pk == appeal.appellant_id
+    channel = appeal.contact_channel if appeal is not None and is_appellant else Channel.EMAIL
+    if channel == Channel.SMS and not recipient.phone:
+        channel = Channel.EMAIL
+    language = (appeal.contact_language if appeal is not None and is_appellant
                 else recipient.preferred_language) or "kk"
     note, created = Notification.objects.get_or_create(
         dedupe_key=key,
         defaults={"appeal": appeal, "recipient": recipient, "channel": channel, "language": language,
                   "event": event, "context": context or {}, "created_at": now},
     )
-    if created:
-        from ..tasks import deliver_notification
+    if not created:
+        return None
+    from ..tasks import deliver_notification
 
-        transaction.on_commit(lambda: deliver_notification.delay(notification_id=note.pk))
-        return note
-    return None
+    transaction.on_commit(lambda: deliver_notification.delay(notification_id=note.pk))
+    return note
 
 
 def enqueue_for_appeal(*, appeal: Appeal, event: str, now: dt.datetime) -> list[Notification]:
+    """The notifications of one transition (called by core._apply inside the transition's transaction)."""
     serial = _event_serial(appeal)
-    context = {"reference": appeal.reference, "state": appeal.state,
-               "due_date": appeal.due_date.isoformat() if appeal.due_date else None}
     out = []
     if event in APPELLANT_EVENTS:
         n = enqueue(appeal=appeal, recipient=appeal.appellant, event=event, now=now,
-                    key=f"{event}:{appeal.pk}:{serial}:appellant", context=context)
+                    key=f"{event}:{appeal.pk}:{serial}:appellant",
+                    context=appeal_context(appeal, audience=APPELLANT))
         if n:
             out.append(n)
     if event in REVIEWER_EVENTS and appeal.reviewer_id:
         n = enqueue(appeal=appeal, recipient=appeal.reviewer, event=event, now=now,
-                    key=f"{event}:{appeal.pk}:{serial}:reviewer", context=context)
+                    key=f"{event}:{appeal.pk}:{serial}:reviewer",
+                    context=appeal_context(appeal, audience=REVIEWER))
         if n:
             out.append(n)
+    if event in DECIDING_EVENTS and appeal.state == State.DECIDED:
+        _decided(appeal, now)
     return out
+
+
+def _decided(appeal: Appeal, now: dt.datetime) -> None:
+    from .agency_outcomes import outcome_record
+    from .letters import letter_schedule
+
+    letter_schedule(appeal=appeal, now=now)
+    outcome_record(appeal=appeal, now=now)
+
+
+def supervisors_context(appeal: Appeal) -> dict[str, Any]:
+    return appeal_context(appeal, audience=SUPERVISOR)

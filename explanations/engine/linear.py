@@ -382,13 +382,13 @@ class _Search:
             self.feasible = False
             return
         self.feasible = True
-        self.score_ulp = math.ulp(max(1.0, abs(float(t_lin)), abs(float(score))))
         # need: the gain required; strict: whether the gain must exceed it (leaving "≥ threshold" needs "<").
         if self.sign > 0:
             self.need, self.strict = t_lin - score, False
         else:
             self.need, self.strict = score - t_lin, True
-        if self.need <= 0:  # replay and exact arithmetic disagree at the threshold: any move at all
+        self.root_tie = self.need <= 0
+        if self.root_tie:  # replay and exact arithmetic disagree at the threshold: any move at all
             self.need, self.strict = Fraction(0), True
         discrete: list[_Item] = []
         continuous: list[_Item] = []
@@ -571,8 +571,8 @@ class _Search:
         changes = {it.d.name: v for it, v in zip(self.discrete, self.choice, strict=True) if v is not None}
         for it, use in fill:
             if use > 0:
-                v = it.x + use if it.up else it.x - use
-                changes[it.d.name] = it.d.typed(it.d.round_towards(v, up=it.up))
+                v = it.d.round_out(it.x + use if it.up else it.x - use, up=it.up)
+                changes[it.d.name] = it.d.typed(it.d.materialize(v))
         by_name = self.case.by_name
         changes = {k: v for k, v in changes.items() if not by_name[k].same(self.case.values[k], v)}
         verified = self.case.accept(changes)
@@ -588,11 +588,17 @@ class _Search:
     def _fill(self, need: Fraction) -> list[tuple[_Item, Fraction]] | None:
         """Greedy (LP-optimal) continuous amounts covering ``need``; None when impossible.
 
-        With a strict requirement met exactly, one more continuous item with room is appended at amount 0: the
-        replay/nudge step moves it by the smallest float amount.
+        A strict requirement met exactly is left to the replay/nudge step, which moves the last continuous
+        feature on by the smallest float amount; it never brings in an extra feature only to break an exact
+        tie (that would show a person a "change" of 1e-16), except when the tie is the case itself.
         """
         if need < 0 or (need == 0 and not self.strict):
             return []
+        if need == 0:
+            if not self.root_tie:
+                return None
+            spare = next((it for it in self.continuous if it.cap > 0), None)
+            return None if spare is None else [(spare, Fraction(0))]
         fill: list[tuple[_Item, Fraction]] = []
         remaining = need
         for it in self.continuous:
@@ -603,36 +609,32 @@ class _Search:
             remaining -= it.gain * use
         if remaining > 0:
             return None
-        if self.strict and not any(use < it.cap for it, use in fill):
-            spare = next((it for it in self.continuous if all(it is not f for f, _ in fill)), None)
-            if spare is None:
-                return None
-            fill.append((spare, Fraction(0)))
+        if self.strict and fill[-1][1] == fill[-1][0].cap:  # exactly at the limit: cannot go beyond
+            return None
         return fill
 
     def _nudge(self, changes: dict[str, Any], fill: list[tuple[_Item, Fraction]]) -> Candidate | None:
-        """Move the marginal continuous feature on by 1, 2, 4, … score-ulps' worth until the replay agrees.
+        """Move the marginal continuous feature on by 1, 2, 4, … resolution steps until the replay agrees.
 
-        Needed only when the exact optimum lies exactly on the threshold and float rounding in the replay puts
-        it on the old side (or the required side is strict). The extra cost is a few float steps.
+        Needed only when the rounded optimum still lies exactly on the threshold (or on the old side of it
+        after float rounding in the replay).
         """
         marginal = next((it for it, use in reversed(fill) if use < it.cap), None)
         if marginal is None:
             return None
-        name = marginal.d.name
-        start = float(changes.get(name, marginal.x))
-        bound = marginal.d.hi if marginal.up else marginal.d.lo
-        assert bound is not None
-        limit = float(bound)
-        unit = max(math.ulp(start), self.score_ulp / float(marginal.gain))
-        for p in range(80):
-            step = (2**p) * unit
-            v = min(start + step, limit) if marginal.up else max(start - step, limit)
+        d = marginal.d
+        res = d.resolution
+        bound = d.hi if marginal.up else d.lo
+        assert res is not None and bound is not None
+        start = exact(changes.get(d.name, marginal.x))
+        for p in range(64):
+            step = (2**p) * res
+            v = min(start + step, bound) if marginal.up else max(start - step, bound)
             trial = dict(changes)
-            trial[name] = to_float(v)
+            trial[d.name] = d.typed(d.materialize(v))
             verified = self.case.accept(trial)
             if verified is not None:
                 return verified
-            if v == limit:
+            if v == bound:
                 return None
         return None

@@ -5,12 +5,14 @@ the person may not see (someone else's reference, a staff account) answers 404, 
 """
 
 from collections.abc import Collection
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -26,9 +28,12 @@ from ..permissions import (
     can_view_decision,
 )
 from ..selectors import (
+    PAGE_CACHE_SECONDS,
     decision_by_reference,
+    decision_for_page,
     decisions_of_citizen,
     explanation_page,
+    explanation_page_key,
     flagged_features,
 )
 from ..services.explain import explanation_get_or_compute
@@ -43,11 +48,15 @@ def lookup_grants(request: HttpRequest) -> Collection[str]:
 
 
 def _visible_decision(
-    request: HttpRequest, reference: str, predicate: object = can_view_decision
+    request: HttpRequest,
+    reference: str,
+    predicate: object = can_view_decision,
+    loader: object = decision_by_reference,
 ) -> Decision:
-    decision = decision_by_reference(reference)
+    decision = loader(reference)  # type: ignore[operator]
     if decision is None or not predicate(request.user, decision, lookup_grants(request)):  # type: ignore[operator]
         raise Http404
+    assert isinstance(decision, Decision)
     return decision
 
 
@@ -64,14 +73,22 @@ def my_decisions(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    decision = _visible_decision(request, reference)
-    page = explanation_page(
-        decision=decision,
-        stored=explanation_get_or_compute(decision=decision),
-        flagged=flagged_features(decision=decision),
-        now=timezone.now(),
+    """The explanation page. Its rendered body is cached (templates/explanations/citizen/decision.html) under
+    a key naming everything it depends on, so the explanation is read and laid out only on a cache miss."""
+    decision = _visible_decision(request, reference, loader=decision_for_page)
+    annotated: Any = decision  # decision_for_page's annotations
+    now = timezone.now()
+    full: Any = SimpleLazyObject(lambda: decision_by_reference(decision.reference))
+    sha256 = annotated.explanation_sha256 or explanation_get_or_compute(decision=full).sha256
+    flagged = flagged_features(decision=decision) if annotated.flag_count else frozenset()
+    page = SimpleLazyObject(
+        lambda: explanation_page(
+            decision=full, stored=explanation_get_or_compute(decision=full), flagged=flagged, now=now
+        )
     )
-    return render(request, "explanations/citizen/decision.html", {"page": page})
+    key = explanation_page_key(decision=decision, explanation_sha256=sha256, flagged=flagged, now=now)
+    context = {"page": page, "page_key": key, "cache_seconds": PAGE_CACHE_SECONDS}
+    return render(request, "explanations/citizen/decision.html", context)
 
 
 @login_not_required

@@ -75,6 +75,16 @@ def _unseal(value: object) -> str | None:
         return None
 
 
+def _pending(request: HttpRequest) -> tuple[str, str] | None:
+    """The IIN and `next` address given on the first page, or None (and the stale entry dropped)."""
+    pending = request.session.get(PENDING)
+    iin = _unseal(pending.get("iin")) if isinstance(pending, dict) else None
+    if iin is None or not isinstance(pending, dict):
+        request.session.pop(PENDING, None)
+        return None
+    return iin, str(pending.get("next") or "")
+
+
 def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     response = render(
         request,
@@ -107,7 +117,7 @@ def _sign_in(request: HttpRequest, user: User, method: str) -> None:
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    form = IINForm(request.POST or None)
+    form = IINForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if not _count(request, CODE_REQUESTS_PER_IP):
             return _too_many(request, CODE_REQUESTS_PER_IP.window_seconds)
@@ -131,12 +141,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in_code(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(PENDING)
-    iin = _unseal(pending.get("iin")) if isinstance(pending, dict) else None
-    if iin is None or not isinstance(pending, dict):
-        request.session.pop(PENDING, None)
+    pending = _pending(request)
+    if pending is None:
         return redirect("accounts:sign-in")
-    form = CodeForm(request.POST or None)
+    iin, next_url = pending
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if _limited(request, CODE_FAILURES_PER_IP):
             return _too_many(request, CODE_FAILURES_PER_IP.window_seconds)
@@ -148,7 +157,6 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             except throttle.RateLimited as exc:
                 return _too_many(request, exc.retry_after)
             if outcome.user is not None:
-                next_url = str(pending.get("next") or "")
                 _sign_in(request, outcome.user, services.METHOD_CODE)
                 return redirect(_after_sign_in(request, next_url))
             _count(request, CODE_FAILURES_PER_IP)
@@ -161,10 +169,10 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_in_code_resend(request: HttpRequest) -> HttpResponse:
     """Send a new code to the IIN given on the first page (the earlier code stops working)."""
-    pending = request.session.get(PENDING)
-    iin = _unseal(pending.get("iin")) if isinstance(pending, dict) else None
-    if iin is None:
+    pending = _pending(request)
+    if pending is None:
         return redirect("accounts:sign-in")
+    iin, _next = pending
     if not _count(request, CODE_REQUESTS_PER_IP):
         return _too_many(request, CODE_REQUESTS_PER_IP.window_seconds)
     try:

@@ -119,6 +119,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint-daily": {"task": "audit.checkpoint", "schedule": 24 * 3600},
+    # Periodic scans of due rows, never long ETA tasks (Redis redelivers those past the visibility timeout).
+    "appeals-deadline-scan": {"task": "appeals.deadline_scan", "schedule": 15 * 60},
+    "appeals-notification-relay": {"task": "appeals.notification_relay", "schedule": 60},
+    "appeals-letter-relay": {"task": "appeals.letter_relay", "schedule": 60},
+    "appeals-outcome-webhooks": {"task": "appeals.outcome_webhook_scan", "schedule": 30},
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -181,3 +186,36 @@ OIDC_IIN_CLAIM = env("OIDC_IIN_CLAIM", default="iin")
 OIDC_SCOPES = env("OIDC_SCOPES", default="openid")
 OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="eGov")
 OIDC_TIMEOUT_SECONDS = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)
+
+# --- Appeals: deadlines, notifications, decision letters, outcomes for agencies ---------------------------------
+# The assigned reviewer is reminded this many working days before an appeal is due (once per appeal).
+APPEAL_REMINDER_WORKING_DAYS = env.int("APPEAL_REMINDER_WORKING_DAYS", default=3)
+# Rows one scan transaction locks (SELECT … FOR UPDATE SKIP LOCKED) and handles before committing.
+APPEAL_SCAN_BATCH = env.int("APPEAL_SCAN_BATCH", default=200)
+# Notification delivery. Retries back off exponentially (base * 2^n, capped well below the broker's visibility
+# timeout); after NOTIFY_MAX_ATTEMPTS provider calls a row is FAILED with its last error kept. A worker holds a
+# lease on a row while it calls the provider; the lease must outlast the provider's timeout. The relay
+# re-enqueues PENDING rows older than NOTIFY_RELAY_AGE_SECONDS and SENDING rows whose lease ran out.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
+NOTIFY_RETRY_BACKOFF_SECONDS = env.int("NOTIFY_RETRY_BACKOFF_SECONDS", default=15)
+NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.int("NOTIFY_RETRY_BACKOFF_MAX_SECONDS", default=120)
+NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=120)
+NOTIFY_RELAY_AGE_SECONDS = env.int("NOTIFY_RELAY_AGE_SECONDS", default=60)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The SMS gateway class (appeals.services.channels.Provider: idempotent by the notification's key).
+SMS_GATEWAY = env("SMS_GATEWAY", default="appeals.services.channels.ConsoleSMSGateway")
+# Signed outcome webhooks to agencies: retried by the beat scan with exponential backoff, then FAILED.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+# Next options stated in the decision letter, counted from the letter's date: a complaint to the ombudsman
+# (calendar days) and a claim to court under the Administrative Procedure Code (months). Legal owns the values.
+APPEAL_OMBUDSMAN_DAYS = env.int("APPEAL_OMBUDSMAN_DAYS", default=30)
+APPEAL_COURT_MONTHS = env.int("APPEAL_COURT_MONTHS", default=3)
+
+# Appeal evidence: the largest file accepted and the most files on one appeal (appeals/services/evidence.py).
+APPEAL_EVIDENCE_MAX_BYTES = env.int("APPEAL_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+APPEAL_EVIDENCE_MAX_FILES = env.int("APPEAL_EVIDENCE_MAX_FILES", default=10)

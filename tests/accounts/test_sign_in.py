@@ -87,6 +87,13 @@ def test_a_wrong_iin_gets_a_specific_message_and_no_code(
     assert not OneTimeCode.objects.exists()
 
 
+def test_a_post_without_the_field_is_an_empty_answer(client: Client, db: None) -> None:
+    response = client.post(url("accounts:sign-in"), {})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["iin"] == ["Enter your IIN"]
+
+
 def test_an_iin_typed_with_spaces_is_accepted(client: Client, citizen: User, post_with_commit: Any) -> None:
     iin = citizen.plain_iin  # type: ignore[attr-defined]
 

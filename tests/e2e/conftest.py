@@ -29,6 +29,21 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# axe files landmarks and heading order under "best-practice", not under a WCAG tag; we hold every page to them too.
+AXE_EXTRA_RULES = [
+    "heading-order",
+    "page-has-heading-one",
+    "landmark-one-main",
+    "landmark-banner-is-top-level",
+    "landmark-contentinfo-is-top-level",
+    "landmark-main-is-top-level",
+    "landmark-no-duplicate-banner",
+    "landmark-no-duplicate-contentinfo",
+    "landmark-no-duplicate-main",
+    "landmark-unique",
+    "region",
+    "skip-link",
+]
 SCREENSHOTS_DIR = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
@@ -40,12 +55,17 @@ def _axe_source() -> str:
 
 
 def check_axe(page: Any) -> None:
-    """Run axe-core on the page as it is now and fail on any WCAG 2.x A/AA violation."""
+    """Run axe-core on the page as it is now; fail on any WCAG 2.0/2.1/2.2 A or AA violation, or on a breach
+    of the landmark and heading rules in AXE_EXTRA_RULES."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=_axe_source())
     results = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        AXE_TAGS,
+        """async ([tags, extra]) => await axe.run(document, {
+            runOnly: {type: "tag", values: tags},
+            rules: Object.fromEntries(extra.map((id) => [id, {enabled: true}])),
+            resultTypes: ["violations"],
+        })""",
+        [AXE_TAGS, AXE_EXTRA_RULES],
     )
     violations = results["violations"]
     if violations:

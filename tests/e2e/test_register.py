@@ -30,6 +30,14 @@ def test_home_list_and_detail_are_accessible_in_each_language(
 ) -> None:
     failed: list[str] = []
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    page.on(
+        "requestfailed",
+        lambda request: (
+            failed.append(f"{request.url} ({request.failure})")
+            if request.resource_type in {"stylesheet", "script", "font", "image"}
+            else None
+        ),
+    )
     page.goto(f"/{lang}/")
     assert html_lang(page) == lang
     check_axe(page)

@@ -14,7 +14,7 @@ from explanations.models import AlgorithmicSystem, Decision
 from explanations.services.ingest import decisions_ingest
 from explanations.spec import compile_spec
 from portal import crypto
-from portal.accounts.models import Role, User
+from portal.accounts.models import Organisation, OrganisationKind, Role, User
 from tests import factories
 
 EXAMPLES = Path(settings.BASE_DIR) / "docs" / "examples"
@@ -79,6 +79,36 @@ OPAQUE_ATTRIBUTIONS = {
 }
 
 
+DATA_SOURCES = [
+    {
+        "code": code,
+        "name": {"kk": kk, "ru": ru, "en": en},
+        "contributes": {"kk": kk, "ru": ru, "en": en},
+    }
+    for code, kk, ru, en in (
+        (
+            "ENPF_CONTRIBUTIONS",
+            "Бірыңғай жинақтаушы зейнетақы қоры",
+            "Единый накопительный пенсионный фонд",
+            "Unified Accumulative Pension Fund",
+        ),
+        (
+            "GBD_FL",
+            "«Жеке тұлғалар» мемлекеттік деректер қоры",
+            "ГБД «Физические лица»",
+            "State Database of Individuals",
+        ),
+        ("GBD_RN", "Жылжымайтын мүлік тізілімі", "Регистр недвижимости", "Real Estate Register"),
+        (
+            "ESUTD",
+            "Еңбек шарттарын есепке алу жүйесі",
+            "Система учёта трудовых договоров",
+            "Employment Contract Register",
+        ),
+    )
+]
+
+
 def example_spec(kind: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((EXAMPLES / f"{kind}.json").read_text(encoding="utf-8"))
     return data
@@ -92,13 +122,27 @@ def system_for(kind: str, **extra: Any) -> AlgorithmicSystem:
             "ru": "Цифровая карта семьи",
             "en": "Digital Family Card",
         },
+        "legal_basis": {
+            "kk": "Қазақстан Республикасының Әлеуметтік кодексі, 1-бап",
+            "ru": "Социальный кодекс Республики Казахстан, статья 1",
+            "en": "Social Code of the Republic of Kazakhstan, article 1",
+        },
         "purpose": {
             "kk": "Қолдауды қажет ететін отбасыларды табу",
             "ru": "Найти семьи, которым нужна поддержка",
             "en": "Find the families that need support",
         },
     }
-    system = factories.system(**{**texts, **extra})
+    operator = Organisation.objects.create(
+        code=f"mlsp-{next(_seq)}",
+        kind=OrganisationKind.AGENCY,
+        name={
+            "kk": "Еңбек және халықты әлеуметтік қорғау министрлігі",
+            "ru": "Министерство труда и социальной защиты населения",
+            "en": "Ministry of Labour and Social Protection of the Population",
+        },
+    )
+    system = factories.system(operator, **{**texts, "data_sources": DATA_SOURCES, **extra})
     factories.model_version(system, "1.0", example_spec(kind))
     return system
 

@@ -51,7 +51,8 @@ def test_the_kazakh_pdf_is_a_tagged_attachment_with_kazakh_text_and_the_referenc
 
 
 def test_the_print_fonts_cover_every_kazakh_letter() -> None:
-    html = f'<html lang="kk"><head><title>т</title></head><body><p>{KAZAKH_LETTERS} {KAZAKH_LETTERS.upper()}</p></body></html>'
+    letters = f"{KAZAKH_LETTERS} {KAZAKH_LETTERS.upper()}"
+    html = f'<html lang="kk"><head><title>т</title></head><body><p>{letters}</p></body></html>'
 
     text = pdf_text(pdf_service.html_to_pdf(html))
 

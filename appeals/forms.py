@@ -1,0 +1,222 @@
+"""One form per question of the appeal filing, each with its own specific error messages.
+
+Forms only validate what a person typed; the services check again (and check what forms cannot: ownership,
+state, the appeal window).
+"""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import Channel, Circumstance, GroundKind, InterimProtection
+from .selectors import DataItem, DecisionSummary
+
+WHY_MAX = 5000
+STATEMENT_MAX = 10000
+LATE_REASON_MAX = 5000
+CORRECT_VALUE_MAX = 200
+WITHDRAW_REASON_MAX = 2000
+MAX_GROUNDS = 20
+
+
+def _max(label: Any) -> dict[str, Any]:
+    return {"max_length": label}
+
+
+class GovukForm(forms.Form):
+    """A form whose errors can be listed in the design system's error summary, each linked to its input."""
+
+    def anchor(self, name: str) -> str:
+        field = self[name]
+        radios = isinstance(field.field.widget, forms.RadioSelect)
+        return f"#{field.auto_id}_0" if radios else f"#{field.auto_id}"
+
+    def error_links(self) -> list[tuple[str, str]]:
+        links = [(self.anchor(bf.name), str(e)) for bf in self for e in bf.errors]
+        first = next(iter(self.fields), "")
+        links += [(self.anchor(first) if first else "", str(e)) for e in self.non_field_errors()]
+        return links
+
+
+class ChooseDecisionForm(GovukForm):
+    decision = forms.ChoiceField(
+        widget=forms.RadioSelect, error_messages={"required": _("Select the decision you want to appeal"),
+                                                  "invalid_choice": _("Select the decision you want to appeal")}
+    )
+
+    def __init__(self, *args: Any, decisions: list[DecisionSummary], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.decisions = decisions
+        self.fields["decision"].choices = [(d.reference, d.outcome_label) for d in decisions]
+
+
+class LateReasonForm(GovukForm):
+    late_reason = forms.CharField(
+        widget=forms.Textarea,
+        max_length=LATE_REASON_MAX,
+        error_messages={
+            "required": _("Enter why you are appealing after the deadline"),
+            **_max(_("Why you are late must be %(limit_value)s characters or fewer")),
+        },
+    )
+
+
+class GroundKindForm(GovukForm):
+    kind = forms.ChoiceField(
+        choices=GroundKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select why you think the decision is wrong"),
+                        "invalid_choice": _("Select why you think the decision is wrong")},
+    )
+
+
+WHY_REQUIRED = {
+    GroundKind.DATA_WRONG: _("Enter how you know the data is wrong"),
+    GroundKind.CIRCUMSTANCES_MISSED: _("Describe your circumstances and how they affect the decision"),
+    GroundKind.RULE_MISAPPLIED: _("Enter which rule was applied wrongly and how"),
+    GroundKind.PROCEDURAL_FAULT: _("Enter what went wrong in the procedure"),
+    GroundKind.DISCRIMINATION: _("Enter how you were treated unfairly"),
+    GroundKind.OTHER: _("Enter why you think the decision is wrong"),
+}
+
+
+class GroundDetailsForm(GovukForm):
+    """The details of one reason. Which fields are asked depends on its kind (one question: "tell us why")."""
+
+    feature = forms.ChoiceField(
+        required=False, widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Select the item of data that is wrong")},
+    )
+    correct_value = forms.CharField(
+        required=False, max_length=CORRECT_VALUE_MAX,
+        error_messages=_max(_("The correct value must be %(limit_value)s characters or fewer")),
+    )
+    circumstance = forms.ChoiceField(
+        required=False, choices=Circumstance.choices, widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Select the circumstance the decision did not take into account")},
+    )
+    why = forms.CharField(
+        required=False, widget=forms.Textarea, max_length=WHY_MAX,
+        error_messages=_max(_("Your explanation must be %(limit_value)s characters or fewer")),
+    )
+
+    def __init__(self, *args: Any, kind: str, items: list[DataItem], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.items = items
+        self.fields["feature"].choices = [(i.feature, i.label) for i in items]
+        if kind != GroundKind.DATA_WRONG:
+            del self.fields["feature"], self.fields["correct_value"]
+        if kind != GroundKind.CIRCUMSTANCES_MISSED:
+            del self.fields["circumstance"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.kind == GroundKind.DATA_WRONG:
+            if "feature" not in self.errors and not data.get("feature"):
+                self.add_error("feature", _("Select the item of data that is wrong"))
+            if "correct_value" not in self.errors and not str(data.get("correct_value", "")).strip():
+                self.add_error("correct_value", _("Enter the correct value"))
+        if (
+            self.kind == GroundKind.CIRCUMSTANCES_MISSED
+            and "circumstance" not in self.errors
+            and not data.get("circumstance")
+        ):
+            self.add_error("circumstance", _("Select the circumstance the decision did not take into account"))
+        if "why" not in self.errors and not str(data.get("why", "")).strip():
+            self.add_error("why", WHY_REQUIRED[GroundKind(self.kind)])
+        return data
+
+    def as_ground(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {
+            "kind": self.kind,
+            "why": data["why"].strip(),
+            "feature": data.get("feature") or "",
+            "correct_value": (data.get("correct_value") or "").strip(),
+            "circumstance": data.get("circumstance") or "",
+        }
+
+
+class YesNoForm(GovukForm):
+    answer = forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, required_message: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].error_messages = {"required": required_message, "invalid_choice": required_message}
+
+    @property
+    def yes(self) -> bool:
+        return self.cleaned_data.get("answer") == "yes"
+
+
+class StatementForm(GovukForm):
+    statement = forms.CharField(
+        required=False, widget=forms.Textarea, max_length=STATEMENT_MAX,
+        error_messages=_max(_("Your statement must be %(limit_value)s characters or fewer")),
+    )
+
+
+class EvidenceUploadForm(GovukForm):
+    file = forms.FileField(
+        allow_empty_file=True,  # the service says "empty" in its own words
+        error_messages={
+            "required": _("Select a file to upload"),
+            "invalid": _("Select a file to upload"),
+            "missing": _("Select a file to upload"),
+        },
+    )
+
+
+class InterimForm(GovukForm):
+    interim_protection = forms.ChoiceField(
+        choices=[
+            (InterimProtection.KEEP_PAYMENTS, InterimProtection.KEEP_PAYMENTS.label),
+            (InterimProtection.SUSPEND_RECOVERY, InterimProtection.SUSPEND_RECOVERY.label),
+            (InterimProtection.NONE, _("No, I do not need this")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select whether you want to ask for protection while your appeal is decided"),
+            "invalid_choice": _("Select whether you want to ask for protection while your appeal is decided"),
+        },
+    )
+
+
+class ChannelForm(GovukForm):
+    contact_channel = forms.ChoiceField(
+        choices=Channel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select how we should contact you"),
+                        "invalid_choice": _("Select how we should contact you")},
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_contact_channel(self) -> str:
+        channel = self.cleaned_data["contact_channel"]
+        if channel == Channel.EMAIL and not self.user.email:
+            raise forms.ValidationError(_("Your account has no email address. Select text message instead"))
+        if channel == Channel.SMS and not self.user.phone:
+            raise forms.ValidationError(_("Your account has no mobile phone number. Select email instead"))
+        return str(channel)
+
+
+class LanguageForm(GovukForm):
+    contact_language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select the language we should write to you in"),
+                        "invalid_choice": _("Select the language we should write to you in")},
+    )
+
+
+class WithdrawForm(GovukForm):
+    reason = forms.CharField(
+        required=False, widget=forms.Textarea, max_length=WITHDRAW_REASON_MAX,
+        error_messages=_max(_("The reason must be %(limit_value)s characters or fewer")),
+    )
