@@ -8,10 +8,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from .models import Channel, Circumstance, GroundKind, InterimProtection
-from .selectors import DataItem, DecisionSummary
+from .selectors import GROUND_HINTS, DataItem, DecisionSummary
 
 WHY_MAX = 5000
 STATEMENT_MAX = 10000
@@ -23,6 +24,19 @@ MAX_GROUNDS = 20
 
 def _max(label: Any) -> dict[str, Any]:
     return {"max_length": label}
+
+
+class HintedRadioSelect(forms.RadioSelect):
+    """Radios with a hint under some options (shown by templates/appeals/citizen/_radios.html)."""
+
+    def __init__(self, *args: Any, hints: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hints = hints or {}
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["hint"] = self.hints.get(str(option["value"]), "")
+        return option
 
 
 class GovukForm(forms.Form):
@@ -40,6 +54,19 @@ class GovukForm(forms.Form):
         return links
 
 
+def _decision_hint(d: DecisionSummary) -> str:
+    parts = [_("Decided on %(date)s. Reference %(reference)s.") % {
+        "date": formats.date_format(d.decided_date, "DATE_FORMAT"), "reference": d.reference_display}]
+    if d.silent:
+        parts.append(str(_("You were not notified of this decision, so the time to appeal has not started.")))
+    elif d.late and d.window_end:
+        parts.append(str(_("The time to appeal ended on %(date)s. You can still appeal, but you must say why you "
+                           "are late.") % {"date": formats.date_format(d.window_end, "DATE_FORMAT")}))
+    if d.appeal_reference:
+        parts.append(str(_("You already have an appeal on this decision.")))
+    return " ".join(str(p) for p in parts)
+
+
 class ChooseDecisionForm(GovukForm):
     decision = forms.ChoiceField(
         widget=forms.RadioSelect, error_messages={"required": _("Select the decision you want to appeal"),
@@ -49,7 +76,10 @@ class ChooseDecisionForm(GovukForm):
     def __init__(self, *args: Any, decisions: list[DecisionSummary], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.decisions = decisions
-        self.fields["decision"].choices = [(d.reference, d.outcome_label) for d in decisions]
+        field = self.fields["decision"]
+        field.choices = [(d.reference, f"{d.outcome_label} – {d.system_name}") for d in decisions]
+        field.widget = HintedRadioSelect(hints={d.reference: _decision_hint(d) for d in decisions})
+        field.widget.choices = field.choices
 
 
 class LateReasonForm(GovukForm):
@@ -66,7 +96,7 @@ class LateReasonForm(GovukForm):
 class GroundKindForm(GovukForm):
     kind = forms.ChoiceField(
         choices=GroundKind.choices,
-        widget=forms.RadioSelect,
+        widget=HintedRadioSelect(hints=GROUND_HINTS),
         error_messages={"required": _("Select why you think the decision is wrong"),
                         "invalid_choice": _("Select why you think the decision is wrong")},
     )
@@ -106,7 +136,12 @@ class GroundDetailsForm(GovukForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.items = items
-        self.fields["feature"].choices = [(i.feature, i.label) for i in items]
+        feature = self.fields["feature"]
+        feature.choices = [(i.feature, i.label) for i in items]
+        feature.widget = HintedRadioSelect(
+            hints={i.feature: _("Recorded as: %(value)s") % {"value": i.value} for i in items}
+        )
+        feature.widget.choices = feature.choices
         if kind != GroundKind.DATA_WRONG:
             del self.fields["feature"], self.fields["correct_value"]
         if kind != GroundKind.CIRCUMSTANCES_MISSED:
@@ -177,7 +212,18 @@ class InterimForm(GovukForm):
             (InterimProtection.SUSPEND_RECOVERY, InterimProtection.SUSPEND_RECOVERY.label),
             (InterimProtection.NONE, _("No, I do not need this")),
         ],
-        widget=forms.RadioSelect,
+        widget=HintedRadioSelect(
+            hints={
+                InterimProtection.KEEP_PAYMENTS: _(
+                    "If the decision stopped or reduced a payment, ask for it to continue until your appeal is "
+                    "decided."
+                ),
+                InterimProtection.SUSPEND_RECOVERY: _(
+                    "If the agency is taking money back from you, ask for this to stop until your appeal is "
+                    "decided."
+                ),
+            }
+        ),
         error_messages={
             "required": _("Select whether you want to ask for protection while your appeal is decided"),
             "invalid_choice": _("Select whether you want to ask for protection while your appeal is decided"),
@@ -196,6 +242,14 @@ class ChannelForm(GovukForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        field = self.fields["contact_channel"]
+        field.widget = HintedRadioSelect(
+            hints={
+                Channel.EMAIL: user.email or _("Your account has no email address"),
+                Channel.SMS: user.phone or _("Your account has no mobile phone number"),
+            }
+        )
+        field.widget.choices = field.choices
 
     def clean_contact_channel(self) -> str:
         channel = self.cleaned_data["contact_channel"]

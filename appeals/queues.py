@@ -441,11 +441,17 @@ def outcome_choices(appeal: Appeal) -> list[tuple[str, str]]:
     return [(o.code, o.label) for o in _spec_labels(appeal)[1]]
 
 
+EVIDENCE_URL_NAMES = ("appeals:evidence-file", "appeals:evidence")
+
+
 def _evidence_url(appeal: Appeal, evidence: Evidence) -> str | None:
-    try:
-        return reverse("appeals:evidence", args=(appeal.reference, evidence.pk))
-    except NoReverseMatch:
-        return None
+    """The download address of the appellant's evidence pages, if they have one taking (reference, id)."""
+    for name in EVIDENCE_URL_NAMES:
+        try:
+            return reverse(name, args=(appeal.reference, evidence.pk))
+        except NoReverseMatch:
+            continue
+    return None
 
 
 def _assessment_view(

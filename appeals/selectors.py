@@ -5,7 +5,7 @@ Reviewer queues live in appeals/queues.py.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import holidays
@@ -24,7 +24,7 @@ from . import permissions
 from .deadlines import add_working_days
 from .models import Appeal, Circumstance, Evidence, Ground, GroundKind, InterimProtection, TimelineEvent
 from .services.core import window_end
-from .states import OPEN, TERMINAL, Actor, Outcome, State, allowed
+from .states import OPEN, Actor, Outcome, State, allowed
 
 # --- decisions -----------------------------------------------------------------------------------------------
 
@@ -320,6 +320,11 @@ def flag_suggestions(appeal: Appeal) -> list[FlagSuggestion]:
     ]
 
 
+def flag_count(*, decision: Decision, citizen: Any) -> int:
+    """How many items of this decision's data the citizen has said are wrong."""
+    return DataFlag.objects.filter(decision=decision, citizen=citizen).values("feature").distinct().count()
+
+
 def flag_of_appellant(*, appeal: Appeal, flag_id: int) -> DataFlag | None:
     return DataFlag.objects.filter(pk=flag_id, decision_id=appeal.decision_id, citizen_id=appeal.appellant_id).first()
 
@@ -582,7 +587,6 @@ class AppealPage:
     can_withdraw: bool
     is_open: bool
     held_days: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def appeal_page(appeal: Appeal, *, now: dt.datetime) -> AppealPage:
@@ -612,6 +616,3 @@ def appeal_page(appeal: Appeal, *, now: dt.datetime) -> AppealPage:
         held_days=appeal.held_working_days,
     )
 
-
-def is_terminal(appeal: Appeal) -> bool:
-    return appeal.state in TERMINAL

@@ -5,22 +5,19 @@ relays re-enqueue rows whose message may have been lost): the services make a se
 use short countdowns only (well under the broker's visibility timeout); anything longer is a beat scan.
 """
 
-from typing import Any
-
 from celery import Task, shared_task
-from django.conf import settings
 
 
-@shared_task(name="appeals.deliver_notification", bind=True, acks_late=True,
-             max_retries=getattr(settings, "NOTIFY_MAX_ATTEMPTS", 8))
+# The row, not Celery, counts attempts: the service raises RetryLater only while attempts remain and marks the
+# row FAILED after the last one, so the task needs no retry limit of its own.
+@shared_task(name="appeals.deliver_notification", bind=True, acks_late=True, max_retries=None)
 def deliver_notification(self: Task, *, notification_id: int) -> str:
-    """Deliver one outbox row; after a transient failure retry with the row's exponential backoff."""
+    """Deliver one outbox row; after a transient failure, retry with the row's exponential backoff."""
     from .services.delivery import RetryLater, notification_deliver
 
     try:
         return notification_deliver(notification_id=notification_id)
     except RetryLater as exc:
-        # Celery giving up (max_retries) is harmless: the row stays PENDING and the relay picks it up.
         raise self.retry(countdown=exc.retry_in, exc=exc) from exc
 
 
@@ -65,8 +62,3 @@ def outcome_webhook_scan() -> int:
 
     return webhook_scan()
 
-
-__all__: list[Any] = [
-    "deadline_scan", "deliver_notification", "deliver_outcome_webhook", "letter_relay", "notification_relay",
-    "outcome_webhook_scan", "render_letter",
-]

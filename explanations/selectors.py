@@ -771,11 +771,13 @@ class _Builder:
                     "The result would have been “%(outcome)s” with a score of %(value)s or more "
                     "(%(distance)s higher)."
                 )
-            else:
+            elif edge["distance"] > 0:
                 text = _(
                     "The result would have been “%(outcome)s” with a score below %(value)s "
                     "(more than %(distance)s lower)."
                 )
+            else:
+                text = _("The result would have been “%(outcome)s” with any lower score (below %(value)s).")
             lines.append(text % params)
         margin = ""
         if main.get("margin") is not None:

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 urlpatterns = [
     path("api/v1/", include("explanations.api.urls")),
+    path("api/v1/", include("appeals.api.urls")),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("api/docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
     path("api/redoc/", login_not_required(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
@@ -16,6 +17,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("explanations.urls")),
     path("accounts/", include("portal.accounts.urls")),
+    path("appeals/", include("appeals.urls")),
+    path("staff/", include("appeals.urls_staff")),
     path("review/", include("appeals.urls_review")),
     path("admin/", admin.site.urls),
 )

@@ -140,7 +140,7 @@ def source_msgids(gettext_tools: None, tmp_path_factory: pytest.TempPathFactory)
 def test_catalog_has_every_string_of_the_sources(lang: str, source_msgids: dict[Key, str]) -> None:
     catalog = {entry.key for entry in parse_po(_po(lang))}
 
-    missing = sorted(key for key in source_msgids if key not in catalog)
+    missing = sorted((key for key in source_msgids if key not in catalog), key=lambda k: (k[0] or "", k[1]))
 
     assert not missing, (
         f"{len(missing)} msgid(s) missing from {_po(lang).relative_to(BASE_DIR)}; {FIX}:\n"

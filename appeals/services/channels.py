@@ -15,7 +15,6 @@ and PermanentDeliveryError (will never succeed: no address, recipient refused).
 
 import logging
 import smtplib
-import socket
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -81,7 +80,7 @@ class EmailProvider:
             if 400 <= exc.smtp_code < 500:
                 raise TransientDeliveryError(f"SMTP {exc.smtp_code}") from exc
             raise PermanentDeliveryError(f"SMTP {exc.smtp_code}") from exc
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (smtplib.SMTPException, OSError) as exc:  # OSError covers time-outs and refused connections
             raise TransientDeliveryError(f"{type(exc).__name__}: {exc}"[:250]) from exc
         return message_id
 

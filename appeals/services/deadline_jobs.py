@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -48,21 +48,9 @@ def deadline_explained(appeal: Appeal) -> Deadline:
     )
 
 
-def _holiday_names(language: str) -> dict[dt.date, str]:
-    import holidays
-
-    # The holidays package names Kazakhstan's holidays in Kazakh and English only.
-    lang = {"kk": "kk", "en": "en_US"}.get(language)
-    if lang is None:
-        return {}
-    years = range(timezone.localdate().year - 1, timezone.localdate().year + 2)
-    return dict(holidays.country_holidays("KZ", years=years, language=lang).items())
-
-
 def deadline_steps(deadline: Deadline) -> list[str]:
     """The calculation as sentences in the active language, for a page or a letter."""
-    language = (translation.get_language() or "kk").split("-")[0]
-    names = _holiday_names(language)
+    from ..selectors import holiday_label  # the holiday names the appeal pages use, in the active language
 
     def day(d: dt.date) -> str:
         return formats.date_format(d, "DATE_FORMAT")
@@ -88,7 +76,7 @@ def deadline_steps(deadline: Deadline) -> list[str]:
             deadline.skipped_weekend_days,
         ) % {"count": deadline.skipped_weekend_days})
     for holiday, _name in deadline.skipped_holidays:
-        name = names.get(holiday)
+        name = holiday_label(holiday)
         if name:
             steps.append(_("%(date)s was not counted: it is a public holiday (%(name)s).")
                          % {"date": day(holiday), "name": name})

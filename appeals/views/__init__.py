@@ -1,0 +1,1 @@
+"""Views of the appeals app: citizen.py holds the appellant's pages."""

@@ -7,19 +7,12 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any
+
+from explanations.spec import CompiledModel, ScoreResult
 
 from ._domain import FeatureDomain, exact_str, full_key, to_float
 from .result import Change, Counterfactual, Reason
-
-
-class ScoreLike(Protocol):
-    score: float | None
-    outcome: str
-
-
-class ModelLike(Protocol):
-    def score(self, values: Mapping[str, Any]) -> ScoreLike: ...
 
 
 class EngineInconsistency(RuntimeError):
@@ -53,10 +46,10 @@ class Case:
     """One decision being explained: spec, compiled model, logged inputs and the replayed result."""
 
     spec: Mapping[str, Any]
-    model: ModelLike
+    model: CompiledModel
     values: Mapping[str, Any]
     domains: tuple[FeatureDomain, ...]
-    result: ScoreLike
+    result: ScoreResult
     targets: frozenset[str]
     replays: int = field(default=0)
 
@@ -64,7 +57,7 @@ class Case:
     def by_name(self) -> dict[str, FeatureDomain]:
         return {d.name: d for d in self.domains}
 
-    def replay(self, changes: Mapping[str, Any]) -> ScoreLike:
+    def replay(self, changes: Mapping[str, Any]) -> ScoreResult:
         """Score the logged inputs with ``changes`` applied, using the compiled model (never our arithmetic)."""
         values = dict(self.values)
         values.update(changes)
@@ -80,7 +73,7 @@ class Case:
             return None
         return self.candidate(changes, res)
 
-    def candidate(self, changes: Mapping[str, Any], res: ScoreLike) -> Candidate:
+    def candidate(self, changes: Mapping[str, Any], res: ScoreResult) -> Candidate:
         by_name = self.by_name
         ordered = tuple((d.name, changes[d.name]) for d in self.domains if d.name in changes)
         cost = sum((by_name[n].change_cost(self.values[n], v) for n, v in ordered), Fraction(0))
@@ -175,9 +168,7 @@ def additive_reasons(
     if direction_to_other == 0:
         return ()
     effects = [(name, value, -direction_to_other * c) for name, value, c in items]
-    ranked = sorted(
-        ((i, e) for i, e in enumerate(effects) if e[2] > 0), key=lambda ie: (-ie[1][2], ie[0])
-    )
+    ranked = sorted(((i, e) for i, e in enumerate(effects) if e[2] > 0), key=lambda ie: (-ie[1][2], ie[0]))
     return tuple(
         Reason(
             rank=r,

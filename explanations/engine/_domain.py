@@ -339,7 +339,7 @@ class FeatureDomain:
             return None
         if (up and self.direction == "decrease") or (not up and self.direction == "increase"):
             return None
-        if up and x >= self.hi or not up and x <= self.lo:
+        if (up and x >= self.hi) or (not up and x <= self.lo):
             return None
         if self.grid is None:
             return GridLevels(first=Fraction(0), step=Fraction(0), count=0, limit=self.hi if up else self.lo)
@@ -375,7 +375,9 @@ def parse_domains(spec: Mapping[str, Any]) -> tuple[FeatureDomain, ...]:
     return tuple(FeatureDomain.from_spec(i, f) for i, f in enumerate(spec["features"]))
 
 
-def full_key(domains: tuple[FeatureDomain, ...], values: Mapping[str, Any], changes: Mapping[str, Any]) -> tuple:
+def full_key(
+    domains: tuple[FeatureDomain, ...], values: Mapping[str, Any], changes: Mapping[str, Any]
+) -> tuple:
     """The deterministic tie-break key of a whole solution (display order; see :data:`KeyElem`)."""
     return tuple(
         d.key_elem(values[d.name], changes[d.name]) if d.name in changes else UNCHANGED for d in domains

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import struct
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -219,7 +220,9 @@ def _check_replay(case: Case, m: _Model, score: Fraction, t_lin: Fraction | floa
     The replay rounds each product ``wᵢ·xᵢ`` to a float, so the tolerance scales with the size of the terms
     (cancellation can make the score itself tiny while each term is large).
     """
-    magnitude = abs(m.intercept) + sum((abs(m.weights[n] * exact(case.values[n])) for n in m.weights), Fraction(0))
+    magnitude = abs(m.intercept) + sum(
+        (abs(m.weights[n] * exact(case.values[n])) for n in m.weights), Fraction(0)
+    )
     tolerance = 1e-9 * max(1.0, float(magnitude))
     replayed = case.result.score
     ours = sigmoid(float(score)) if m.on_probability else float(score)
@@ -227,7 +230,9 @@ def _check_replay(case: Case, m: _Model, score: Fraction, t_lin: Fraction | floa
         raise EngineInconsistency(f"engine score {ours!r} != replayed score {replayed!r}")
     expected = m.above if score >= t_lin else m.below
     # Only a float-rounding tie at the threshold may make the replay differ from exact arithmetic.
-    if expected != case.result.outcome and (isinstance(t_lin, float) or abs(float(score - t_lin)) > tolerance):
+    if expected != case.result.outcome and (
+        isinstance(t_lin, float) or abs(float(score - t_lin)) > tolerance
+    ):
         raise EngineInconsistency(f"engine outcome {expected} != replayed outcome {case.result.outcome}")
 
 
@@ -251,9 +256,11 @@ def _thresholds(
     views: list[ThresholdView] = []
 
     def view(scale: str, s: float, t: float) -> ThresholdView:
-        edges = ()
+        edges: tuple[Edge, ...] = ()
         if math.isfinite(t):
-            edges = (Edge(value=t, direction="up" if up else "down", distance=abs(t - s), outcome_beyond=other),)
+            edges = (
+                Edge(value=t, direction="up" if up else "down", distance=abs(t - s), outcome_beyond=other),
+            )
         return ThresholdView(scale=scale, score=s, edges=edges, margin=(s - t) if math.isfinite(t) else None)
 
     linear_scale = "logit" if m.logistic else "score"
@@ -302,6 +309,7 @@ class _Item:
     flip_to: Any = None
     ratio: Fraction = field(init=False)  # cost per unit of score gained (lower is better)
     _deltas: dict[int, Fraction] = field(init=False, default_factory=dict)
+    _gain_cost: dict[int, tuple[Fraction, Fraction]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ratio = self.cost / self.gain
@@ -328,6 +336,15 @@ class _Item:
             self._deltas[k] = found
         return found
 
+    def gain_cost(self, k: int) -> tuple[Fraction, Fraction]:
+        """(score gained, cost) of moving to level k (memoised)."""
+        found = self._gain_cost.get(k)
+        if found is None:
+            d = self.delta(k)
+            found = (self.gain * d, self.cost * d)
+            self._gain_cost[k] = found
+        return found
+
     def key_elem(self, k: int) -> KeyElem:
         """The tie-break key element of level k (same as ``FeatureDomain.key_elem`` of its value)."""
         if self.flip_to is not None:
@@ -342,25 +359,32 @@ class _Item:
 
 
 class _LP:
-    """Fractional cover of a requirement by items sorted by ratio: the exact LP relaxation value."""
+    """Fractional cover of a requirement by items sorted by ratio: the exact LP relaxation value.
+
+    Prefix sums of capacities and costs make each evaluation a bisection plus one multiply-add.
+    """
 
     def __init__(self, items: list[_Item]) -> None:
         self.items = sorted(items, key=lambda it: (it.ratio, it.d.index))
-        self.capacity = sum((it.gain * it.cap for it in self.items), Fraction(0))
+        self.caps: list[Fraction] = []  # cumulative score gain of the first i+1 items, filled completely
+        self.costs: list[Fraction] = [Fraction(0)]  # cumulative cost of the first i items
+        total_gain = total_cost = Fraction(0)
+        for it in self.items:
+            g = it.gain * it.cap
+            total_gain += g
+            total_cost += g * it.ratio
+            self.caps.append(total_gain)
+            self.costs.append(total_cost)
+        self.capacity = total_gain
 
     def value(self, need: Fraction) -> Fraction | float:
         if need <= 0:
             return Fraction(0)
         if need > self.capacity:
             return INF
-        total = Fraction(0)
-        for it in self.items:
-            g = it.gain * it.cap
-            if g >= need:
-                return total + need * it.ratio
-            total += g * it.ratio
-            need -= g
-        return total  # pragma: no cover - guarded by capacity
+        i = bisect_left(self.caps, need)  # the first item whose cumulative capacity covers the need
+        before = self.caps[i - 1] if i else Fraction(0)
+        return self.costs[i] + (need - before) * self.items[i].ratio
 
 
 class _Search:
@@ -403,7 +427,7 @@ class _Search:
         self.best_cost: Fraction | float = INF
         self.best_key: tuple[KeyElem, ...] | None = None
         self.best: Candidate | None = None
-        self.choice: list[Any] = [None] * len(discrete)
+        self.choice: list[int | None] = [None] * len(discrete)  # level index per discrete item
 
     def _item(self, d: FeatureDomain, x: Fraction, w: Fraction) -> _Item | None:
         if w == 0 or not d.movable(self.frozen):
@@ -456,8 +480,8 @@ class _Search:
         residual = self.need
         for i, it in enumerate(self.discrete):
             if i in picks:
-                self.choice[i] = it.value(picks[i])
-                key.append(it.d.key_elem(self.case.values[it.d.name], self.choice[i]))
+                self.choice[i] = picks[i]
+                key.append(it.key_elem(picks[i]))
                 cost += it.cost * it.delta(picks[i])
                 residual -= it.gain * it.delta(picks[i])
             else:
@@ -473,16 +497,16 @@ class _Search:
         at most one level; the loops settle it exactly.
         """
         last = it.count - 1
-        if not self._covers(it.gain * it.delta(last), need):
+        if not self._covers(it.gain_cost(last)[0], need):
             return last
         if it.flip_to is not None or it.levels is None:
             return 0
         step = abs(it.levels.step)
         k = math.ceil((need / it.gain - abs(it.levels.first - it.x)) / step)
         k = min(max(k, 0), last)
-        while k > 0 and self._covers(it.gain * it.delta(k - 1), need):
+        while k > 0 and self._covers(it.gain_cost(k - 1)[0], need):
             k -= 1
-        while k < last and not self._covers(it.gain * it.delta(k), need):
+        while k < last and not self._covers(it.gain_cost(k)[0], need):
             k += 1
         return k
 
@@ -504,13 +528,13 @@ class _Search:
             self.choice[i] = None
             self._dfs(i + 1, need, cost, (*key, UNCHANGED))
         for k in self._levels_to_try(it, lp, need, cost):
-            delta = it.delta(k)
-            c = cost + it.cost * delta
-            rest = need - it.gain * delta
+            gain_k, cost_k = it.gain_cost(k)
+            c = cost + cost_k
+            rest = need - gain_k
             elem = it.key_elem(k)
             if self._pruned(c + lp.value(rest), (*key, elem)):
                 continue
-            self.choice[i] = it.value(k)
+            self.choice[i] = k
             self._dfs(i + 1, rest, c, (*key, elem))
         self.choice[i] = None
 
@@ -524,8 +548,8 @@ class _Search:
         top = min(self._cover_level(it, need) + 1, it.count - 1)
 
         def bound(k: int) -> Fraction | float:
-            d = it.delta(k)
-            return cost + it.cost * d + lp.value(need - it.gain * d)
+            gain_k, cost_k = it.gain_cost(k)
+            return cost + cost_k + lp.value(need - gain_k)
 
         if top < 32:
             return range(top + 1)
@@ -568,7 +592,9 @@ class _Search:
             return
         if total == self.best_cost and self.best_key is not None and key >= self.best_key:
             return
-        changes = {it.d.name: v for it, v in zip(self.discrete, self.choice, strict=True) if v is not None}
+        changes = {
+            it.d.name: it.value(k) for it, k in zip(self.discrete, self.choice, strict=True) if k is not None
+        }
         for it, use in fill:
             if use > 0:
                 v = it.d.round_out(it.x + use if it.up else it.x - use, up=it.up)

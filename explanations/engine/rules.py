@@ -75,7 +75,9 @@ def explain_rules(case: Case, near_band: float | None, max_alternatives: int) ->
         )
     outcome = spec["default_outcome"] if decided is None else rules[decided]["outcome"]
     fired_rule = getattr(case.model, "fired_rule", None)
-    if outcome != case.result.outcome or (fired_rule is not None and fired_rule(dict(case.values)) != decided):
+    if outcome != case.result.outcome or (
+        fired_rule is not None and fired_rule(dict(case.values)) != decided
+    ):
         raise EngineInconsistency("the engine's rule evaluation disagrees with the replay")
     trace = RuleTrace(
         rules=tuple(results),
@@ -170,7 +172,10 @@ class _Search:
                 need.setdefault(name, []).append(k)
             mins: dict[str, Fraction | float] = {}
             for name, ks in need.items():
-                pool = [_Option(None, self.current[name], Fraction(0), UNCHANGED), *self.options.get(name, [])]
+                pool = [
+                    _Option(None, self.current[name], Fraction(0), UNCHANGED),
+                    *self.options.get(name, []),
+                ]
                 costs = [o.cost for o in pool if all(o.truth[k] for k in ks)]
                 mins[name] = min(costs) if costs else math.inf
             self.rule_min.append(mins)

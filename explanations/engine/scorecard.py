@@ -138,12 +138,13 @@ def explain_scorecard(case: Case, near_band: float | None, max_alternatives: int
     )
 
     # -- edges and near-threshold ---------------------------------------------------------------------
-    b = bands.index(score)
-    current = bands.outcomes[b]
-    lo = b
+    band = bands.index(score)
+    current = bands.outcomes[band]
+    # the run of neighbouring bands with the same outcome: its ends are where the outcome changes
+    lo = band
     while lo > 0 and bands.outcomes[lo - 1] == current:
         lo -= 1
-    hi = b
+    hi = band
     while hi + 1 < len(bands.outcomes) and bands.outcomes[hi + 1] == current:
         hi += 1
     edges: list[Edge] = []
@@ -192,8 +193,10 @@ def _bin_label(b: _Bin) -> Any:
     """How a reference bin is shown: its category, or ``[lower, upper)`` as a two-element list."""
     if not b.numeric:
         return b.category
-    return f"[{'-inf' if b.lower is None else repr(to_float(b.lower))}, " \
+    return (
+        f"[{'-inf' if b.lower is None else repr(to_float(b.lower))}, "
         f"{'+inf' if b.upper is None else repr(to_float(b.upper))})"
+    )
 
 
 def _direction_to_other(spec: Mapping[str, Any], bands: _Bands, score: Fraction) -> int:

@@ -26,3 +26,6 @@ if _redis:
 PRIVATE_MEDIA_ROOT = os.environ.get("TEST_PRIVATE_MEDIA_ROOT", "/tmp/portal-test-private")  # noqa: S108
 STATIC_ROOT = os.environ.get("TEST_STATIC_ROOT", "/tmp/portal-test-static")  # noqa: S108
 os.makedirs(STATIC_ROOT, exist_ok=True)
+# The worker-kill test (tests/appeals/jobs) points a worker subprocess at recording fake providers.
+EMAIL_BACKEND = os.environ.get("TEST_EMAIL_BACKEND", EMAIL_BACKEND)
+SMS_GATEWAY = os.environ.get("TEST_SMS_GATEWAY", SMS_GATEWAY)

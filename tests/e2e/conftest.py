@@ -30,6 +30,8 @@ CHROMIUM_ARGS = [
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # axe files landmarks and heading order under "best-practice", not under a WCAG tag; we hold every page to them too.
+# Not "region" (all content inside landmarks): the design system puts a back link before <main>, on purpose, so
+# that the skip link jumps past it.
 AXE_EXTRA_RULES = [
     "heading-order",
     "page-has-heading-one",
@@ -41,7 +43,6 @@ AXE_EXTRA_RULES = [
     "landmark-no-duplicate-contentinfo",
     "landmark-no-duplicate-main",
     "landmark-unique",
-    "region",
     "skip-link",
 ]
 SCREENSHOTS_DIR = Path(settings.BASE_DIR) / "docs" / "screenshots"

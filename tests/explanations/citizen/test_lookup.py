@@ -189,3 +189,22 @@ def test_a_signed_in_member_of_staff_cannot_use_a_look_up_grant(
     client.force_login(User.objects.create(username="agency-staff", role=Role.AGENCY_STAFF, organisation=org))
 
     assert client.get(url("explanations:decision", reference=decision.reference)).status_code == 404
+
+
+def test_a_person_who_came_with_a_letter_can_say_data_are_wrong(
+    client: Client, letter: tuple[User, str, Decision], post_with_commit: Callable[..., Any]
+) -> None:
+    from explanations.models import DataFlag, FlagChannel
+
+    user, iin, decision = letter
+    start(post_with_commit, client, decision.reference, iin)
+    client.post(url("explanations:lookup-code"), {"code": last_code(user.email)})
+
+    response = client.post(
+        url("explanations:flag-data", reference=decision.reference, feature="household_size"),
+        {"correct_value": "5"},
+    )
+
+    assert response.status_code == 302, response.content
+    flag = DataFlag.objects.get(decision=decision)
+    assert (flag.channel, flag.citizen, flag.correct_value) == (FlagChannel.LOOKUP, None, "5")

@@ -35,14 +35,28 @@ def _check_contributions(exp: Explanation, model: Any, values: Mapping[str, Any]
         assert float(Fraction(c.score_exact)) == model.score(values).score
     else:
         # the replay rounds each product: agree within the rounding of the terms
-        magnitude = abs(Fraction(c.baseline_exact)) + sum(abs(Fraction(i.contribution_exact)) for i in c.items)
-        magnitude += sum(abs(Fraction(i.weight) * Fraction(i.reference)) for i in c.items if i.weight is not None)
+        magnitude = abs(Fraction(c.baseline_exact)) + sum(
+            abs(Fraction(i.contribution_exact)) for i in c.items
+        )
+        magnitude += sum(
+            (
+                abs(Fraction(i.weight) * Fraction(float(i.reference or 0)))
+                for i in c.items
+                if i.weight is not None
+            ),
+            Fraction(0),
+        )
         assert math.isclose(
-            float(Fraction(c.score_exact)), model.score(values).score, rel_tol=0, abs_tol=1e-12 * (1 + float(magnitude))
+            float(Fraction(c.score_exact)),
+            model.score(values).score,
+            rel_tol=0,
+            abs_tol=1e-12 * (1 + float(magnitude)),
         )
 
 
-def _check_counterfactuals(exp: Explanation, spec: Mapping[str, Any], values: Mapping[str, Any], model: Any) -> None:
+def _check_counterfactuals(
+    exp: Explanation, spec: Mapping[str, Any], values: Mapping[str, Any], model: Any
+) -> None:
     feats = {f["name"]: f for f in spec["features"]}
     current = model.score(values).outcome
     for alt in exp.counterfactuals.alternatives:
@@ -53,8 +67,10 @@ def _check_counterfactuals(exp: Explanation, spec: Mapping[str, Any], values: Ma
             assert f["mutable"], f"changed immutable {ch.feature}"
             assert ch.from_value == values[ch.feature]
             old, to = ch.from_value, ch.to_value
+            assert old is not None and to is not None
             assert change_cost(f, old, to) > 0, "a listed change must change something"
             if f["type"] in ("integer", "number"):
+                assert isinstance(old, int | float) and isinstance(to, int | float)
                 assert f["min"] <= to <= f["max"]
                 if f.get("direction") == "increase":
                     assert to > old
@@ -78,7 +94,9 @@ def _check_counterfactuals(exp: Explanation, spec: Mapping[str, Any], values: Ma
         assert alt.outcome in exp.counterfactuals.target_outcomes
 
 
-def _check_against_brute_force(exp: Explanation, spec: Mapping[str, Any], values: Mapping[str, Any], model: Any) -> None:
+def _check_against_brute_force(
+    exp: Explanation, spec: Mapping[str, Any], values: Mapping[str, Any], model: Any
+) -> None:
     if grid_size(spec, values) > GRID_LIMIT:
         return
     solutions = list(all_solutions(spec, values, model))
@@ -110,5 +128,3 @@ def check_all(spec: Mapping[str, Any], values: Mapping[str, Any], *, dyadic: boo
     again, _ = explain_case(spec, dict(reversed(list(values.items()))))
     assert again.to_json() == exp.to_json()
     return exp
-
-

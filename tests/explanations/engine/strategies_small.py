@@ -48,9 +48,8 @@ def feature(draw: st.DrawFn, name: str, types: tuple[str, ...], wide: bool = Fal
         if step is not None:
             f["step"] = step
     elif ftype == "number":
-        lo = draw(st.integers(-8, 8)) / 2
-        width = draw(st.integers(1, 8)) / 2
-        f["min"], f["max"] = lo, lo + width
+        low = draw(st.integers(-8, 8)) / 2
+        f["min"], f["max"] = low, low + draw(st.integers(1, 8)) / 2
         f["step"] = draw(st.sampled_from([0.25, 0.5, 0.75]))
     elif ftype == "category":
         f["categories"] = ["aa", "bb", "cc"][: draw(st.integers(2, 3))]
@@ -109,7 +108,8 @@ def scorecards(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
             cuts = _numeric_cuts(draw, f)
             edges: list[Any] = [None, *cuts, None]
             bins[f["name"]] = [
-                {"lower": edges[i], "upper": edges[i + 1], "points": draw(points)} for i in range(len(edges) - 1)
+                {"lower": edges[i], "upper": edges[i + 1], "points": draw(points)}
+                for i in range(len(edges) - 1)
             ]
         else:
             cats = [False, True] if f["type"] == "boolean" else f["categories"]
@@ -284,7 +284,9 @@ def rule_lists(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     rules = []
     for i in range(draw(st.integers(1, 4))):
         conds = [draw(_condition(draw(st.sampled_from(feats)))) for _ in range(draw(st.integers(1, 3)))]
-        rules.append({"id": f"R{i + 1}", "conditions": conds, "outcome": draw(st.sampled_from(CODES)), "label": L})
+        rules.append(
+            {"id": f"R{i + 1}", "conditions": conds, "outcome": draw(st.sampled_from(CODES)), "label": L}
+        )
     spec = {
         "kind": "rules",
         "features": feats,
@@ -344,7 +346,9 @@ def change_cost(f: Mapping[str, Any], old: Any, new: Any) -> Fraction:
     return _q(f.get("cost", 1))
 
 
-def all_solutions(spec: Mapping[str, Any], values: Mapping[str, Any], model: Any) -> Iterator[tuple[Fraction, frozenset[str], str]]:
+def all_solutions(
+    spec: Mapping[str, Any], values: Mapping[str, Any], model: Any
+) -> Iterator[tuple[Fraction, frozenset[str], str]]:
     """(cost, changed features, outcome) of every allowed combination whose replayed outcome differs."""
     current = model.score(values).outcome
     feats = spec["features"]

@@ -54,11 +54,16 @@ def _exhaustive_min_cost(spec: dict[str, Any], values: dict[str, Any], outcome_n
 @given(linears(wide=True))
 def test_wide_integer_domains_match_exhaustive_search(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     spec, values = case
-    spec = {**spec, "kind": "linear", "threshold": spec["threshold"] if spec.get("threshold_on") != "probability"
-            else 0.0}
+    spec = {
+        **spec,
+        "kind": "linear",
+        "threshold": spec["threshold"] if spec.get("threshold_on") != "probability" else 0.0,
+    }
     spec.pop("threshold_on", None)
     assert validate_spec(spec) == []
-    exp = check_all(spec, values, dyadic=True)  # validity, contributions, determinism (grid too big to replay)
+    exp = check_all(
+        spec, values, dyadic=True
+    )  # validity, contributions, determinism (grid too big to replay)
     best = _exhaustive_min_cost(spec, values, exp.replay.replayed_outcome or "")
     alternatives = exp.counterfactuals.alternatives
     if best is None:

@@ -38,7 +38,9 @@ def test_scorecard_explanations_are_exact_and_optimal(case: tuple[dict[str, Any]
 
 @SETTINGS
 @given(linears())
-def test_linear_and_logistic_explanations_are_exact_and_optimal(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
+def test_linear_and_logistic_explanations_are_exact_and_optimal(
+    case: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
     check_all(*case, dyadic=True)
 
 
@@ -59,9 +61,17 @@ def test_rule_explanations_are_exact_and_optimal(case: tuple[dict[str, Any], dic
 @pytest.mark.parametrize("max_alternatives", [1, 5])
 @settings(max_examples=15, deadline=None)
 @given(case=st.one_of(scorecards(), linears(), trees(), rule_lists()))
-def test_the_number_of_alternatives_is_capped(case: tuple[dict[str, Any], dict[str, Any]], max_alternatives: int) -> None:
+def test_the_number_of_alternatives_is_capped(
+    case: tuple[dict[str, Any], dict[str, Any]], max_alternatives: int
+) -> None:
     spec, values = case
     model = compile_spec(spec)
     res = model.score(values)
-    exp = explain(spec, values, recorded_score=res.score, recorded_outcome=res.outcome, max_alternatives=max_alternatives)
+    exp = explain(
+        spec,
+        values,
+        recorded_score=res.score,
+        recorded_outcome=res.outcome,
+        max_alternatives=max_alternatives,
+    )
     assert len(exp.counterfactuals.alternatives) <= max_alternatives

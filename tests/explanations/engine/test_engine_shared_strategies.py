@@ -33,7 +33,9 @@ def test_small_shared_specs_get_optimal_counterfactuals(case: tuple[dict[str, An
 
 @SETTINGS
 @given(specs_with_inputs(REPLAYABLE_KINDS))
-def test_general_shared_specs_get_valid_exact_explanations(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
+def test_general_shared_specs_get_valid_exact_explanations(
+    case: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
     check_all(*case)
 
 
@@ -44,7 +46,13 @@ def test_opaque_models_show_the_agencys_attributions_and_claim_nothing(
 ) -> None:
     spec, values = case
     attributions = {name: 0.25 * i for i, name in enumerate(values)}
-    exp = explain(spec, values, recorded_score=0.5, recorded_outcome=spec["outcomes"][0]["code"], attributions=attributions)
+    exp = explain(
+        spec,
+        values,
+        recorded_score=0.5,
+        recorded_outcome=spec["outcomes"][0]["code"],
+        attributions=attributions,
+    )
     assert exp.reproducible is False
     assert exp.replay.status == "not_replayable"
     assert exp.attributions is not None and exp.attributions.reproducible is False and exp.attributions.reason
