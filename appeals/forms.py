@@ -204,6 +204,11 @@ class EvidenceUploadForm(GovukForm):
         },
     )
 
+    def refuse(self, message: str) -> None:
+        """Show why the upload was refused, in place of anything else said about the file."""
+        self.is_valid()
+        self.errors["file"] = self.error_class([message])
+
 
 class InterimForm(GovukForm):
     interim_protection = forms.ChoiceField(

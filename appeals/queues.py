@@ -243,10 +243,11 @@ def _page(parts: list[QuerySet[Appeal]], after: Cursor | None, now: dt.datetime,
 
 def personal_queue(
     *, reviewer: User, filters: QueueFilters, after: Cursor | None = None, now: dt.datetime | None = None,
-    limit: int = PAGE_SIZE,
+    limit: int | None = None,
 ) -> QueuePage:
     """The open appeals assigned to this reviewer, most urgent due date first."""
     now = now or timezone.now()
+    limit = limit or PAGE_SIZE
     states = [filters.state] if filters.state in PERSONAL_STATES else list(PERSONAL_STATES)
     parts = [
         _after(_filtered(Appeal.objects.filter(reviewer=reviewer, state=s), filters, now), after) for s in states
@@ -256,11 +257,12 @@ def personal_queue(
 
 def team_queue(
     *, supervisor: User, filters: QueueFilters, after: Cursor | None = None, now: dt.datetime | None = None,
-    limit: int = PAGE_SIZE,
+    limit: int | None = None,
 ) -> QueuePage:
     """The review body's open appeals (its reviewers' cases) and the shared pool of appeals waiting for a
     reviewer, most urgent due date first."""
     now = now or timezone.now()
+    limit = limit or PAGE_SIZE
     states = [s for s in (*POOL_STATES, *BODY_STATES) if not filters.state or s == filters.state]
     parts = []
     for s in states:
@@ -285,6 +287,8 @@ def takeable_by(reviewer: User) -> QuerySet[Appeal]:
         .exclude(Exists(TimelineEvent.objects.filter(appeal=OuterRef("pk"), actor=reviewer,
                                                      code="appeal.recused")))
         .exclude(Exists(others.filter(Q(reviewer=reviewer) | Q(assessments__reviewer=reviewer))))
+        .exclude(Exists(others.filter(timeline__actor=reviewer,
+                                      timeline__code__in=("appeal.assigned", "appeal.countersigned"))))
     )
 
 

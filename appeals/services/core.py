@@ -272,6 +272,12 @@ def _queue_sql() -> str:
                           LEFT JOIN appeals_assessment x ON x.appeal_id = o.id AND x.reviewer_id = u.id
                           WHERE o.decision_id = a.decision_id AND o.id <> a.id
                             AND (o.reviewer_id = u.id OR x.id IS NOT NULL))
+          -- Also an earlier reviewer: assigned to (then left) or countersigned another appeal on the decision,
+          -- as permissions.earlier_reviewer_ids says; without this the pick fails in _assign instead of skipping.
+          AND NOT EXISTS (SELECT 1 FROM appeals_appeal o
+                          JOIN appeals_timelineevent e ON e.appeal_id = o.id
+                          WHERE o.decision_id = a.decision_id AND o.id <> a.id AND e.actor_id = u.id
+                            AND e.code IN ('appeal.assigned', 'appeal.countersigned'))
         ORDER BY (a.interim_protection <> 'NONE') DESC, a.vulnerable DESC, a.due_date ASC NULLS LAST, a.id ASC
         LIMIT 1
     """

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from explanations.services.pdf import html_to_pdf
 from portal.audit.services import audit_record
+from portal.identifiers import format_reference
 from portal.web.templatetags.portal import i18n_text
 
 from ..deadlines import Deadline, appeal_window_end, is_working_day
@@ -208,8 +209,8 @@ def letter_content(*, appeal: Appeal, language: str) -> LetterContent:
     overturned = appeal.outcome in (Outcome.OVERTURNED, Outcome.PARTLY_OVERTURNED)
     return LetterContent(
         language=language,
-        reference=appeal.reference,
-        decision_reference=decision.reference,
+        reference=format_reference(appeal.reference),
+        decision_reference=format_reference(decision.reference),
         system_name=i18n_text(system.name),
         agency_name=i18n_text(system.operator.name),
         review_body_name=i18n_text(appeal.review_body.name) if appeal.review_body else "",

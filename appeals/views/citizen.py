@@ -6,6 +6,7 @@ served to whoever may see the appeal (appeals.permissions.can_view_appeal).
 """
 
 import datetime as dt
+import html
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -14,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http.multipartparser import MultiPartParser
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +40,7 @@ from ..services.evidence import (
     max_bytes,
     max_files,
     megabytes,
+    name_is_unsafe,
 )
 from ..services.receipt import appeal_receipt_pdf
 from ..states import State
@@ -102,6 +105,11 @@ def _mark_answered(request: HttpRequest, appeal: Appeal, section: str) -> None:
         request.session[ANSWERED_SESSION_KEY] = store
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data for a POST (even an empty one, so that "nothing chosen" is an error), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _returning(request: HttpRequest) -> bool:
     return request.GET.get("return") == RETURN_TO_CHECK
 
@@ -147,7 +155,7 @@ def my_appeals(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def choose_decision(request: HttpRequest) -> HttpResponse:
     decisions = selectors.decisions_to_appeal(_citizen(request), now=_now())
-    form = forms.ChooseDecisionForm(request.POST or None, decisions=decisions)
+    form = forms.ChooseDecisionForm(_posted(request), decisions=decisions)
     if request.method == "POST" and form.is_valid():
         return redirect("appeals:start", decision_reference=form.cleaned_data["decision"])
     return render(request, "appeals/citizen/choose_decision.html", {"form": form, "decisions": decisions})
@@ -213,7 +221,7 @@ def late(request: HttpRequest, appeal: Appeal) -> HttpResponse:
     decision = selectors.decision_summary(appeal.decision, now=_now())
     if not decision.late and not appeal.late_reason:
         return redirect("appeals:task-list", reference=appeal.reference)
-    form = forms.LateReasonForm(request.POST or None, initial={"late_reason": appeal.late_reason})
+    form = forms.LateReasonForm(_posted(request), initial={"late_reason": appeal.late_reason})
     if request.method == "POST" and form.is_valid():
         _update(request, appeal, late_reason=form.cleaned_data["late_reason"].strip())
         return _next(request, appeal)
@@ -228,7 +236,7 @@ def grounds(request: HttpRequest, appeal: Appeal) -> HttpResponse:
     rows = selectors.grounds_of(appeal)
     if not rows and request.method == "GET":
         return redirect(_with_return(request, reverse("appeals:ground-add", args=[appeal.reference])))
-    form = forms.YesNoForm(request.POST or None, required_message=_("Select yes if you want to add another reason"))
+    form = forms.YesNoForm(_posted(request), required_message=_("Select yes if you want to add another reason"))
     full = len(rows) >= forms.MAX_GROUNDS
     if request.method == "POST":
         if full or not rows:
@@ -249,7 +257,7 @@ def grounds(request: HttpRequest, appeal: Appeal) -> HttpResponse:
 @draft_page
 def ground_add(request: HttpRequest, appeal: Appeal) -> HttpResponse:
     """Why do you think the decision is wrong? (the kind of this reason)"""
-    form = forms.GroundKindForm(request.POST or None)
+    form = forms.GroundKindForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         url = reverse("appeals:ground-new", args=[appeal.reference, form.cleaned_data["kind"]])
         return redirect(_with_return(request, url))
@@ -277,7 +285,7 @@ def _ground_details(request: HttpRequest, appeal: Appeal, kind: str, position: i
         flag = selectors.flag_of_appellant(appeal=appeal, flag_id=int(flag_id))
         if flag is not None:
             initial = {"feature": flag.feature, "correct_value": flag.correct_value, "why": flag.note}
-    form = forms.GroundDetailsForm(request.POST or None, initial=initial, kind=kind, items=items)
+    form = forms.GroundDetailsForm(_posted(request), initial=initial, kind=kind, items=items)
     if request.method == "POST" and form.is_valid():
         ground = form.as_ground()
         if position is None:
@@ -324,7 +332,7 @@ def ground_remove(request: HttpRequest, appeal: Appeal, position: int) -> HttpRe
     rows = selectors.grounds_of(appeal)
     if not 1 <= position <= len(rows):
         raise Http404
-    form = forms.YesNoForm(request.POST or None, required_message=_("Select yes if you want to remove this reason"))
+    form = forms.YesNoForm(_posted(request), required_message=_("Select yes if you want to remove this reason"))
     if request.method == "POST" and form.is_valid():
         if form.yes:
             remaining = [g for i, g in enumerate(selectors.grounds_as_input(appeal), start=1) if i != position]
@@ -337,7 +345,7 @@ def ground_remove(request: HttpRequest, appeal: Appeal, position: int) -> HttpRe
 @require_http_methods(["GET", "POST"])
 @draft_page
 def statement(request: HttpRequest, appeal: Appeal) -> HttpResponse:
-    form = forms.StatementForm(request.POST or None, initial={"statement": appeal.statement})
+    form = forms.StatementForm(_posted(request), initial={"statement": appeal.statement})
     if request.method == "POST" and form.is_valid():
         _update(request, appeal, statement=form.cleaned_data["statement"].strip())
         _mark_answered(request, appeal, "statement")
@@ -370,34 +378,65 @@ class CappedUploadHandler(FileUploadHandler):
         return None
 
 
+class _NameRecordingParser(MultiPartParser):
+    """Django's multipart parser, noting each file name as the browser sent it before Django cleans it.
+
+    Django drops path components and non-printable characters from upload names (so "../../etc/passwd.pdf"
+    would arrive as "passwd.pdf", and "invoice\u202efdp.exe" as "invoicefdp.exe"). That keeps the disk safe,
+    but a name like that is itself a sign of a hostile upload, so the evidence page refuses it outright.
+    """
+
+    def __init__(self, *args: Any, raw_names: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.raw_names = raw_names
+
+    def sanitize_file_name(self, file_name: str) -> str | None:
+        self.raw_names.append(html.unescape(file_name))
+        return super().sanitize_file_name(file_name)  # type: ignore[no-any-return]
+
+
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def evidence(request: HttpRequest, reference: str) -> HttpResponseBase:
-    """Upload files one at a time and see them listed. The upload handler must be in place before anything
-    reads the request body, so CSRF is checked inside (csrf_protect), after it is installed."""
+    """Upload files one at a time and see them listed. The upload handler and the parser must be in place
+    before anything reads the request body, so CSRF is checked inside (csrf_protect), after they are."""
     handler = CappedUploadHandler(request, max_bytes())
     request.upload_handlers.insert(0, handler)
-    return _evidence(request, reference, handler=handler)
+    raw_names: list[str] = []
+
+    def parse_file_upload(meta: Any, post_data: Any) -> Any:
+        parser = _NameRecordingParser(meta, post_data, request.upload_handlers, request.encoding,
+                                      raw_names=raw_names)
+        return parser.parse()
+
+    request.parse_file_upload = parse_file_upload  # type: ignore[method-assign]
+    return _evidence(request, reference, handler=handler, raw_names=raw_names)
 
 
 @csrf_protect
 @draft_page
-def _evidence(request: HttpRequest, appeal: Appeal, handler: CappedUploadHandler) -> HttpResponse:
+def _evidence(
+    request: HttpRequest, appeal: Appeal, handler: CappedUploadHandler, raw_names: list[str]
+) -> HttpResponse:
     if request.method == "POST" and "continue" in request.POST:
         _mark_answered(request, appeal, "evidence")
         return _next(request, appeal)
-    form = forms.EvidenceUploadForm(request.POST or None, request.FILES or None)
+    form = forms.EvidenceUploadForm(_posted(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST":
-        if handler.too_large:
-            form = forms.EvidenceUploadForm()
-            form.add_error("file", EvidenceRejected("too_big", limit=max_bytes()).message)
+        refused = None
+        if any(name_is_unsafe(name) for name in raw_names):
+            refused = EvidenceRejected("bad_name")
+        elif handler.too_large:
+            refused = EvidenceRejected("too_big", limit=max_bytes())
+        if refused is not None:
+            form.refuse(refused.message)
         elif form.is_valid():
             try:
                 evidence_add(appeal_id=appeal.pk, citizen=request.user, uploaded_file=form.cleaned_data["file"],
                              now=_now())
             except EvidenceRejected as exc:
-                form.add_error("file", exc.message)
+                form.refuse(exc.message)
             else:
                 _mark_answered(request, appeal, "evidence")
                 return redirect(_with_return(request, reverse("appeals:evidence", args=[appeal.reference])))
@@ -422,7 +461,7 @@ def evidence_delete(request: HttpRequest, appeal: Appeal, evidence_id: int) -> H
 @draft_page
 def interim(request: HttpRequest, appeal: Appeal) -> HttpResponse:
     seen = "interim" in _answered(request, appeal) or appeal.interim_protection != InterimProtection.NONE
-    form = forms.InterimForm(request.POST or None,
+    form = forms.InterimForm(_posted(request),
                              initial={"interim_protection": appeal.interim_protection} if seen else {})
     if request.method == "POST" and form.is_valid():
         _update(request, appeal, interim_protection=form.cleaned_data["interim_protection"])
@@ -435,7 +474,7 @@ def interim(request: HttpRequest, appeal: Appeal) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @draft_page
 def contact(request: HttpRequest, appeal: Appeal) -> HttpResponse:
-    form = forms.ChannelForm(request.POST or None, initial={"contact_channel": appeal.contact_channel},
+    form = forms.ChannelForm(_posted(request), initial={"contact_channel": appeal.contact_channel},
                              user=request.user)
     if request.method == "POST" and form.is_valid():
         _update(request, appeal, contact_channel=form.cleaned_data["contact_channel"])
@@ -449,7 +488,7 @@ def contact(request: HttpRequest, appeal: Appeal) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @draft_page
 def language(request: HttpRequest, appeal: Appeal) -> HttpResponse:
-    form = forms.LanguageForm(request.POST or None, initial={"contact_language": appeal.contact_language})
+    form = forms.LanguageForm(_posted(request), initial={"contact_language": appeal.contact_language})
     if request.method == "POST" and form.is_valid():
         _update(request, appeal, contact_language=form.cleaned_data["contact_language"])
         _mark_answered(request, appeal, "contact")
@@ -537,7 +576,7 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     appeal = _own_appeal(request, reference)
     if not selectors.can_withdraw(appeal):
         return redirect("appeals:detail", reference=appeal.reference)
-    form = forms.WithdrawForm(request.POST or None)
+    form = forms.WithdrawForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         was_draft = appeal.state == State.DRAFT
         try:

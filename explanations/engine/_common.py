@@ -12,7 +12,16 @@ from typing import Any
 from explanations.spec import CompiledModel, ScoreResult
 
 from ._domain import FeatureDomain, exact_str, full_key, to_float
-from .result import Change, Counterfactual, Reason
+from .result import (
+    Change,
+    Contributions,
+    Counterfactual,
+    ProbabilityView,
+    Reason,
+    RuleTrace,
+    Thresholds,
+    TreePath,
+)
 
 
 class EngineInconsistency(RuntimeError):
@@ -52,10 +61,10 @@ class Case:
     result: ScoreResult
     targets: frozenset[str]
     replays: int = field(default=0)
+    by_name: dict[str, FeatureDomain] = field(init=False)
 
-    @property
-    def by_name(self) -> dict[str, FeatureDomain]:
-        return {d.name: d for d in self.domains}
+    def __post_init__(self) -> None:
+        self.by_name = {d.name: d for d in self.domains}
 
     def replay(self, changes: Mapping[str, Any]) -> ScoreResult:
         """Score the logged inputs with ``changes`` applied, using the compiled model (never our arithmetic)."""
@@ -186,12 +195,12 @@ def additive_reasons(
 class KindParts:
     """What one kind's explainer contributes to the :class:`~.result.Explanation`."""
 
-    contributions: Any = None
-    probability: Any = None
-    path: Any = None
-    rules: Any = None
+    contributions: Contributions | None = None
+    probability: ProbabilityView | None = None
+    path: TreePath | None = None
+    rules: RuleTrace | None = None
     principal_reasons: tuple[Reason, ...] = ()
-    thresholds: Any = None
+    thresholds: Thresholds | None = None
     alternatives: tuple[Candidate, ...] = ()
     method: str = ""
     exact: bool = True
@@ -223,13 +232,18 @@ def check_identity(baseline: Fraction, contributions: Iterable[Fraction], score:
         raise EngineInconsistency("baseline + contributions != score")
 
 
-def check_replayed_score(case: Case, score: Fraction | float, outcome: str) -> None:
-    """Our exact reading of the spec must agree with the compiled model's replay, or we refuse to explain."""
-    if outcome != case.result.outcome:
-        raise EngineInconsistency(f"engine outcome {outcome} != replayed outcome {case.result.outcome}")
+def check_replayed_score(
+    case: Case, score: Fraction, outcome: str, magnitude: Fraction, edges: Iterable[Fraction] = ()
+) -> None:
+    """Our exact reading of the spec must agree with the compiled model's replay, or we refuse to explain.
+
+    The replay works in floats, so scores may differ by rounding (relative to ``magnitude``, the sum of the
+    absolute terms), and the outcome may differ only when the exact score lies within that rounding of one of
+    the ``edges`` where the outcome changes.
+    """
+    tolerance = 1e-9 * max(1.0, float(magnitude))
     replayed = case.result.score
-    if replayed is None:
-        return
-    ours = float(score)
-    if abs(ours - float(replayed)) > 1e-9 * max(1.0, abs(ours)):
-        raise EngineInconsistency(f"engine score {ours!r} != replayed score {replayed!r}")
+    if replayed is not None and abs(float(score) - float(replayed)) > tolerance:
+        raise EngineInconsistency(f"engine score {float(score)!r} != replayed score {replayed!r}")
+    if outcome != case.result.outcome and not any(abs(float(score - e)) <= tolerance for e in edges):
+        raise EngineInconsistency(f"engine outcome {outcome} != replayed outcome {case.result.outcome}")

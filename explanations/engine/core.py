@@ -66,6 +66,12 @@ def explain(
 ) -> Explanation:
     """Explain one decision of a registered model version.
 
+    ``attributions``: agency-supplied figures, shown as given (the only content for opaque models).
+    ``near_band``: width of the near-threshold band in units of the recorded score (default: see the package
+    docstring). ``max_alternatives`` (≥ 1): how many counterfactual routes to return at most.
+    ``target_outcomes``: restrict counterfactuals to these outcomes (default: any outcome other than the
+    replayed one), e.g. the favourable levels of a scorecard.
+
     Guarantees (each tested against brute force on generated models):
 
     * the score is recomputed with ``explanations.spec.compile_spec`` and compared with the recorded one
@@ -73,15 +79,19 @@ def explain(
     * additive kinds: ``baseline + Σ contributions == score`` exactly (rational arithmetic, ``*_exact`` fields);
     * every counterfactual was applied to the logged inputs and replayed with the compiled model, which gave
       its ``outcome`` (different from the replayed one, and in ``target_outcomes`` when given); it changes only
-      mutable features, within bounds, in the allowed direction, on the step grid;
+      mutable features, within bounds, in the allowed direction, on the step grid (numbers without step: a
+      grid of a millionth of their range);
     * the first counterfactual has the least cost under the cost model (exact for every kind), later ones are
       the cheapest routes that leave at least one feature of each earlier route unchanged; ``no_recourse`` is
       true only when no allowed change gives another outcome;
-    * deterministic: the same arguments give a byte-identical ``to_json()``.
+    * deterministic: the same arguments give a byte-identical ``to_json()`` (whatever the key order of the
+      dicts passed in).
 
     Raises ``explanations.spec.InvalidSpec`` for an invalid spec and ``explanations.spec.InvalidInputs`` for
     inputs the model rejects.
     """
+    if max_alternatives < 1:
+        raise ValueError("max_alternatives must be at least 1")
     model = compile_spec(spec)
     problems = model.validate_inputs(values)
     if problems:
@@ -146,6 +156,14 @@ def explain(
             )
         )
     notes.extend(Note(code, text) for code, text in parts.notes)
+    if parts.contributions is not None and not parts.principal_reasons:
+        notes.append(
+            Note(
+                "no_factor_towards_result",
+                "Compared with the reference profile, no factor moved the score towards this result: the "
+                "result follows from the reference profile itself.",
+            )
+        )
     if parts.alternatives:
         notes.append(
             Note(

@@ -207,8 +207,8 @@ def explain_linear(case: Case, near_band: float | None, max_alternatives: int) -
 
 def _reference_value(case: Case, name: str, b: Fraction) -> Any:
     d = case.by_name[name]
-    if d.type == "boolean":
-        return bool(b)
+    if d.type == "boolean" and b in (0, 1):
+        return bool(b)  # a boolean reference; otherwise a share between 0 and 1, shown as a number
     if d.type == "integer" and b.denominator == 1:
         return int(b)
     return to_float(b)

@@ -43,7 +43,8 @@ def _holds(cond: Mapping[str, Any], value: Any) -> bool:
 
 
 def explain_rules(case: Case, near_band: float | None, max_alternatives: int) -> KindParts:
-    """Rule trace, principal reasons and exact counterfactuals of a rule-list case."""
+    """Rule trace, principal reasons and exact counterfactuals of a rule-list case (no score, so
+    ``near_band`` does not apply)."""
     spec = case.spec
     rules = spec["rules"]
     results: list[RuleResult] = []
@@ -221,8 +222,49 @@ class _Search:
     def run(self) -> Candidate | None:
         self.truth = dict(self.current)
         self.assigned: dict[str, Any] = {}
-        self._dfs(0, Fraction(0))
+        self.best_key: tuple[KeyElem, ...] | None = None
+        self._incumbent()
+        self._dfs(0, Fraction(0), ())
         return self.best
+
+    def _decides(self, truth: Mapping[str, tuple[bool, ...]]) -> str:
+        decided = next(
+            (i for i, refs in enumerate(self.rule_refs) if all(truth[n][k] for n, k in refs)), None
+        )
+        return self.default if decided is None else self.rules[decided]["outcome"]
+
+    def _incumbent(self) -> None:
+        """A good first solution so that the search prunes early: the cheapest verified among every single
+        change and, for each target rule, the cheapest changes that satisfy its conditions."""
+        candidates: list[dict[str, _Option]] = [{n: o} for n in self.order for o in self.options[n]]
+        for i, refs in enumerate(self.rule_refs):
+            if self.rules[i]["outcome"] not in self.case.targets:
+                continue
+            needs: dict[str, list[int]] = {}
+            for n, k in refs:
+                needs.setdefault(n, []).append(k)
+            pick: dict[str, _Option] = {}
+            for n, ks in needs.items():
+                if all(self.current[n][k] for k in ks):
+                    continue
+                fitting = [o for o in self.options.get(n, []) if all(o.truth[k] for k in ks)]
+                if not fitting:
+                    break
+                pick[n] = min(fitting, key=lambda o: (o.cost, o.key))
+            else:
+                if pick:
+                    candidates.append(pick)
+        scored = []
+        for pick in candidates:
+            truth = {**self.current, **{n: o.truth for n, o in pick.items()}}
+            if self._decides(truth) in self.case.targets:
+                key = tuple(pick[n].key if n in pick else UNCHANGED for n in self.order)
+                scored.append((sum((o.cost for o in pick.values()), Fraction(0)), key, pick))
+        for _, key, pick in sorted(scored, key=lambda c: (c[0], c[1])):
+            verified = self.case.accept({n: o.value for n, o in pick.items()})
+            if verified is not None:
+                self.best, self.best_cost, self.best_key = verified, verified.cost, key
+                return
 
     def _lower_bound(self, depth: int) -> Fraction | float:
         """Cheapest conceivable completion: some still-possible target rule (or the default) must decide."""
@@ -240,33 +282,40 @@ class _Search:
             lb = Fraction(0)
         return lb
 
-    def _dfs(self, depth: int, cost: Fraction) -> None:
-        bound = cost + self._lower_bound(depth)
-        # leaves arrive in key order, so a tie can never beat the incumbent
-        if bound == math.inf or bound >= self.best_cost:
+    def _pruned(self, bound: Fraction | float, prefix: tuple[KeyElem, ...]) -> bool:
+        """Leaves come in key order, but the incumbent may not: on a cost tie compare key prefixes."""
+        if bound == math.inf or bound > self.best_cost:
+            return True
+        if bound == self.best_cost and self.best_key is not None:
+            return (
+                prefix >= self.best_key[: len(prefix)]
+                if len(prefix) == len(self.order)
+                else (prefix > self.best_key[: len(prefix)])
+            )
+        return False
+
+    def _dfs(self, depth: int, cost: Fraction, key: tuple[KeyElem, ...]) -> None:
+        if self._pruned(cost + self._lower_bound(depth), key):
             return
         if depth == len(self.order):
-            self._leaf()
+            self._leaf(cost, key)
             return
         name = self.order[depth]
         for opt in [None, *self.options[name]]:
             if opt is None:
-                self._dfs(depth + 1, cost)
+                self._dfs(depth + 1, cost, (*key, UNCHANGED))
                 continue
             self.truth[name] = opt.truth
             self.assigned[name] = opt.value
-            self._dfs(depth + 1, cost + opt.cost)
+            self._dfs(depth + 1, cost + opt.cost, (*key, opt.key))
             self.truth[name] = self.current[name]
             del self.assigned[name]
 
-    def _leaf(self) -> None:
-        decided = next(
-            (i for i, refs in enumerate(self.rule_refs) if all(self.truth[n][k] for n, k in refs)), None
-        )
-        outcome = self.default if decided is None else self.rules[decided]["outcome"]
-        if outcome not in self.case.targets:
+    def _leaf(self, cost: Fraction, key: tuple[KeyElem, ...]) -> None:
+        if self._decides(self.truth) not in self.case.targets:
             return
         verified = self.case.accept(dict(self.assigned))
-        if verified is not None and verified.cost < self.best_cost:
-            self.best = verified
-            self.best_cost = verified.cost
+        if verified is not None and (
+            self.best_key is None or (verified.cost, key) < (self.best_cost, self.best_key)
+        ):
+            self.best, self.best_cost, self.best_key = verified, verified.cost, key

@@ -125,7 +125,10 @@ def explain_scorecard(case: Case, near_band: float | None, max_alternatives: int
             )
         )
     check_identity(baseline, (c for _, _, c in reason_items), score)
-    check_replayed_score(case, score, bands.outcome(score))
+    magnitude = abs(base) + sum((abs(b.points) for d in binned for b in bins[d.name]), Fraction(0))
+    check_replayed_score(
+        case, score, bands.outcome(score), magnitude, edges=(m for m in bands.mins if m is not None)
+    )
 
     contributions = Contributions(
         scale="points",
@@ -256,12 +259,18 @@ def _options(case: Case, d: FeatureDomain, fbins: list[_Bin]) -> list[_Option]:
     return opts
 
 
+_Scaled = tuple[int, int, KeyElem, Any]  # (points, cost, key element, new value or None), integers scaled
+_State = tuple[int, tuple[KeyElem, ...], tuple[Any, ...]]  # (cost, key, picks) per exact sum of points
+
+
 def _solve(
     case: Case,
     binned: list[FeatureDomain],
     all_opts: list[list[_Option]],
     base: Fraction,
     bands: _Bands,
+    *,
+    prune: bool = True,
 ) -> Candidate | None:
     """Exact cheapest change of bins giving a target outcome, choosing one option per feature.
 
@@ -270,32 +279,128 @@ def _solve(
     full solution per final sum, so the minimum over final sums in the target bands is the optimum. Points and
     costs are scaled by the common denominator of their values so that the DP runs on integers (exact, and
     much faster than ``Fraction``).
+
+    Pruning keeps the number of sums small even when points are arbitrary decimals. A state is dropped when
+    the remaining features cannot bring its sum into a target band, or when its cost plus a lower bound on
+    the cost still needed (a fractional-knapsack relaxation) exceeds the cost of a known solution (found first
+    by the same DP restricted to the cheapest states of each layer). Both drop only states that cannot be
+    optimal, so the result is unchanged.
     """
     p_scale = math.lcm(*(o[0].denominator for opts in all_opts for o in opts))
     c_scale = math.lcm(*(o[1].denominator for opts in all_opts for o in opts))
-    states: dict[int, tuple[int, tuple[KeyElem, ...], tuple[Any, ...]]] = {0: (0, (), ())}
-    for opts in all_opts:
-        scaled = [(int(p * p_scale), int(c * c_scale), k, new) for p, c, k, new in opts]
-        nxt: dict[int, tuple[int, tuple[KeyElem, ...], tuple[Any, ...]]] = {}
-        for total, (cost, key, picks) in states.items():
-            for points, c, k, new in scaled:
-                s = total + points
-                cur = nxt.get(s)
-                new_cost = cost + c
-                if cur is not None and (cur[0] < new_cost or (cur[0] == new_cost and cur[1] <= (*key, k))):
-                    continue
-                nxt[s] = (new_cost, (*key, k), (*picks, new))
-        states = nxt
+    scaled = [[(int(p * p_scale), int(c * c_scale), k, new) for p, c, k, new in opts] for opts in all_opts]
     # base + total/p_scale >= min  <=>  total >= ceil((min - base) * p_scale), totals being integers
     cuts = [math.ceil((m - base) * p_scale) for m in bands.mins[1:]]  # type: ignore[operator]
-    targets = case.targets
-    finals = sorted(
-        (st for total, st in states.items() if bands.outcomes[bisect_right(cuts, total)] in targets),
-        key=lambda st: st[:2],
-    )
+    wanted = [o in case.targets for o in bands.outcomes]
+    bounds = _Bounds(scaled, cuts, wanted)
+
+    limit: int | None = None
+    if prune:
+        beam = _dp(scaled, bounds, limit=None, beam=64)
+        limit = min((st[0] for total, st in beam.items() if bounds.in_target(total)), default=None)
+    states = _dp(scaled, bounds, limit=limit, beam=None)
+    finals = sorted((st for total, st in states.items() if bounds.in_target(total)), key=lambda st: st[:2])
     for _, _, picks in finals:
         changes = {d.name: new for d, new in zip(binned, picks, strict=True) if new is not None}
         verified = case.accept(changes)
         if verified is not None:
             return verified
+    if limit is not None:  # the bound came from exact arithmetic the replay rejected: search without it
+        return _solve(case, binned, all_opts, base, bands, prune=False)
     return None
+
+
+def _dp(
+    scaled: list[list[_Scaled]], bounds: _Bounds, *, limit: int | None, beam: int | None
+) -> dict[int, _State]:
+    """The layered DP over features; ``beam`` keeps only that many cheapest states per layer (a heuristic
+    used only to find a first solution), ``limit`` drops states that cannot beat a known solution."""
+    states: dict[int, _State] = {0: (0, (), ())}
+    for i, opts in enumerate(scaled):
+        nxt: dict[int, _State] = {}
+        for total, (cost, key, picks) in states.items():
+            for points, c, k, new in opts:
+                s = total + points
+                new_cost = cost + c
+                if limit is not None and new_cost > limit:
+                    continue
+                cur = nxt.get(s)
+                if cur is not None and (cur[0] < new_cost or (cur[0] == new_cost and cur[1] <= (*key, k))):
+                    continue
+                nxt[s] = (new_cost, (*key, k), (*picks, new))
+        states = {s: st for s, st in nxt.items() if bounds.keep(s, st[0], i + 1, limit)}
+        if beam is not None and len(states) > beam:
+            states = dict(sorted(states.items(), key=lambda item: item[1][:2])[:beam])
+    return states
+
+
+class _Bounds:
+    """Reachability of target bands and lower bounds on the cost still needed, per DP layer.
+
+    For the features from layer ``i`` on, each may raise the sum by at most ``up`` points at no less than
+    ``ratio`` cost per point (likewise down); filling a needed change fractionally in order of ratio is a lower
+    bound on any real choice of options (the fractional relaxation of the multiple-choice knapsack).
+    """
+
+    def __init__(self, scaled: list[list[_Scaled]], cuts: list[int], wanted: list[bool]) -> None:
+        self.cuts = cuts
+        self.wanted = wanted
+        n = len(wanted)
+        self.ranges = [
+            (cuts[j - 1] if j else None, cuts[j] if j < len(cuts) else None) for j in range(n) if wanted[j]
+        ]
+        self.lo = [0] * (len(scaled) + 1)
+        self.hi = [0] * (len(scaled) + 1)
+        self.stay = [0] * (len(scaled) + 1)  # points of the remaining features if they all stay unchanged
+        self.relax_up: list[list[tuple[float, int]]] = [[] for _ in range(len(scaled) + 1)]
+        self.relax_down: list[list[tuple[float, int]]] = [[] for _ in range(len(scaled) + 1)]
+        for i in range(len(scaled) - 1, -1, -1):
+            opts = scaled[i]
+            stay = opts[0][0]
+            self.stay[i] = self.stay[i + 1] + stay
+            self.lo[i] = self.lo[i + 1] + min(o[0] for o in opts)
+            self.hi[i] = self.hi[i + 1] + max(o[0] for o in opts)
+            up = [(c / (p - stay), p - stay) for p, c, _, _ in opts[1:] if p > stay]
+            down = [(c / (stay - p), stay - p) for p, c, _, _ in opts[1:] if p < stay]
+            self.relax_up[i] = sorted(
+                self.relax_up[i + 1] + ([(min(up)[0], max(u[1] for u in up))] if up else [])
+            )
+            self.relax_down[i] = sorted(
+                self.relax_down[i + 1] + ([(min(down)[0], max(d[1] for d in down))] if down else [])
+            )
+
+    def in_target(self, total: int) -> bool:
+        return self.wanted[bisect_right(self.cuts, total)]
+
+    @staticmethod
+    def _fill(items: list[tuple[float, int]], need: int) -> float:
+        cost = 0.0
+        for ratio, cap in items:
+            if need <= 0:
+                return cost
+            take = min(cap, need)
+            cost += take * ratio
+            need -= take
+        return cost if need <= 0 else math.inf
+
+    def keep(self, total: int, cost: int, i: int, limit: int | None) -> bool:
+        """Whether a state with this sum and cost after ``i`` features can still lead to a best solution."""
+        lo, hi = total + self.lo[i], total + self.hi[i]
+        settled = total + self.stay[i]  # the final sum if no remaining feature changes
+        best = math.inf
+        for a, b in self.ranges:
+            if (a is not None and hi < a) or (b is not None and lo >= b):
+                continue  # this band is out of reach
+            if limit is None:
+                return True
+            if a is not None and settled < a:
+                best = min(best, self._fill(self.relax_up[i], a - settled))
+            elif b is not None and settled >= b:
+                best = min(best, self._fill(self.relax_down[i], settled - b + 1))
+            else:
+                return True  # lands in a target band as it is: nothing more is needed
+        if limit is None or best == math.inf:
+            return False  # no target band within reach
+        # float relaxation of huge scaled integers: a relative margin far above float rounding (1e-16) makes
+        # sure rounding can never drop a state on an optimal path
+        return (cost + best) * (1 - 1e-9) <= limit

@@ -42,7 +42,8 @@ def _holds(node: Mapping[str, Any], value: Any) -> bool:
 
 
 def explain_tree(case: Case, near_band: float | None, max_alternatives: int) -> KindParts:
-    """Path, decisive tests and exact counterfactuals of a decision-tree case."""
+    """Path, decisive tests and exact counterfactuals of a decision-tree case (no score threshold, so
+    ``near_band`` does not apply; each path test carries the case's value beside the split value)."""
     spec = case.spec
     nodes = {n["id"]: n for n in spec["nodes"]}
     position = {n["id"]: i for i, n in enumerate(spec["nodes"])}
@@ -79,7 +80,7 @@ def explain_tree(case: Case, near_band: float | None, max_alternatives: int) -> 
         outcome=leaf["outcome"],
         score=None if leaf.get("score") is None else float(leaf["score"]),
     )
-    ranked = [s for s in steps if s.decisive] + [s for s in steps if not s.decisive]
+    # the reasons: tests whose other branch could have led to another outcome, root first
     reasons = tuple(
         Reason(
             rank=r,
@@ -90,7 +91,7 @@ def explain_tree(case: Case, near_band: float | None, max_alternatives: int) -> 
             op=s.op,
             test_value=s.test_value,
         )
-        for r, s in enumerate((s for s in ranked if s.decisive), start=1)
+        for r, s in enumerate((s for s in steps if s.decisive), start=1)
     )
 
     leaves = [(lf, box) for lf, box in _leaf_boxes(nodes, spec["root"]) if lf["outcome"] in case.targets]

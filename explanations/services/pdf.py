@@ -25,6 +25,8 @@ from django.template.loader import render_to_string
 from ..selectors import ExplanationPage
 
 logger = logging.getLogger(__name__)
+# WeasyPrint reports each layout step at INFO: ten lines per PDF would drown the portal's own log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 PDF_TEMPLATE = "pdf/decision.html"
 # Bump when templates/pdf/ changes in a way that changes the printed document.

@@ -1,4 +1,5 @@
-"""Citizen sign-in forms: one question each, with a specific message for every way an answer can be wrong."""
+"""Sign-in forms: one question each (the staff password page asks two), with a specific message for every way
+an answer can be wrong."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -47,3 +48,23 @@ class CodeForm(forms.Form):
         if len(value) != OTP_DIGITS or not value.isascii() or not value.isdigit():
             raise forms.ValidationError(_("The code must be 6 digits"), code="length")
         return value
+
+
+class StaffPasswordForm(forms.Form):
+    """Username and password of a staff account. Only presence is checked here: whether they are right is the
+    service's answer, given as one message whatever was wrong."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        strip=True,
+        error_messages={"required": _("Enter your username"), "max_length": _("Enter a correct username")},
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        # Spaces in a password are part of it.
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput,
+        error_messages={"required": _("Enter your password"), "max_length": _("Enter a correct password")},
+    )

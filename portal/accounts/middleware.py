@@ -1,4 +1,5 @@
-"""Session lifetimes: an idle timeout (SESSION_IDLE_SECONDS) and an absolute one (SESSION_COOKIE_AGE).
+"""Session lifetimes: an idle timeout (SESSION_IDLE_SECONDS) and an absolute one (SESSION_COOKIE_AGE); and the
+staff second factor, required of every staff session (StaffSecondFactorMiddleware).
 
 The absolute deadline is fixed at sign-in: the middleware checks the sign-in time, and the session's own
 expiry is set to that moment plus a short grace (a datetime, so saving the session never pushes it back).
@@ -18,11 +19,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import permissions, services
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_ACTIVITY_AT = "last_activity_at"
@@ -93,6 +95,45 @@ class SessionTimeoutMiddleware:
             text = _("You were signed out because your session reached its maximum length.")
         messages.warning(request, text + " " + _("Sign in again to continue."))
         url = resolve_url(settings.LOGIN_URL)
+        if request.method == "GET":
+            url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+        return HttpResponseRedirect(url)
+
+
+class StaffSecondFactorMiddleware:
+    """Ends any session of someone who needs the second factor (permissions.needs_second_factor) that was not
+    signed in with both a password and a time-based code (session["auth_method"] == "password+totp"), e.g. one
+    opened through the admin site's own sign-in page, and sends the person to the staff sign-in.
+
+    On while settings.STAFF_REQUIRE_TOTP is True (the default; the test settings turn it off so that other
+    tests can use force_login). Placed after SessionTimeoutMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if getattr(settings, "STAFF_REQUIRE_TOTP", True):
+            user = getattr(request, "user", None)
+            if (
+                user is not None
+                and user.is_authenticated
+                and permissions.needs_second_factor(user)
+                and request.session.get(AUTH_METHOD) != services.METHOD_PASSWORD_TOTP
+            ):
+                return self._refuse(request, user)
+        return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest, user: Any) -> HttpResponse:
+        services.second_factor_missing_record(user=user, now=timezone.now())
+        logout(request)  # flushes the session: the old key is deleted server-side
+        messages.warning(
+            request,
+            _("Staff sign in with a password and a code from an authenticator app.")
+            + " "
+            + _("Sign in again to continue."),
+        )
+        url = reverse("accounts:staff-login")
         if request.method == "GET":
             url = f"{url}?{urlencode({'next': request.get_full_path()})}"
         return HttpResponseRedirect(url)

@@ -50,7 +50,11 @@ class User(AbstractUser):
     iin_encrypted = models.BinaryField(null=True, blank=True, editable=False)
     phone = models.CharField(max_length=32, blank=True)
     preferred_language = models.CharField(max_length=2, default="kk")
-    totp_secret = models.CharField(max_length=64, blank=True)
+    # The staff second factor (RFC 6238): the secret sealed by portal.crypto (base64 of AES-GCM, associated data
+    # b"totp"), never in clear; empty until the person has set up an authenticator app. See accounts/totp.py.
+    totp_secret = models.CharField(max_length=128, blank=True, editable=False)
+    # The time step of the last code accepted, so that a code (or an older one) cannot be used twice.
+    totp_last_counter = models.BigIntegerField(null=True, blank=True, editable=False)
 
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 

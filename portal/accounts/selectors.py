@@ -1,5 +1,6 @@
 """Reads about accounts that are more than a plain `get`."""
 
+from . import permissions
 from .models import Role, User
 
 
@@ -11,3 +12,9 @@ def citizen_by_iin_hash(*, iin_hash: str) -> User | None:
 def user_by_iin_hash(*, iin_hash: str) -> User | None:
     """Any account (citizen or not, active or not) holding this IIN look-up hash."""
     return User.objects.filter(iin_hash=iin_hash).first()
+
+
+def staff_for_sign_in(*, user_id: int) -> User | None:
+    """The account with this id if it may (still) use the staff sign-in, else None."""
+    user = User.objects.filter(pk=user_id).first()
+    return user if permissions.can_sign_in_as_staff(user) else None

@@ -1,11 +1,12 @@
-"""Citizen sign-in: one-time codes, sign-in through the identity provider, sessions ended. Every write audited.
+"""Sign-in: citizens by one-time code or the identity provider, staff by password and an authenticator app's
+code (RFC 6238); sessions ended. Every write audited.
 
 One-time codes are keyed by the IIN's look-up hash, so an unknown IIN goes through the same steps (hash,
 throttle, a code row, an audit event) as a registered one; only the delivery after commit differs, and that
 runs off the request thread so the response time does not tell whether anything was sent.
 
-Nothing here ever logs or audits an IIN, a code or a token: events carry user ids and a short prefix of the
-IIN's keyed hash.
+Nothing here ever logs or audits an IIN, a code, a password, a TOTP secret or a token: events carry user ids and
+short prefixes of keyed hashes.
 """
 
 import dataclasses
@@ -20,6 +21,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, ClassVar, Protocol
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import translation
@@ -31,7 +33,7 @@ from portal.audit.services import audit_record
 from portal.crypto import encrypt, lookup_hash
 from portal.identifiers import iin_is_valid
 
-from . import permissions, selectors, throttle
+from . import permissions, selectors, throttle, totp
 from .models import OneTimeCode, Role, User
 
 logger = logging.getLogger(__name__)
@@ -481,5 +483,258 @@ def session_expiry_record(*, user: Any, reason: str, now: dt.datetime) -> None:
         object_type="user",
         object_id=user.pk,
         data={"reason": reason},
+        now=now,
+    )
+
+
+# --- staff sign-in: a password, then a time-based code (RFC 6238) ----------------------------------------------
+#
+# The password alone signs nobody in: staff_password_check only says whose password it is, and the view keeps
+# that for a few minutes while the person enters a code (staff_totp_sign_in), or sets up an authenticator app on
+# their first sign-in (staff_totp_enrol). Audit events never carry a password, a code or a secret; a username
+# (which may be a password typed into the wrong box) only as a short keyed hash.
+
+METHOD_PASSWORD = "password"  # noqa: S105 - the name of a sign-in method
+METHOD_PASSWORD_TOTP = "password+totp"  # noqa: S105
+
+# Per username, whether or not such an account exists. Well within reliability.md's ≤100 failures per
+# account-hour, and loose enough that someone else's typing cannot lock a reviewer out for long.
+STAFF_PASSWORD_FAILURES_PER_USERNAME = Limit("staff-password-fail-user", 20, 3600)
+# Per account: wrong codes (a code is 6 digits, and 3 of them are accepted at any moment).
+STAFF_TOTP_FAILURES_PER_USER = Limit("staff-totp-fail-user", 10, 3600)
+
+
+class TotpResult(enum.Enum):
+    VALID = "valid"
+    WRONG = "wrong"
+    # The code's time step, or a later one, was already used: a code works once.
+    REUSED = "reused"
+    NOT_ENROLLED = "not_enrolled"
+    ALREADY_ENROLLED = "already_enrolled"
+    # The account may no longer use the staff sign-in (deactivated, or its role changed, since the password).
+    REFUSED = "refused"
+    # The stored secret cannot be read (another key, tampered with): an administrator must reset it.
+    UNAVAILABLE = "unavailable"
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffSignIn:
+    result: TotpResult
+    user: User | None = None
+
+
+class SecondFactorResetRefused(Exception):
+    """The actor may not reset this person's second factor."""
+
+
+def _username_key(username: str) -> str:
+    # Variants of one username in case or surrounding spaces share one counter.
+    return username.strip().casefold()
+
+
+def _username_digest(username: str) -> str:
+    return salted_hmac(
+        "portal.accounts.staff-username", _username_key(username), algorithm="sha256"
+    ).hexdigest()[:12]
+
+
+@transaction.atomic
+def _record_staff_throttled(*, scope: str, data: dict[str, Any], now: dt.datetime) -> None:
+    audit_record(
+        action="accounts.sign_in.throttled",
+        actor="anonymous",
+        object_type="throttle",
+        object_id=scope,
+        data=data,
+        now=now,
+    )
+
+
+def staff_password_check(*, username: str, password: str, now: dt.datetime) -> User | None:
+    """The staff account these credentials belong to, or None (unknown username, wrong password, inactive, or
+    not a staff account: one answer for all). Audited either way. It signs nobody in: a code must follow.
+
+    Counts a failure on the username; raises throttle.RateLimited once STAFF_PASSWORD_FAILURES_PER_USERNAME is
+    reached, before the password is checked.
+    """
+    key = _username_key(username)
+    limit = STAFF_PASSWORD_FAILURES_PER_USERNAME
+    if throttle.is_limited(limit.scope, key, limit.limit, limit.window_seconds, now=now.timestamp()):
+        _record_staff_throttled(
+            scope=limit.scope, data={"username_hash_prefix": _username_digest(username)}, now=now
+        )
+        raise throttle.RateLimited(scope=limit.scope, retry_after=limit.window_seconds)
+    # Without a request: nothing here depends on HTTP. ModelBackend hashes a dummy password for unknown
+    # usernames, so both failures take about as long.
+    found = authenticate(None, username=username, password=password)
+    user = found if isinstance(found, User) else None
+    if user is None or not permissions.can_sign_in_as_staff(user):
+        throttle.hit(limit.scope, key, limit.limit, limit.window_seconds, now=now.timestamp())
+        _record_password_failure(username=username, user=user, now=now)
+        return None
+    _record_password_verified(user=user, now=now)
+    return user
+
+
+@transaction.atomic
+def _record_password_failure(*, username: str, user: User | None, now: dt.datetime) -> None:
+    audit_record(
+        action="accounts.sign_in.failed",
+        actor="anonymous",
+        object_type="user",
+        # Set only when the password was right but the account may not sign in here (e.g. a citizen's).
+        object_id=user.pk if user is not None else "",
+        data={
+            "method": METHOD_PASSWORD,
+            "reason": "bad_credentials" if user is None else "not_a_staff_account",
+            "username_hash_prefix": _username_digest(username),
+        },
+        now=now,
+    )
+
+
+@transaction.atomic
+def _record_password_verified(*, user: User, now: dt.datetime) -> None:
+    audit_record(
+        action="accounts.sign_in.password_verified",
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        data={"method": METHOD_PASSWORD, "next_step": "totp" if user.totp_secret else "totp_enrolment"},
+        now=now,
+    )
+
+
+def staff_totp_sign_in(*, user_id: int, code: str, now: dt.datetime) -> StaffSignIn:
+    """Check a code from the person's authenticator app; when VALID, the account to sign in (audited).
+
+    A code is accepted once: its time step is stored and no code of that step or an earlier one passes again.
+    Counts failures on the account; raises throttle.RateLimited once STAFF_TOTP_FAILURES_PER_USER is reached,
+    before looking at the code. Call only after staff_password_check accepted this account's password.
+    """
+    _refuse_if_throttled(user_id=user_id, now=now)
+    outcome = _staff_totp_check(user_id=user_id, code=code, new_secret=None, now=now)
+    _count_totp_outcome(outcome, user_id=user_id, now=now)
+    return outcome
+
+
+def staff_totp_enrol(*, user_id: int, secret: str, code: str, now: dt.datetime) -> StaffSignIn:
+    """Save a new authenticator secret for an account that has none, once a first code from it is right; when
+    VALID, the account to sign in (both audited). The secret is stored sealed (totp.seal_secret).
+
+    ALREADY_ENROLLED if the account got a secret meanwhile (it is never replaced here: see
+    staff_totp_reset). Throttled like staff_totp_sign_in; ValueError for a malformed secret.
+    """
+    if not totp.is_valid_secret(secret):
+        raise ValueError("not a valid TOTP secret")
+    _refuse_if_throttled(user_id=user_id, now=now)
+    outcome = _staff_totp_check(user_id=user_id, code=code, new_secret=secret, now=now)
+    _count_totp_outcome(outcome, user_id=user_id, now=now)
+    return outcome
+
+
+def _refuse_if_throttled(*, user_id: int, now: dt.datetime) -> None:
+    limit = STAFF_TOTP_FAILURES_PER_USER
+    if throttle.is_limited(limit.scope, str(user_id), limit.limit, limit.window_seconds, now=now.timestamp()):
+        _record_staff_throttled(scope=limit.scope, data={"user_id": user_id}, now=now)
+        raise throttle.RateLimited(scope=limit.scope, retry_after=limit.window_seconds)
+
+
+def _count_totp_outcome(outcome: StaffSignIn, *, user_id: int, now: dt.datetime) -> None:
+    limit = STAFF_TOTP_FAILURES_PER_USER
+    if outcome.user is not None:
+        # Both factors passed: forget this account's failures at either step.
+        throttle.reset(limit.scope, str(user_id), limit.window_seconds, now=now.timestamp())
+        password = STAFF_PASSWORD_FAILURES_PER_USERNAME
+        throttle.reset(
+            password.scope, _username_key(outcome.user.username), password.window_seconds, now=now.timestamp()
+        )
+    elif outcome.result in (TotpResult.WRONG, TotpResult.REUSED):
+        throttle.hit(limit.scope, str(user_id), limit.limit, limit.window_seconds, now=now.timestamp())
+
+
+@transaction.atomic
+def _staff_totp_check(*, user_id: int, code: str, new_secret: str | None, now: dt.datetime) -> StaffSignIn:
+    # The row lock serialises two submissions of one code, so only one of them can pass.
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    enrolling = new_secret is not None
+    secret: str | None = new_secret
+    step: int | None = None
+    if user is None or not permissions.can_sign_in_as_staff(user):
+        result = TotpResult.REFUSED
+    elif enrolling and user.totp_secret:
+        result = TotpResult.ALREADY_ENROLLED
+    elif not enrolling and not user.totp_secret:
+        result = TotpResult.NOT_ENROLLED
+    else:
+        if not enrolling:
+            secret = totp.unseal_secret(user.totp_secret)
+        if secret is None:
+            result = TotpResult.UNAVAILABLE
+        else:
+            step = totp.matching_step(secret=secret, code=code, now=now)
+            if step is None:
+                result = TotpResult.WRONG
+            elif user.totp_last_counter is not None and step <= user.totp_last_counter:
+                result = TotpResult.REUSED
+            else:
+                result = TotpResult.VALID
+    if result is not TotpResult.VALID or user is None:
+        audit_record(
+            action="accounts.sign_in.failed",
+            actor=user or "anonymous",
+            object_type="user",
+            object_id=user_id,
+            data={"method": METHOD_PASSWORD_TOTP, "reason": result.value, "enrolment": enrolling},
+            now=now,
+        )
+        return StaffSignIn(result)
+    assert secret is not None and step is not None
+    user.totp_last_counter = step
+    fields = ["totp_last_counter"]
+    if enrolling:
+        user.totp_secret = totp.seal_secret(secret)
+        fields.append("totp_secret")
+    user.save(update_fields=fields)
+    if enrolling:
+        audit_record(
+            action="accounts.totp.enrolled", actor=user, object_type="user", object_id=user.pk, now=now
+        )
+    _record_sign_in(user=user, method=METHOD_PASSWORD_TOTP, now=now)
+    return StaffSignIn(result, user)
+
+
+@transaction.atomic
+def staff_totp_reset(*, user_id: int, actor: Any, now: dt.datetime) -> None:
+    """Clear a person's authenticator secret (a lost or replaced phone): their next sign-in sets up a new one.
+
+    Raises SecondFactorResetRefused unless permissions.can_reset_second_factor. Audited.
+    """
+    user = User.objects.select_for_update().get(pk=user_id)
+    if not permissions.can_reset_second_factor(actor, user):
+        raise SecondFactorResetRefused("this person may not reset that second factor")
+    had_secret = bool(user.totp_secret)
+    user.totp_secret = ""
+    user.totp_last_counter = None
+    user.save(update_fields=["totp_secret", "totp_last_counter"])
+    audit_record(
+        action="accounts.totp.reset",
+        actor=actor,
+        object_type="user",
+        object_id=user.pk,
+        data={"had_secret": had_secret},
+        now=now,
+    )
+
+
+@transaction.atomic
+def second_factor_missing_record(*, user: Any, now: dt.datetime) -> None:
+    """Audit a staff session refused because it was not signed in with both factors (the caller ends it)."""
+    audit_record(
+        action="accounts.session.refused",
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        data={"reason": "second_factor_missing"},
         now=now,
     )

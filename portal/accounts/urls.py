@@ -1,8 +1,6 @@
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "accounts"
 
@@ -12,11 +10,9 @@ urlpatterns = [
     path("sign-in/code/resend/", views.sign_in_code_resend, name="sign-in-code-resend"),
     path("sign-in/provider/", views.oidc_start, name="oidc-start"),
     path("sign-in/provider/callback/", views.oidc_callback, name="oidc-callback"),
-    path(
-        "staff/sign-in/",
-        login_not_required(auth_views.LoginView.as_view(template_name="accounts/staff_login.html")),
-        name="staff-login",
-    ),
+    path("staff/sign-in/", staff_views.staff_sign_in, name="staff-login"),
+    path("staff/sign-in/code/", staff_views.staff_totp, name="staff-totp"),
+    path("staff/sign-in/set-up/", staff_views.staff_totp_enrol, name="staff-totp-enrol"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("signed-out/", views.signed_out, name="signed-out"),
 ]

@@ -113,3 +113,27 @@ def test_citizen_reads_a_silent_assessment_flags_data_and_downloads_the_pdf(
     assert download.suggested_filename == f"decision-{decision.reference}-{lang}.pdf"
     with open(download.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_person_with_a_letter_looks_up_the_decision_without_signing_in(
+    page: Any, silent_assessment: tuple[User, str, Decision], lang: str
+) -> None:
+    user, iin, decision = silent_assessment
+
+    page.goto(f"/{lang}/lookup/")
+    check_axe(page)
+    page.locator("main button[type=submit]").click()  # empty: the error summary
+    assert page.locator(".govuk-error-summary").is_visible()
+    check_axe(page)
+    page.fill("#id_reference", decision.reference.lower())
+    page.fill("#id_iin", iin)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"**/{lang}/lookup/code/")
+    check_axe(page)
+    page.fill("#id_code", wait_for_code(user.email))
+    page.locator("main button[type=submit]").click()
+
+    page.wait_for_url(f"**/{lang}/decisions/{decision.reference}/")
+    assert page.locator("#silent-assessment").is_visible()
+    check_axe(page)

@@ -85,7 +85,9 @@ def workers(transactional_db: None, redis_broker: str, settings: Any, sink: Sink
         TEST_EMAIL_BACKEND="tests.appeals.jobs.fake_providers.RecordingEmailBackend",
         FAKE_SINK_URL=sink.url,
         FAKE_SINK_PREFIX=sink.prefix,
-        FAKE_SINK_DELAY_MS="20",
+        FAKE_SINK_DELAY_MS="60",
+        # A short lease, so that the killed worker's claims run out within the test.
+        NOTIFY_LEASE_SECONDS="5",
     )
     pool = Workers(env)
     try:

@@ -4,8 +4,8 @@ The sink is a Redis hash set under one prefix (so a worker subprocess and the te
   <prefix>:delivered   key → first accepted message (JSON)     — what recipients received, once per key
   <prefix>:calls       key → number of send calls with that key — retries after a worker died show as > 1
   <prefix>:bodies      key → set of body digests seen           — a re-send must carry the same message
-Configured by FAKE_SINK_URL and FAKE_SINK_PREFIX; FAKE_SINK_DELAY_MS slows each call down (half before the
-provider accepts, half after), to widen the window in which a killed worker has sent but not marked.
+Configured by FAKE_SINK_URL and FAKE_SINK_PREFIX; FAKE_SINK_DELAY_MS slows each call down (mostly after the
+provider accepted), to widen the window in which a killed worker has sent but not marked.
 """
 
 import hashlib
@@ -35,7 +35,7 @@ class Sink:
     def deliver(self, *, key: str, channel: str, to: str, body: str) -> str:
         """Accept a message idempotently: the first call with a key delivers it, later calls deliver nothing."""
         if self.delay:
-            time.sleep(self.delay / 2)
+            time.sleep(self.delay * 0.1)
         digest = hashlib.sha256(body.encode()).hexdigest()
         pipe = self.redis.pipeline()
         pipe.hincrby(self._k("calls"), key, 1)
@@ -43,7 +43,7 @@ class Sink:
         pipe.hsetnx(self._k("delivered"), key, json.dumps({"channel": channel, "to": to, "digest": digest}))
         pipe.execute()
         if self.delay:
-            time.sleep(self.delay / 2)
+            time.sleep(self.delay * 0.9)  # accepted, not yet answered: the window a killed worker leaves open
         return f"fake:{key}"
 
     def delivered(self) -> dict[str, dict[str, Any]]:

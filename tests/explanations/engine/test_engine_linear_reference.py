@@ -50,7 +50,7 @@ def _exhaustive_min_cost(spec: dict[str, Any], values: dict[str, Any], outcome_n
     return float(cost[flips].min()) if flips.any() else None
 
 
-@settings(max_examples=max(10, EXAMPLES // 3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=max(8, EXAMPLES // 5), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(linears(wide=True))
 def test_wide_integer_domains_match_exhaustive_search(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     spec, values = case
@@ -108,7 +108,7 @@ def test_continuous_features_reach_the_lp_optimum(case: tuple[dict[str, Any], di
     exp = explain(spec, values, recorded_score=res.score, recorded_outcome=res.outcome)
     below_now = res.outcome == spec["outcome_below"]
     lp, slack = _lp_min_cost(spec, values, below_now)
-    if abs(slack) < 1e-9:  # the threshold is exactly at the edge of what can be reached: float territory
+    if abs(slack) < 1e-6:  # at the edge of what can be reached, within HiGHS's feasibility tolerance (1e-7)
         return
     alternatives = exp.counterfactuals.alternatives
     if lp is None:
