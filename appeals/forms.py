@@ -4,6 +4,7 @@ Forms only validate what a person typed; the services check again (and check wha
 state, the appeal window).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -29,14 +30,21 @@ def _max(label: Any) -> dict[str, Any]:
 class HintedRadioSelect(forms.RadioSelect):
     """Radios with a hint under some options (shown by templates/appeals/citizen/_radios.html)."""
 
-    def __init__(self, *args: Any, hints: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, hints: Mapping[Any, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.hints = hints or {}
+        self.hints = {str(k): v for k, v in (hints or {}).items()}
 
     def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         option = super().create_option(*args, **kwargs)
         option["hint"] = self.hints.get(str(option["value"]), "")
         return option
+
+
+def set_radios(field: forms.Field, choices: list[tuple[str, Any]], hints: Mapping[Any, Any]) -> None:
+    """Give a choice field its options, each with its hint under it."""
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+    field.widget = HintedRadioSelect(hints=hints, choices=choices)
 
 
 class GovukForm(forms.Form):
@@ -55,13 +63,22 @@ class GovukForm(forms.Form):
 
 
 def _decision_hint(d: DecisionSummary) -> str:
-    parts = [_("Decided on %(date)s. Reference %(reference)s.") % {
-        "date": formats.date_format(d.decided_date, "DATE_FORMAT"), "reference": d.reference_display}]
+    parts = [
+        _("Decided on %(date)s. Reference %(reference)s.")
+        % {"date": formats.date_format(d.decided_date, "DATE_FORMAT"), "reference": d.reference_display}
+    ]
     if d.silent:
         parts.append(str(_("You were not notified of this decision, so the time to appeal has not started.")))
     elif d.late and d.window_end:
-        parts.append(str(_("The time to appeal ended on %(date)s. You can still appeal, but you must say why you "
-                           "are late.") % {"date": formats.date_format(d.window_end, "DATE_FORMAT")}))
+        parts.append(
+            str(
+                _(
+                    "The time to appeal ended on %(date)s. You can still appeal, but you must say why you "
+                    "are late."
+                )
+                % {"date": formats.date_format(d.window_end, "DATE_FORMAT")}
+            )
+        )
     if d.appeal_reference:
         parts.append(str(_("You already have an appeal on this decision.")))
     return " ".join(str(p) for p in parts)
@@ -69,17 +86,21 @@ def _decision_hint(d: DecisionSummary) -> str:
 
 class ChooseDecisionForm(GovukForm):
     decision = forms.ChoiceField(
-        widget=forms.RadioSelect, error_messages={"required": _("Select the decision you want to appeal"),
-                                                  "invalid_choice": _("Select the decision you want to appeal")}
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select the decision you want to appeal"),
+            "invalid_choice": _("Select the decision you want to appeal"),
+        },
     )
 
     def __init__(self, *args: Any, decisions: list[DecisionSummary], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.decisions = decisions
-        field = self.fields["decision"]
-        field.choices = [(d.reference, f"{d.outcome_label} – {d.system_name}") for d in decisions]
-        field.widget = HintedRadioSelect(hints={d.reference: _decision_hint(d) for d in decisions})
-        field.widget.choices = field.choices
+        set_radios(
+            self.fields["decision"],
+            [(d.reference, f"{d.outcome_label} – {d.system_name}") for d in decisions],
+            {d.reference: _decision_hint(d) for d in decisions},
+        )
 
 
 class LateReasonForm(GovukForm):
@@ -97,8 +118,10 @@ class GroundKindForm(GovukForm):
     kind = forms.ChoiceField(
         choices=GroundKind.choices,
         widget=HintedRadioSelect(hints=GROUND_HINTS),
-        error_messages={"required": _("Select why you think the decision is wrong"),
-                        "invalid_choice": _("Select why you think the decision is wrong")},
+        error_messages={
+            "required": _("Select why you think the decision is wrong"),
+            "invalid_choice": _("Select why you think the decision is wrong"),
+        },
     )
 
 
@@ -116,19 +139,27 @@ class GroundDetailsForm(GovukForm):
     """The details of one reason. Which fields are asked depends on its kind (one question: "tell us why")."""
 
     feature = forms.ChoiceField(
-        required=False, widget=forms.RadioSelect,
+        required=False,
+        widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Select the item of data that is wrong")},
     )
     correct_value = forms.CharField(
-        required=False, max_length=CORRECT_VALUE_MAX,
+        required=False,
+        max_length=CORRECT_VALUE_MAX,
         error_messages=_max(_("The correct value must be %(limit_value)s characters or fewer")),
     )
     circumstance = forms.ChoiceField(
-        required=False, choices=Circumstance.choices, widget=forms.RadioSelect,
-        error_messages={"invalid_choice": _("Select the circumstance the decision did not take into account")},
+        required=False,
+        choices=Circumstance.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": _("Select the circumstance the decision did not take into account")
+        },
     )
     why = forms.CharField(
-        required=False, widget=forms.Textarea, max_length=WHY_MAX,
+        required=False,
+        widget=forms.Textarea,
+        max_length=WHY_MAX,
         error_messages=_max(_("Your explanation must be %(limit_value)s characters or fewer")),
     )
 
@@ -136,19 +167,18 @@ class GroundDetailsForm(GovukForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.items = items
-        feature = self.fields["feature"]
-        feature.choices = [(i.feature, i.label) for i in items]
-        feature.widget = HintedRadioSelect(
-            hints={i.feature: _("Recorded as: %(value)s") % {"value": i.value} for i in items}
+        set_radios(
+            self.fields["feature"],
+            [(i.feature, i.label) for i in items],
+            {i.feature: _("Recorded as: %(value)s") % {"value": i.value} for i in items},
         )
-        feature.widget.choices = feature.choices
         if kind != GroundKind.DATA_WRONG:
             del self.fields["feature"], self.fields["correct_value"]
         if kind != GroundKind.CIRCUMSTANCES_MISSED:
             del self.fields["circumstance"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.kind == GroundKind.DATA_WRONG:
             if "feature" not in self.errors and not data.get("feature"):
                 self.add_error("feature", _("Select the item of data that is wrong"))
@@ -159,7 +189,9 @@ class GroundDetailsForm(GovukForm):
             and "circumstance" not in self.errors
             and not data.get("circumstance")
         ):
-            self.add_error("circumstance", _("Select the circumstance the decision did not take into account"))
+            self.add_error(
+                "circumstance", _("Select the circumstance the decision did not take into account")
+            )
         if "why" not in self.errors and not str(data.get("why", "")).strip():
             self.add_error("why", WHY_REQUIRED[GroundKind(self.kind)])
         return data
@@ -180,7 +212,10 @@ class YesNoForm(GovukForm):
 
     def __init__(self, *args: Any, required_message: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["answer"].error_messages = {"required": required_message, "invalid_choice": required_message}
+        self.fields["answer"].error_messages = {
+            "required": required_message,
+            "invalid_choice": required_message,
+        }
 
     @property
     def yes(self) -> bool:
@@ -189,7 +224,9 @@ class YesNoForm(GovukForm):
 
 class StatementForm(GovukForm):
     statement = forms.CharField(
-        required=False, widget=forms.Textarea, max_length=STATEMENT_MAX,
+        required=False,
+        widget=forms.Textarea,
+        max_length=STATEMENT_MAX,
         error_messages=_max(_("Your statement must be %(limit_value)s characters or fewer")),
     )
 
@@ -240,21 +277,23 @@ class ChannelForm(GovukForm):
     contact_channel = forms.ChoiceField(
         choices=Channel.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select how we should contact you"),
-                        "invalid_choice": _("Select how we should contact you")},
+        error_messages={
+            "required": _("Select how we should contact you"),
+            "invalid_choice": _("Select how we should contact you"),
+        },
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        field = self.fields["contact_channel"]
-        field.widget = HintedRadioSelect(
-            hints={
+        set_radios(
+            self.fields["contact_channel"],
+            list(Channel.choices),
+            {
                 Channel.EMAIL: user.email or _("Your account has no email address"),
                 Channel.SMS: user.phone or _("Your account has no mobile phone number"),
-            }
+            },
         )
-        field.widget.choices = field.choices
 
     def clean_contact_channel(self) -> str:
         channel = self.cleaned_data["contact_channel"]
@@ -269,13 +308,17 @@ class LanguageForm(GovukForm):
     contact_language = forms.ChoiceField(
         choices=settings.LANGUAGES,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select the language we should write to you in"),
-                        "invalid_choice": _("Select the language we should write to you in")},
+        error_messages={
+            "required": _("Select the language we should write to you in"),
+            "invalid_choice": _("Select the language we should write to you in"),
+        },
     )
 
 
 class WithdrawForm(GovukForm):
     reason = forms.CharField(
-        required=False, widget=forms.Textarea, max_length=WITHDRAW_REASON_MAX,
+        required=False,
+        widget=forms.Textarea,
+        max_length=WITHDRAW_REASON_MAX,
         error_messages=_max(_("The reason must be %(limit_value)s characters or fewer")),
     )

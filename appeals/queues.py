@@ -131,17 +131,18 @@ def parse_cursor(value: str | None) -> Cursor | None:
 
 @dataclass
 class QueueRow:
-    appeal: Appeal
+    id: int
+    reference: str
     reference_display: str
     system_name: str
     state_label: str
     submitted: str
     age_days: int
+    due_date: dt.date | None
     due: str
     badge: str
     badge_label: str
     interim: bool
-    interim_label: str
     vulnerable: bool
     ground_labels: list[str]
     reviewer_name: str
@@ -197,34 +198,38 @@ def _page_ids(parts: list[QuerySet[Appeal]], limit: int) -> list[int]:
 
 
 def _rows(ids: list[int], today: dt.date) -> list[QueueRow]:
-    appeals = {
-        a.pk: a
-        for a in Appeal.objects.filter(pk__in=ids)
-        .select_related("decision__system", "reviewer")
-        .prefetch_related("grounds")
-    }
+    """The rows of one page: two queries of plain values (no model instances: this runs on every queue view)."""
+    fields = ("id", "reference", "state", "submitted_at", "due_date", "interim_protection", "vulnerable",
+              "decision__system__name", "reviewer__full_name", "reviewer__username")
+    values = {v["id"]: v for v in Appeal.objects.filter(pk__in=ids).values(*fields)}
+    kinds_of: dict[int, set[str]] = {}
+    for appeal_id, kind in Ground.objects.filter(appeal_id__in=ids).values_list("appeal_id", "kind").distinct():
+        kinds_of.setdefault(appeal_id, set()).add(kind)
+    kind_labels = {k: str(label) for k, label in GroundKind.choices}
+    state_labels = {k: str(label) for k, label in State.choices}
+    badge_labels = {k: str(label) for k, label in BADGE_LABELS.items()}
     rows = []
-    kinds = dict(GroundKind.choices)
     for pk in ids:
-        a = appeals[pk]
-        submitted = timezone.localdate(a.submitted_at) if a.submitted_at else None
-        badge = due_badge(a.due_date, today)
+        v = values[pk]
+        submitted = timezone.localdate(v["submitted_at"]) if v["submitted_at"] else None
+        badge = due_badge(v["due_date"], today)
         rows.append(
             QueueRow(
-                appeal=a,
-                reference_display=format_reference(a.reference),
-                system_name=i18n_text(a.decision.system.name),
-                state_label=str(a.get_state_display()),
+                id=pk,
+                reference=v["reference"],
+                reference_display=format_reference(v["reference"]),
+                system_name=i18n_text(v["decision__system__name"]),
+                state_label=state_labels.get(v["state"], v["state"]),
                 submitted=format_date(submitted),
                 age_days=(today - submitted).days if submitted else 0,
-                due=format_date(a.due_date),
+                due_date=v["due_date"],
+                due=format_date(v["due_date"]),
                 badge=badge,
-                badge_label=str(BADGE_LABELS[badge]),
-                interim=a.interim_protection != InterimProtection.NONE,
-                interim_label=str(a.get_interim_protection_display()),
-                vulnerable=a.vulnerable,
-                ground_labels=sorted({str(kinds.get(g.kind, g.kind)) for g in a.grounds.all()}),
-                reviewer_name=(a.reviewer.full_name or a.reviewer.username) if a.reviewer else "",
+                badge_label=badge_labels[badge],
+                interim=v["interim_protection"] != InterimProtection.NONE,
+                vulnerable=v["vulnerable"],
+                ground_labels=sorted(kind_labels.get(k, k) for k in kinds_of.get(pk, ())),
+                reviewer_name=v["reviewer__full_name"] or v["reviewer__username"] or "",
             )
         )
     return rows
@@ -235,9 +240,9 @@ def _page(parts: list[QuerySet[Appeal]], after: Cursor | None, now: dt.datetime,
     rows = _rows(ids[:limit], timezone.localdate(now))
     next_cursor = None
     if len(ids) > limit and rows:
-        last = rows[-1].appeal
+        last = rows[-1]
         if last.due_date is not None:
-            next_cursor = str(Cursor(last.due_date, last.pk))
+            next_cursor = str(Cursor(last.due_date, last.id))
     return QueuePage(rows=rows, next_cursor=next_cursor, first_page=after is None)
 
 

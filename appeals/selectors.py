@@ -54,7 +54,9 @@ class DecisionSummary:
     appeal_is_draft: bool = False
 
 
-def decision_summary(decision: Decision, *, now: dt.datetime, appeal: Appeal | None = None) -> DecisionSummary:
+def decision_summary(
+    decision: Decision, *, now: dt.datetime, appeal: Appeal | None = None
+) -> DecisionSummary:
     end = window_end(decision)
     return DecisionSummary(
         reference=decision.reference,
@@ -202,7 +204,12 @@ def appeals_of_citizen(citizen: Any) -> list[AppealListItem]:
         Appeal.objects.filter(appellant=citizen)
         .select_related("decision__system")
         .only(
-            "reference", "state", "created_at", "submitted_at", "due_date", "decision__reference",
+            "reference",
+            "state",
+            "created_at",
+            "submitted_at",
+            "due_date",
+            "decision__reference",
             "decision__system__name",
         )
         .order_by("-created_at", "-id")
@@ -228,7 +235,9 @@ def appeals_of_citizen(citizen: Any) -> list[AppealListItem]:
 # --- grounds -------------------------------------------------------------------------------------------------
 
 GROUND_HINTS = {
-    GroundKind.DATA_WRONG: gettext_lazy("For example, your income, your household or your property was wrong."),
+    GroundKind.DATA_WRONG: gettext_lazy(
+        "For example, your income, your household or your property was wrong."
+    ),
     GroundKind.CIRCUMSTANCES_MISSED: gettext_lazy(
         "For example, informal work, debts, illness, disability, unstable housing or caring for someone."
     ),
@@ -282,8 +291,13 @@ def grounds_of(appeal: Appeal) -> list[GroundRow]:
 def grounds_as_input(appeal: Appeal) -> list[dict[str, str]]:
     """The draft's grounds in the shape ground_set takes, to add, change or remove one and set them all."""
     return [
-        {"kind": g.kind, "why": g.why, "feature": g.feature, "correct_value": g.correct_value,
-         "circumstance": g.circumstance}
+        {
+            "kind": g.kind,
+            "why": g.why,
+            "feature": g.feature,
+            "correct_value": g.correct_value,
+            "circumstance": g.circumstance,
+        }
         for g in Ground.objects.filter(appeal=appeal).order_by("position")
     ]
 
@@ -303,17 +317,24 @@ class FlagSuggestion:
 
 def flag_suggestions(appeal: Appeal) -> list[FlagSuggestion]:
     """The appellant's own data flags on this decision that no ground covers yet (latest flag per item)."""
-    used = set(Ground.objects.filter(appeal=appeal, kind=GroundKind.DATA_WRONG).values_list("feature", flat=True))
+    used = set(
+        Ground.objects.filter(appeal=appeal, kind=GroundKind.DATA_WRONG).values_list("feature", flat=True)
+    )
     items = {i.feature: i for i in data_items(appeal.decision)}
     latest: dict[str, DataFlag] = {}
-    for flag in DataFlag.objects.filter(decision_id=appeal.decision_id, citizen_id=appeal.appellant_id).order_by(
-        "created_at", "id"
-    ):
+    for flag in DataFlag.objects.filter(
+        decision_id=appeal.decision_id, citizen_id=appeal.appellant_id
+    ).order_by("created_at", "id"):
         latest[flag.feature] = flag
     return [
         FlagSuggestion(
-            id=f.pk, feature=f.feature, label=items[f.feature].label, recorded_value=items[f.feature].value,
-            correct_value=f.correct_value, note=f.note, created_at=f.created_at,
+            id=f.pk,
+            feature=f.feature,
+            label=items[f.feature].label,
+            recorded_value=items[f.feature].value,
+            correct_value=f.correct_value,
+            note=f.note,
+            created_at=f.created_at,
         )
         for f in latest.values()
         if f.feature not in used and f.feature in items
@@ -326,7 +347,9 @@ def flag_count(*, decision: Decision, citizen: Any) -> int:
 
 
 def flag_of_appellant(*, appeal: Appeal, flag_id: int) -> DataFlag | None:
-    return DataFlag.objects.filter(pk=flag_id, decision_id=appeal.decision_id, citizen_id=appeal.appellant_id).first()
+    return DataFlag.objects.filter(
+        pk=flag_id, decision_id=appeal.decision_id, citizen_id=appeal.appellant_id
+    ).first()
 
 
 # --- the task list -------------------------------------------------------------------------------------------
@@ -373,19 +396,39 @@ def draft_tasks(appeal: Appeal, *, answered: frozenset[str], now: dt.datetime) -
     tasks = [Task("decision", gettext("Decision you are appealing"), None, COMPLETED, summary.outcome_label)]
     required_done = has_grounds
     if summary.late:
-        tasks.append(Task("late", gettext("Why your appeal is late"), "appeals:late", status(bool(appeal.late_reason))))
+        tasks.append(
+            Task("late", gettext("Why your appeal is late"), "appeals:late", status(bool(appeal.late_reason)))
+        )
         required_done = required_done and bool(appeal.late_reason)
     tasks += [
         Task("grounds", gettext("Reasons for your appeal"), "appeals:grounds", status(has_grounds)),
-        Task("statement", gettext("Your statement"), "appeals:statement",
-             status(bool(appeal.statement) or "statement" in answered), gettext("Optional")),
-        Task("evidence", gettext("Evidence"), "appeals:evidence", status(evidence_count > 0 or "evidence" in answered),
-             gettext("Optional")),
-        Task("interim", gettext("Protection while you wait"), "appeals:interim",
-             status(appeal.interim_protection != InterimProtection.NONE or "interim" in answered)),
+        Task(
+            "statement",
+            gettext("Your statement"),
+            "appeals:statement",
+            status(bool(appeal.statement) or "statement" in answered),
+            gettext("Optional"),
+        ),
+        Task(
+            "evidence",
+            gettext("Evidence"),
+            "appeals:evidence",
+            status(evidence_count > 0 or "evidence" in answered),
+            gettext("Optional"),
+        ),
+        Task(
+            "interim",
+            gettext("Protection while you wait"),
+            "appeals:interim",
+            status(appeal.interim_protection != InterimProtection.NONE or "interim" in answered),
+        ),
         Task("contact", gettext("How we contact you"), "appeals:contact", status("contact" in answered)),
-        Task("check", gettext("Check your answers and send your appeal"), "appeals:check",
-             NOT_STARTED if required_done else CANNOT_START),
+        Task(
+            "check",
+            gettext("Check your answers and send your appeal"),
+            "appeals:check",
+            NOT_STARTED if required_done else CANNOT_START,
+        ),
     ]
     counted = [t for t in tasks if t.key not in ("decision", "check")]
     return TaskList(tasks, required_done, sum(t.status == COMPLETED for t in counted), len(counted))
@@ -477,7 +520,9 @@ def state_description(appeal: Appeal) -> str:
         State.ON_HOLD: gettext(
             "The reviewer needs something from you. The time limit is paused until the review continues."
         ),
-        State.ASSESSMENT_RECORDED: gettext("The reviewer has reached a view. The decision is being finalised."),
+        State.ASSESSMENT_RECORDED: gettext(
+            "The reviewer has reached a view. The decision is being finalised."
+        ),
         State.COUNTERSIGN_PENDING: gettext("A second reviewer is checking the decision before it is final."),
         State.DECIDED: gettext("Your appeal has been decided."),
         State.CLOSED: gettext("Your appeal has been decided and is closed."),
@@ -491,7 +536,9 @@ def state_description(appeal: Appeal) -> str:
 def _event_text(event: TimelineEvent) -> str:
     texts = {
         "appeal.submitted": gettext("You sent your appeal."),
-        "appeal.admissibility.opened": gettext("The review body started checking that it can review your appeal."),
+        "appeal.admissibility.opened": gettext(
+            "The review body started checking that it can review your appeal."
+        ),
         "appeal.assigned": gettext("An independent reviewer was given your appeal."),
         "appeal.inadmissible": gettext("The review body found that it cannot review your appeal."),
         "appeal.review.started": gettext("The reviewer started the review."),
@@ -507,7 +554,9 @@ def _event_text(event: TimelineEvent) -> str:
         "appeal.review.revealed": gettext("The reviewer then looked at the computer system's result."),
         "appeal.review.decided": gettext("The reviewer made a decision."),
         "appeal.countersigned": gettext("A second reviewer confirmed the decision."),
-        "appeal.countersign.returned": gettext("A second reviewer sent the decision back to be looked at again."),
+        "appeal.countersign.returned": gettext(
+            "A second reviewer sent the decision back to be looked at again."
+        ),
         "appeal.closed": gettext("The appeal was closed."),
         "appeal.withdrawn": gettext("You withdrew the appeal."),
         "appeal.escalated": gettext("You sent the appeal to the ombudsman."),
@@ -533,20 +582,24 @@ class TimelineRow:
 
 
 def _by(role: str) -> str:
-    return {
+    labels: dict[str, str] = {
         Actor.APPELLANT: pgettext("actor", "You"),
         Actor.ASSIGNED_REVIEWER: pgettext("actor", "Reviewer"),
         Actor.REVIEWER: pgettext("actor", "Reviewer"),
         Actor.SUPERVISOR: pgettext("actor", "Supervisor"),
         Actor.SYSTEM: pgettext("actor", "Portal"),
-    }.get(role, pgettext("actor", "Review body"))
+    }
+    return labels.get(role, pgettext("actor", "Review body"))
 
 
 def timeline_of(appeal: Appeal) -> list[TimelineRow]:
     """The appeal's whole timeline, oldest first, each event in plain words."""
     return [
         TimelineRow(
-            at=e.at, code=e.code, text=_event_text(e), by=_by(e.actor_role),
+            at=e.at,
+            code=e.code,
+            text=_event_text(e),
+            by=_by(e.actor_role),
             reason=e.reason if e.code in _REASONS_SHOWN else "",
         )
         for e in TimelineEvent.objects.filter(appeal=appeal).order_by("at", "id")
@@ -601,7 +654,9 @@ def appeal_page(appeal: Appeal, *, now: dt.datetime) -> AppealPage:
         state_description=state_description(appeal),
         tag=STATE_TAGS.get(state, "blue"),
         deadline=deadline,
-        overdue=bool(deadline and state in OPEN and state != State.ON_HOLD and timezone.localdate(now) > deadline.due),
+        overdue=bool(
+            deadline and state in OPEN and state != State.ON_HOLD and timezone.localdate(now) > deadline.due
+        ),
         timeline=timeline_of(appeal),
         grounds=grounds_of(appeal),
         evidence=list(appeal.evidence.order_by("uploaded_at", "id")),
@@ -615,4 +670,3 @@ def appeal_page(appeal: Appeal, *, now: dt.datetime) -> AppealPage:
         is_open=state in OPEN,
         held_days=appeal.held_working_days,
     )
-

@@ -61,4 +61,3 @@ def outcome_webhook_scan() -> int:
     from .services.agency_outcomes import webhook_scan
 
     return webhook_scan()
-

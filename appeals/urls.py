@@ -20,8 +20,11 @@ urlpatterns = [
     path("<str:reference>/draft/reasons/<int:position>/remove/", citizen.ground_remove, name="ground-remove"),
     path("<str:reference>/draft/statement/", citizen.statement, name="statement"),
     path("<str:reference>/draft/evidence/", citizen.evidence, name="evidence"),
-    path("<str:reference>/draft/evidence/<int:evidence_id>/remove/", citizen.evidence_delete,
-         name="evidence-remove"),
+    path(
+        "<str:reference>/draft/evidence/<int:evidence_id>/remove/",
+        citizen.evidence_delete,
+        name="evidence-remove",
+    ),
     path("<str:reference>/draft/protection/", citizen.interim, name="interim"),
     path("<str:reference>/draft/contact/", citizen.contact, name="contact"),
     path("<str:reference>/draft/language/", citizen.language, name="language"),

@@ -483,30 +483,39 @@ class ExplanationPage:
     restrictions: list[str]
     recourse: list[str]
     technical: list[tuple[str, str]]
-    notes: list[str]
 
 
 NOTE_TEXTS = {
-    "replay_mismatch": gettext_lazy(
-        "When the portal recomputed the result from the recorded data with the registered model, it did not get "
-        "the recorded result. The explanation describes what the registered model computes. This difference "
-        "is itself a reason to ask for a review."
-    ),
-    "not_reproducible": gettext_lazy(
-        "The portal cannot run this model, so it cannot recompute the result. The figures shown are the "
-        "agency's own. The portal cannot check them and cannot say what would have changed the result."
-    ),
     "counterfactual_assumption": gettext_lazy(
         "Each change above assumes that all other data stay as recorded. In reality some data change together "
         "(for example income and the number of family members)."
-    ),
-    "no_recourse": gettext_lazy(
-        "No change to the data that could differ, within the allowed limits, gives a different result."
     ),
     "baseline_defaulted_to_zero": gettext_lazy(
         "The model does not state a reference value for some factors; their share is measured from zero."
     ),
 }
+
+
+METHOD_LABELS = {
+    "multiple_choice_knapsack_dp": gettext_lazy("exact search over the points table (dynamic programming)"),
+    "greedy_lp_and_exact_branch_and_bound": gettext_lazy(
+        "exact optimisation (linear programme, then branch and bound for whole numbers)"
+    ),
+    "leaf_box_projection": gettext_lazy("exact search over every end of the tree"),
+    "condition_class_enumeration": gettext_lazy("exact search over the rules' conditions"),
+    "none": gettext_lazy("none"),
+}
+BAND_SOURCE_LABELS = {
+    "argument": gettext_lazy("the register entry"),
+    "spec": gettext_lazy("the model version"),
+    "default_5pct_of_range": gettext_lazy("the portal's default: 5% of the range of possible scores"),
+}
+# The engine's cost model (explanations.engine.COST_MODEL) in words a person can read.
+COST_MODEL_TEXT = gettext_lazy(
+    "A change to a number costs its weight times the size of the change divided by the allowed range; a change "
+    "to a yes/no or a category costs its weight. Only data that could differ are changed, within their limits "
+    "and in the allowed direction. The cheapest set of changes is shown first."
+)
 
 
 def _score_text(value: float | None, scale: str) -> str:
@@ -1147,12 +1156,6 @@ def explanation_page(
         _("Asking for a review through this portal will open soon. Until then, contact the agency."),
     ]
 
-    notes = [
-        str(NOTE_TEXTS.get(n["code"], n["text"]))
-        for n in c.get("notes", [])
-        if n["code"] in ("replay_mismatch", "not_reproducible")
-    ]
-
     technical = [
         (_("Reference"), format_reference(d.reference)),
         (
@@ -1175,15 +1178,16 @@ def explanation_page(
             if c.get("replay", {}).get("replayed_score") is not None
             else "—",
         ),
-        (_("Counterfactual method"), str(cf.get("method", ""))),
+        (_("Counterfactual method"), str(METHOD_LABELS.get(cf.get("method", ""), cf.get("method", "")))),
         (_("Counterfactual is a proven optimum"), _("Yes") if cf.get("exact") else _("No")),
-        (_("Cost model"), str(cf.get("cost_model", ""))),
+        (_("Cost model"), str(COST_MODEL_TEXT)),
     ]
     if c.get("contributions"):
         technical.append((_("Exact baseline"), c["contributions"]["baseline_exact"]))
         technical.append((_("Exact score"), c["contributions"]["score_exact"]))
     if c.get("thresholds"):
-        technical.append((_("Near-threshold band source"), str(c["thresholds"]["near_band_source"])))
+        source = c["thresholds"]["near_band_source"]
+        technical.append((_("Near-threshold band set by"), str(BAND_SOURCE_LABELS.get(source, source))))
 
     human_label = str(d.get_human_involvement_display())
     return ExplanationPage(
@@ -1245,5 +1249,4 @@ def explanation_page(
         restrictions=restrictions,
         recourse=recourse,
         technical=technical,
-        notes=notes,
     )

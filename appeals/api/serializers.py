@@ -5,14 +5,16 @@ from rest_framework import serializers
 
 class CorrectionSerializer(serializers.Serializer):
     feature = serializers.CharField(help_text="The input the review found wrong.")
-    source = serializers.CharField(help_text="The registry that holds it.")
+    source = serializers.CharField(help_text="The registry that holds it.")  # type: ignore[assignment]
     recorded_value = serializers.JSONField(help_text="The value the decision used.")
     correct_value = serializers.CharField(help_text="The value the review found correct.")
     status = serializers.ChoiceField(choices=["SENT", "ACKNOWLEDGED"])
 
 
 class OutcomeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The outcome's id: the poll cursor and the webhook's Idempotency-Key.")
+    id = serializers.IntegerField(
+        help_text="The outcome's id: the poll cursor and the webhook's Idempotency-Key."
+    )
     type = serializers.CharField(help_text="Always appeal.outcome.")
     appeal_reference = serializers.CharField()
     decision_reference = serializers.CharField()
@@ -40,4 +42,3 @@ class OutcomePageSerializer(serializers.Serializer):
 
 class AcknowledgeRequestSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, help_text="What was done, e.g. the payment order number.")
-

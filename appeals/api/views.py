@@ -22,11 +22,14 @@ ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="Missing, invalid or revoked token."),
     404: OpenApiResponse(ErrorSerializer, description="No such outcome among your systems."),
     409: OpenApiResponse(ErrorSerializer, description="The outcome requires nothing to be carried out."),
-    422: OpenApiResponse(ErrorSerializer, description="Invalid parameters or body, with every problem listed."),
+    422: OpenApiResponse(
+        ErrorSerializer, description="Invalid parameters or body, with every problem listed."
+    ),
 }
 WEBHOOK_NOTE = (
     "With a webhook registered for your agency (`manage.py webhook_register <agency> <https url>`, which "
-    "shows the signing secret once), each outcome is also POSTed to you as JSON with the fields of one result "
+    "shows the signing secret once), each outcome is also POSTed to you as "
+    "JSON with the fields of one result "
     "below except `carried_out_*`. Headers: `Idempotency-Key: outcome-<id>` (the same on every retry), "
     "`X-Portal-Signature: t=<unix seconds>,v1=<hex>` where v1 is HMAC-SHA256 with your secret over "
     "`<t>.` followed by the raw body. Verify it in constant time and reject timestamps older than 5 minutes. "
@@ -51,23 +54,37 @@ class OutcomeListView(AgencyView):
             "last cursor you processed to get only new outcomes. " + WEBHOOK_NOTE
         ),
         parameters=[
-            OpenApiParameter("after", int, OpenApiParameter.QUERY, required=False,
-                             description="Return outcomes with an id greater than this (default 0)."),
-            OpenApiParameter("limit", int, OpenApiParameter.QUERY, required=False,
-                             description=f"Page size, 1 to {POLL_MAX} (default 100)."),
+            OpenApiParameter(
+                "after",
+                int,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="Return outcomes with an id greater than this (default 0).",
+            ),
+            OpenApiParameter(
+                "limit",
+                int,
+                OpenApiParameter.QUERY,
+                required=False,
+                description=f"Page size, 1 to {POLL_MAX} (default 100).",
+            ),
         ],
         responses={200: OutcomePageSerializer, 401: ERRORS[401], 422: ERRORS[422]},
     )
     def get(self, request: Request) -> Response:
         after = _int_param(request, "after", 0, 0, MAX_ID)
         limit = _int_param(request, "limit", 100, 1, POLL_MAX)
-        rows = outcomes_for_agency(organisation=self.agency(request).organisation, after=after, limit=limit + 1)
+        rows = outcomes_for_agency(
+            organisation=self.agency(request).organisation, after=after, limit=limit + 1
+        )
         page = rows[:limit]
-        return Response({
-            "results": [outcome_view(d) for d in page],
-            "next_cursor": page[-1].pk if page else after,
-            "has_more": len(rows) > limit,
-        })
+        return Response(
+            {
+                "results": [outcome_view(d) for d in page],
+                "next_cursor": page[-1].pk if page else after,
+                "has_more": len(rows) > limit,
+            }
+        )
 
 
 class OutcomeAcknowledgeView(AgencyView):
@@ -75,7 +92,8 @@ class OutcomeAcknowledgeView(AgencyView):
         summary="Acknowledge that you carried out an overturn",
         description=(
             "Record that the new outcome of an overturned (or partly overturned) appeal has been put into "
-            "effect, with a note of what was done. Idempotent: repeating it returns the first acknowledgement. "
+            "effect, with a note of what was done. Idempotent: repeating it "
+            "returns the first acknowledgement. "
             "The citizen is told, and the acknowledgement is kept in the audit trail."
         ),
         request=AcknowledgeRequestSerializer,

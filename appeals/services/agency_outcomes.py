@@ -68,8 +68,12 @@ def outcome_record(*, appeal: Appeal, now: dt.datetime) -> OutcomeDelivery:
     has_webhook = AgencyWebhook.objects.filter(organisation_id=operator_id, active=True).exists()
     delivery, created = OutcomeDelivery.objects.get_or_create(
         appeal=appeal,
-        defaults={"organisation_id": operator_id, "created_at": now, "next_attempt_at": now,
-                  "state": OutcomeDelivery.State.PENDING if has_webhook else OutcomeDelivery.State.POLL_ONLY},
+        defaults={
+            "organisation_id": operator_id,
+            "created_at": now,
+            "next_attempt_at": now,
+            "state": OutcomeDelivery.State.PENDING if has_webhook else OutcomeDelivery.State.POLL_ONLY,
+        },
     )
     if created and has_webhook:
         transaction.on_commit(lambda: deliver_outcome_webhook.delay(delivery_id=delivery.pk))
@@ -94,8 +98,13 @@ def outcome_payload(delivery: OutcomeDelivery) -> dict[str, Any]:
         "decided_at": appeal.decided_at.isoformat() if appeal.decided_at else None,
         "action_required": appeal.outcome in CARRY_OUT_OUTCOMES,
         "corrections": [
-            {"feature": c.feature, "source": c.source, "recorded_value": c.recorded_value,
-             "correct_value": c.correct_value, "status": c.status}
+            {
+                "feature": c.feature,
+                "source": c.source,
+                "recorded_value": c.recorded_value,
+                "correct_value": c.correct_value,
+                "status": c.status,
+            }
             for c in appeal.corrections.order_by("id")
         ],
     }
@@ -116,8 +125,11 @@ def _deliveries() -> Any:
     )
 
 
-def outcomes_for_agency(*, organisation: Organisation, after: int = 0, limit: int = 100) -> list[OutcomeDelivery]:
-    """The agency's outcomes with id > `after`, oldest first (keyset pagination: the last id is the cursor)."""
+def outcomes_for_agency(
+    *, organisation: Organisation, after: int = 0, limit: int = 100
+) -> list[OutcomeDelivery]:
+    """The agency's outcomes with id > `after`, oldest first (keyset pagination: the last id is the
+    cursor)."""
     limit = max(1, min(limit, POLL_MAX))
     return list(_deliveries().filter(organisation=organisation, pk__gt=after).order_by("id")[:limit])
 
@@ -152,14 +164,37 @@ def outcome_acknowledge(
     delivery.carried_out_note = note
     delivery.carried_out_by = actor[:100]
     delivery.save(update_fields=["carried_out_at", "carried_out_note", "carried_out_by"])
-    TimelineEvent.objects.create(appeal=appeal, code="appeal.outcome.carried_out", actor=None,
-                                 actor_role="agency", from_state=appeal.state, to_state=appeal.state,
-                                 reason=note, data={"delivery": delivery.pk, "by": actor[:100]}, at=now)
-    audit_record(action="appeal.outcome.carried_out", actor=actor, object_type="appeal", object_id=appeal.pk,
-                 data={"delivery": delivery.pk, "reference": appeal.reference,
-                       "note_sha256": hashlib.sha256(note.encode()).hexdigest()}, now=now)
-    enqueue(appeal=appeal, recipient=appeal.appellant, event="appeal.outcome.carried_out", now=now,
-            key=f"appeal.outcome.carried_out:{appeal.pk}", context=appeal_context(appeal, audience=APPELLANT))
+    TimelineEvent.objects.create(
+        appeal=appeal,
+        code="appeal.outcome.carried_out",
+        actor=None,
+        actor_role="agency",
+        from_state=appeal.state,
+        to_state=appeal.state,
+        reason=note,
+        data={"delivery": delivery.pk, "by": actor[:100]},
+        at=now,
+    )
+    audit_record(
+        action="appeal.outcome.carried_out",
+        actor=actor,
+        object_type="appeal",
+        object_id=appeal.pk,
+        data={
+            "delivery": delivery.pk,
+            "reference": appeal.reference,
+            "note_sha256": hashlib.sha256(note.encode()).hexdigest(),
+        },
+        now=now,
+    )
+    enqueue(
+        appeal=appeal,
+        recipient=appeal.appellant,
+        event="appeal.outcome.carried_out",
+        now=now,
+        key=f"appeal.outcome.carried_out:{appeal.pk}",
+        context=appeal_context(appeal, audience=APPELLANT),
+    )
     return delivery
 
 
@@ -170,8 +205,9 @@ def _check_url(url: str) -> str:
     parts = urlsplit(url)
     allowed = {"https", "http"} if settings.WEBHOOK_ALLOW_HTTP else {"https"}
     if parts.scheme not in allowed or not parts.hostname or parts.username or parts.password:
-        raise ValidationFailed([Problem("url", f"give an absolute {' or '.join(sorted(allowed))} URL "
-                                               "without credentials")])
+        raise ValidationFailed(
+            [Problem("url", f"give an absolute {' or '.join(sorted(allowed))} URL without credentials")]
+        )
     return url
 
 
@@ -186,15 +222,24 @@ def webhook_register(
     if organisation is None:
         raise NotFound(f"no agency {organisation_code!r}")
     _check_url(url)
-    AgencyWebhook.objects.filter(organisation=organisation, active=True).update(active=False,
-                                                                                deactivated_at=now)
+    AgencyWebhook.objects.filter(organisation=organisation, active=True).update(
+        active=False, deactivated_at=now
+    )
     secret = "whsec_" + secrets.token_urlsafe(32)
     hook = AgencyWebhook.objects.create(
-        organisation=organisation, url=url, secret_encrypted=crypto.encrypt(secret, associated=WEBHOOK_SECRET_AD),
+        organisation=organisation,
+        url=url,
+        secret_encrypted=crypto.encrypt(secret, associated=WEBHOOK_SECRET_AD),
         created_at=now,
     )
-    audit_record(action="agency.webhook.registered", actor=actor, object_type="organisation",
-                 object_id=organisation.pk, data={"webhook": hook.pk, "url": url}, now=now)
+    audit_record(
+        action="agency.webhook.registered",
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation.pk,
+        data={"webhook": hook.pk, "url": url},
+        now=now,
+    )
     return hook, secret
 
 
@@ -204,8 +249,9 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def webhook_signature_valid(*, secret: str, header: str, body: bytes, now: float | None = None,
-                            tolerance: int = 300) -> bool:
+def webhook_signature_valid(
+    *, secret: str, header: str, body: bytes, now: float | None = None, tolerance: int = 300
+) -> bool:
     """What a receiver does (and what tests use): check the signature and the timestamp's freshness."""
     try:
         fields = dict(part.split("=", 1) for part in header.split(","))
@@ -252,8 +298,9 @@ def _claim(deliveries: list[OutcomeDelivery], now: dt.datetime) -> list[tuple[in
     """Inside a transaction holding the rows' locks: SENDING with a fresh token and lease, one more attempt,
     the body frozen on the first attempt. An agency without an active webhook is left to poll."""
     hooked = set(
-        AgencyWebhook.objects.filter(organisation_id__in={d.organisation_id for d in deliveries}, active=True)
-        .values_list("organisation_id", flat=True)
+        AgencyWebhook.objects.filter(
+            organisation_id__in={d.organisation_id for d in deliveries}, active=True
+        ).values_list("organisation_id", flat=True)
     )
     claims = []
     for delivery in deliveries:
@@ -283,7 +330,8 @@ def webhook_deliver(*, delivery_id: int, claim_token: str | None = None) -> str:
     if claim_token is None:
         with transaction.atomic():
             rows = list(
-                _deliveries().select_for_update(skip_locked=True, of=("self",))
+                _deliveries()
+                .select_for_update(skip_locked=True, of=("self",))
                 .filter(_due(timezone.now()), pk=delivery_id)
             )
             claims = _claim(rows, timezone.now())
@@ -295,7 +343,8 @@ def webhook_deliver(*, delivery_id: int, claim_token: str | None = None) -> str:
     ).first()
     hook = (
         AgencyWebhook.objects.filter(organisation_id=delivery.organisation_id, active=True).first()
-        if delivery is not None else None
+        if delivery is not None
+        else None
     )
     if delivery is None or hook is None or delivery.payload is None:
         return "skipped"
@@ -314,20 +363,35 @@ def webhook_deliver(*, delivery_id: int, claim_token: str | None = None) -> str:
         status = _post(hook.url, body, headers)
     except (OSError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
-    mine = OutcomeDelivery.objects.filter(pk=delivery.pk, claim_token=claim_token,
-                                          state=OutcomeDelivery.State.SENDING)
+    mine = OutcomeDelivery.objects.filter(
+        pk=delivery.pk, claim_token=claim_token, state=OutcomeDelivery.State.SENDING
+    )
     done = timezone.now()
     if status is not None and 200 <= status < 300:
-        updated = mine.update(state=OutcomeDelivery.State.DELIVERED, last_status=status, last_error="",
-                              delivered_at=done, lease_expires_at=None, next_attempt_at=None)
+        updated = mine.update(
+            state=OutcomeDelivery.State.DELIVERED,
+            last_status=status,
+            last_error="",
+            delivered_at=done,
+            lease_expires_at=None,
+            next_attempt_at=None,
+        )
         return "delivered" if updated else "superseded"
     error = error or f"HTTP {status}"
     if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
-        updated = mine.update(state=OutcomeDelivery.State.FAILED, last_status=status, last_error=error[:300],
-                              lease_expires_at=None, next_attempt_at=None)
+        updated = mine.update(
+            state=OutcomeDelivery.State.FAILED,
+            last_status=status,
+            last_error=error[:300],
+            lease_expires_at=None,
+            next_attempt_at=None,
+        )
         return "failed" if updated else "superseded"
     updated = mine.update(
-        state=OutcomeDelivery.State.PENDING, last_status=status, last_error=error[:300], lease_expires_at=None,
+        state=OutcomeDelivery.State.PENDING,
+        last_status=status,
+        last_error=error[:300],
+        lease_expires_at=None,
         next_attempt_at=done + dt.timedelta(seconds=retry_delay(delivery.attempts)),
     )
     return "retry" if updated else "superseded"
@@ -344,8 +408,10 @@ def webhook_scan(*, now: dt.datetime | None = None, batch_size: int | None = Non
     while True:
         with transaction.atomic():
             rows = list(
-                _deliveries().select_for_update(skip_locked=True, of=("self",))
-                .filter(_due(now)).order_by("id")[:batch_size]
+                _deliveries()
+                .select_for_update(skip_locked=True, of=("self",))
+                .filter(_due(now))
+                .order_by("id")[:batch_size]
             )
             claims = _claim(rows, now)
             transaction.on_commit(lambda claims=claims: _publish(deliver_outcome_webhook, claims))  # type: ignore[misc]

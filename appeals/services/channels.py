@@ -69,8 +69,11 @@ class EmailProvider:
             message.subject,
             message.body,
             to=[message.to],
-            headers={"Message-ID": message_id, "Idempotency-Key": message.idempotency_key,
-                     "Content-Language": message.language},
+            headers={
+                "Message-ID": message_id,
+                "Idempotency-Key": message.idempotency_key,
+                "Content-Language": message.language,
+            },
         )
         try:
             email.send()
@@ -111,6 +114,10 @@ def outbound_message(note: Notification) -> OutboundMessage:
     if not to:
         raise PermanentDeliveryError(f"the recipient has no address for {note.channel}")
     return OutboundMessage(
-        idempotency_key=note.dedupe_key, channel=note.channel, to=to, language=note.language,
-        subject=rendered.subject, body=body,
+        idempotency_key=note.dedupe_key,
+        channel=note.channel,
+        to=to,
+        language=note.language,
+        subject=rendered.subject,
+        body=body,
     )

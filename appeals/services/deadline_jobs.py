@@ -56,30 +56,40 @@ def deadline_steps(deadline: Deadline) -> list[str]:
         return formats.date_format(d, "DATE_FORMAT")
 
     steps = [
-        _("The clock started on %(start)s, the day the appeal was submitted.") % {"start": day(deadline.start)},
+        _("The clock started on %(start)s, the day the appeal was submitted.")
+        % {"start": day(deadline.start)},
         ngettext(
             "The review body has %(count)s working day to decide.",
             "The review body has %(count)s working days to decide.",
             deadline.working_days,
-        ) % {"count": deadline.working_days},
+        )
+        % {"count": deadline.working_days},
     ]
     if deadline.held_days:
-        steps.append(ngettext(
-            "The clock was stopped for %(count)s working day while we waited for information from you.",
-            "The clock was stopped for %(count)s working days while we waited for information from you.",
-            deadline.held_days,
-        ) % {"count": deadline.held_days})
+        steps.append(
+            ngettext(
+                "The clock was stopped for %(count)s working day while we waited for information from you.",
+                "The clock was stopped for %(count)s working days while we waited for information from you.",
+                deadline.held_days,
+            )
+            % {"count": deadline.held_days}
+        )
     if deadline.skipped_weekend_days:
-        steps.append(ngettext(
-            "%(count)s Saturday or Sunday was not counted.",
-            "%(count)s Saturdays and Sundays were not counted.",
-            deadline.skipped_weekend_days,
-        ) % {"count": deadline.skipped_weekend_days})
+        steps.append(
+            ngettext(
+                "%(count)s Saturday or Sunday was not counted.",
+                "%(count)s Saturdays and Sundays were not counted.",
+                deadline.skipped_weekend_days,
+            )
+            % {"count": deadline.skipped_weekend_days}
+        )
     for holiday, _name in deadline.skipped_holidays:
         name = holiday_label(holiday)
         if name:
-            steps.append(_("%(date)s was not counted: it is a public holiday (%(name)s).")
-                         % {"date": day(holiday), "name": name})
+            steps.append(
+                _("%(date)s was not counted: it is a public holiday (%(name)s).")
+                % {"date": day(holiday), "name": name}
+            )
         else:
             steps.append(_("%(date)s was not counted: it is a public holiday.") % {"date": day(holiday)})
     steps.append(_("So the decision is due by %(due)s.") % {"due": day(deadline.due)})
@@ -106,14 +116,24 @@ def reminders_scan(*, now: dt.datetime | None = None, batch_size: int | None = N
             appeals = list(
                 Appeal.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("reviewer")
-                .filter(state__in=REMINDER_STATES, reviewer__isnull=False, reminder_sent_at__isnull=True,
-                        due_date__gte=today, due_date__lte=horizon)
+                .filter(
+                    state__in=REMINDER_STATES,
+                    reviewer__isnull=False,
+                    reminder_sent_at__isnull=True,
+                    due_date__gte=today,
+                    due_date__lte=horizon,
+                )
                 .order_by("due_date", "id")[:batch_size]
             )
             for appeal in appeals:
-                enqueue(appeal=appeal, recipient=appeal.reviewer, event="appeal.reminder", now=now,
-                        key=f"appeal.reminder:{appeal.pk}:{appeal.due_date}:{appeal.reviewer_id}",
-                        context=appeal_context(appeal, audience=REVIEWER))
+                enqueue(
+                    appeal=appeal,
+                    recipient=appeal.reviewer,
+                    event="appeal.reminder",
+                    now=now,
+                    key=f"appeal.reminder:{appeal.pk}:{appeal.due_date}:{appeal.reviewer_id}",
+                    context=appeal_context(appeal, audience=REVIEWER),
+                )
             Appeal.objects.filter(pk__in=[a.pk for a in appeals]).update(reminder_sent_at=now)
         total += len(appeals)
         if len(appeals) < batch_size:
@@ -123,8 +143,9 @@ def reminders_scan(*, now: dt.datetime | None = None, batch_size: int | None = N
 def _supervisors(appeals: list[Appeal]) -> dict[int | None, list[Any]]:
     """Supervisors to tell, by review body; an appeal not yet with a body (key None) goes to the supervisors
     of every independent review body (those of the operating agency are filtered out per appeal)."""
-    staff = User.objects.filter(role=Role.SUPERVISOR, is_active=True,
-                                organisation__kind=OrganisationKind.REVIEW_BODY)
+    staff = User.objects.filter(
+        role=Role.SUPERVISOR, is_active=True, organisation__kind=OrganisationKind.REVIEW_BODY
+    )
     if all(a.review_body_id for a in appeals):
         staff = staff.filter(organisation_id__in={a.review_body_id for a in appeals})
     out: dict[int | None, list[Any]] = {None: list(staff.order_by("id"))}
@@ -160,21 +181,49 @@ def overdue_scan(*, now: dt.datetime | None = None, batch_size: int | None = Non
 def _escalate(appeal: Appeal, supervisors: dict[int | None, list[Any]], now: dt.datetime) -> None:
     operator_id = appeal.decision.system.operator_id
     told = [
-        s for s in supervisors.get(appeal.review_body_id, [])
+        s
+        for s in supervisors.get(appeal.review_body_id, [])
         if s.organisation_id != operator_id and s.pk != appeal.appellant_id
     ]
     for supervisor in told:
-        enqueue(appeal=appeal, recipient=supervisor, event="appeal.overdue", now=now,
-                key=f"appeal.overdue:{appeal.pk}:supervisor:{supervisor.pk}",
-                context=appeal_context(appeal, audience=SUPERVISOR))
-    enqueue(appeal=appeal, recipient=appeal.appellant, event="appeal.overdue", now=now,
-            key=f"appeal.overdue:{appeal.pk}:appellant", context=appeal_context(appeal, audience=APPELLANT))
-    data = {"due_date": appeal.due_date.isoformat() if appeal.due_date else None,
-            "supervisors": [s.pk for s in told]}
-    TimelineEvent.objects.create(appeal=appeal, code="appeal.overdue", actor=None, actor_role="system",
-                                 from_state=appeal.state, to_state=appeal.state, data=data, at=now)
-    audit_record(action="appeal.overdue", actor="system", object_type="appeal", object_id=appeal.pk,
-                 data={"reference": appeal.reference, **data}, now=now)
+        enqueue(
+            appeal=appeal,
+            recipient=supervisor,
+            event="appeal.overdue",
+            now=now,
+            key=f"appeal.overdue:{appeal.pk}:supervisor:{supervisor.pk}",
+            context=appeal_context(appeal, audience=SUPERVISOR),
+        )
+    enqueue(
+        appeal=appeal,
+        recipient=appeal.appellant,
+        event="appeal.overdue",
+        now=now,
+        key=f"appeal.overdue:{appeal.pk}:appellant",
+        context=appeal_context(appeal, audience=APPELLANT),
+    )
+    data = {
+        "due_date": appeal.due_date.isoformat() if appeal.due_date else None,
+        "supervisors": [s.pk for s in told],
+    }
+    TimelineEvent.objects.create(
+        appeal=appeal,
+        code="appeal.overdue",
+        actor=None,
+        actor_role="system",
+        from_state=appeal.state,
+        to_state=appeal.state,
+        data=data,
+        at=now,
+    )
+    audit_record(
+        action="appeal.overdue",
+        actor="system",
+        object_type="appeal",
+        object_id=appeal.pk,
+        data={"reference": appeal.reference, **data},
+        now=now,
+    )
 
 
 def deadline_scan(*, now: dt.datetime | None = None) -> dict[str, int]:

@@ -107,15 +107,22 @@ def notification_deliver(*, notification_id: int) -> str:
             logger.exception("unexpected error delivering notification %s", note.pk)
         return _retry_or_fail(claim, f"{type(exc).__name__}: {exc}")
     updated = Notification.objects.filter(_mine(claim)).update(
-        state=Notification.State.SENT, provider_id=str(provider_id)[:100], sent_at=timezone.now(),
-        lease_expires_at=None, next_attempt_at=None, last_error="",
+        state=Notification.State.SENT,
+        provider_id=str(provider_id)[:100],
+        sent_at=timezone.now(),
+        lease_expires_at=None,
+        next_attempt_at=None,
+        last_error="",
     )
     return SENT if updated else SUPERSEDED
 
 
 def _give_up(claim: _Claim, error: str) -> str:
     Notification.objects.filter(_mine(claim)).update(
-        state=Notification.State.FAILED, last_error=error[:300], lease_expires_at=None, next_attempt_at=None,
+        state=Notification.State.FAILED,
+        last_error=error[:300],
+        lease_expires_at=None,
+        next_attempt_at=None,
     )
     return FAILED
 
@@ -127,7 +134,9 @@ def _retry_or_fail(claim: _Claim, error: str) -> str:
     # The relay waits a little longer than the task's own retry, so it only picks up retries that were lost.
     relay_after = timezone.now() + dt.timedelta(seconds=delay + settings.NOTIFY_RELAY_AGE_SECONDS)
     updated = Notification.objects.filter(_mine(claim)).update(
-        state=Notification.State.PENDING, last_error=error[:300], lease_expires_at=None,
+        state=Notification.State.PENDING,
+        last_error=error[:300],
+        lease_expires_at=None,
         next_attempt_at=relay_after,
     )
     if not updated:
@@ -148,9 +157,9 @@ def notification_relay(*, now: dt.datetime | None = None, batch_size: int | None
     batch_size = batch_size or settings.APPEAL_SCAN_BATCH
     age = dt.timedelta(seconds=settings.NOTIFY_RELAY_AGE_SECONDS)
     not_relayed_recently = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    due = (
-        Q(state=Notification.State.PENDING, created_at__lt=now - age) & not_relayed_recently
-    ) | (Q(state=Notification.State.SENDING, lease_expires_at__lt=now) & not_relayed_recently)
+    due = (Q(state=Notification.State.PENDING, created_at__lt=now - age) & not_relayed_recently) | (
+        Q(state=Notification.State.SENDING, lease_expires_at__lt=now) & not_relayed_recently
+    )
     total = 0
     while True:
         with transaction.atomic():

@@ -46,7 +46,8 @@ from .notify import appeal_context, enqueue
 logger = logging.getLogger(__name__)
 
 LETTER_TEMPLATE = "pdf/appeal_letter.html"
-# Bump when templates/pdf/appeal_letter.html changes what a letter says (stored letters are never re-rendered).
+# Bump when templates/pdf/appeal_letter.html changes what a letter says (stored letters are never
+# re-rendered).
 LETTER_TEMPLATE_VERSION = "1"
 LANGUAGES = ("kk", "ru", "en")
 
@@ -135,15 +136,23 @@ def next_options(*, letter_date: dt.date, outcome: str) -> list[NextOption]:
     return [
         NextOption(
             title=_("Complain to the ombudsman"),
-            body=_("%(disagree)s, or with how your appeal was handled, you can complain to the Commissioner for "
-                   "Human Rights (the ombudsman). It is free.") % {"disagree": disagree},
+            body=_(
+                "%(disagree)s, or with how your appeal was handled, you can complain to the Commissioner for "
+                "Human Rights (the ombudsman). It is free."
+            )
+            % {"disagree": disagree},
             last_day=appeal_window_end(letter_date, ombudsman_days),
-            how=_("%(days)s calendar days from the date of this letter.") % {"days": ombudsman_days} + " " + moved,
+            how=_("%(days)s calendar days from the date of this letter.") % {"days": ombudsman_days}
+            + " "
+            + moved,
         ),
         NextOption(
             title=_("Go to court"),
-            body=_("%(disagree)s, you can bring a claim to the administrative court under the Administrative "
-                   "Procedure Code of the Republic of Kazakhstan.") % {"disagree": disagree},
+            body=_(
+                "%(disagree)s, you can bring a claim to the administrative court under the Administrative "
+                "Procedure Code of the Republic of Kazakhstan."
+            )
+            % {"disagree": disagree},
             last_day=next_working_day_on_or_after(add_months(letter_date, court_months)),
             how=_("%(months)s months from the date of this letter.") % {"months": court_months} + " " + moved,
         ),
@@ -172,16 +181,24 @@ def _value(value: Any) -> str:
 
 
 def _deciding_assessment(appeal: Appeal) -> Any:
-    return (
-        appeal.assessments.filter(reviewer_id=appeal.reviewer_id).first()
-        or appeal.assessments.exclude(final_outcome="").order_by("-decided_at", "-id").first()
-    )
+    """The assessment of the reviewer who decided (prefetched: no query)."""
+    assessments = list(appeal.assessments.all())
+    mine = [a for a in assessments if a.reviewer_id == appeal.reviewer_id]
+    final = sorted((a for a in assessments if a.final_outcome), key=lambda a: (a.decided_at, a.pk))
+    chosen = mine or final[-1:]
+    return chosen[0] if chosen else None
 
 
 def letter_content(*, appeal: Appeal, language: str) -> LetterContent:
     """Everything the letter says, in `language` (which the caller has activated)."""
-    if appeal.decided_at is None or not appeal.outcome:
+    decided_at = appeal.decided_at
+    if decided_at is None or not appeal.outcome:
         raise IllegalTransition("only a decided appeal has a decision letter")
+    appeal = (
+        Appeal.objects.select_related("decision__system__operator", "decision__model_version", "review_body")
+        .prefetch_related("grounds", "corrections", "countersignatures", "assessments")
+        .get(pk=appeal.pk)
+    )
     decision = appeal.decision
     system = decision.system
     spec = decision.model_version.spec
@@ -189,22 +206,32 @@ def letter_content(*, appeal: Appeal, language: str) -> LetterContent:
     findings = {f.get("ground"): f for f in (assessment.ground_findings if assessment else [])}
     kinds = dict(GroundKind.choices)
     grounds = []
-    for g in appeal.grounds.order_by("position"):
+    for g in sorted(appeal.grounds.all(), key=lambda g: g.position):
         finding = findings.get(g.position, {})
         item = decision.inputs.get(g.feature, {}) if g.feature else {}
-        grounds.append(GroundReason(
-            position=g.position, kind=str(kinds.get(g.kind, g.kind)), why=g.why,
-            accepted=finding.get("finding") == "ACCEPTED", reasons=str(finding.get("reasons", "")),
-            data_item=_spec_label(spec, "features", g.feature) if g.feature else "",
-            recorded_value=_value(item.get("value")) if g.feature else "", correct_value=g.correct_value,
-        ))
+        grounds.append(
+            GroundReason(
+                position=g.position,
+                kind=str(kinds.get(g.kind, g.kind)),
+                why=g.why,
+                accepted=finding.get("finding") == "ACCEPTED",
+                reasons=str(finding.get("reasons", "")),
+                data_item=_spec_label(spec, "features", g.feature) if g.feature else "",
+                recorded_value=_value(item.get("value")) if g.feature else "",
+                correct_value=g.correct_value,
+            )
+        )
     sources = {s.get("code"): i18n_text(s.get("name")) for s in system.data_sources if isinstance(s, dict)}
     corrections = [
-        Correction(data_item=_spec_label(spec, "features", c.feature), source=sources.get(c.source, c.source),
-                   recorded_value=_value(c.recorded_value), correct_value=c.correct_value)
-        for c in appeal.corrections.order_by("id")
+        Correction(
+            data_item=_spec_label(spec, "features", c.feature),
+            source=sources.get(c.source, c.source),
+            recorded_value=_value(c.recorded_value),
+            correct_value=c.correct_value,
+        )
+        for c in sorted(appeal.corrections.all(), key=lambda c: c.pk)
     ]
-    letter_date = timezone.localtime(appeal.decided_at).date()
+    letter_date = timezone.localtime(decided_at).date()
     deadline = deadline_explained(appeal) if appeal.submitted_at else None
     overturned = appeal.outcome in (Outcome.OVERTURNED, Outcome.PARTLY_OVERTURNED)
     return LetterContent(
@@ -221,8 +248,8 @@ def letter_content(*, appeal: Appeal, language: str) -> LetterContent:
         new_outcome=_spec_label(spec, "outcomes", appeal.new_outcome) if appeal.new_outcome else "",
         overturned=overturned,
         reasons=assessment.reasons if assessment else "",
-        countersigned=appeal.countersignatures.filter(agrees=True).exists(),
-        decided_at=appeal.decided_at,
+        countersigned=any(c.agrees for c in appeal.countersignatures.all()),
+        decided_at=decided_at,
         letter_date=letter_date,
         due_date=appeal.due_date,
         on_time=appeal.due_date is None or letter_date <= appeal.due_date,
@@ -300,9 +327,14 @@ def _store(*, appeal: Appeal, language: str, pdf: bytes, now: dt.datetime) -> by
                 if letter.path != relative:
                     (_root() / relative).unlink(missing_ok=True)
                 return existing
-            audit_record(action="appeal.letter.replaced", actor="system", object_type="appeal",
-                         object_id=appeal.pk, data={"language": language, "lost_sha256": letter.sha256,
-                                                    "sha256": sha256}, now=now)
+            audit_record(
+                action="appeal.letter.replaced",
+                actor="system",
+                object_type="appeal",
+                object_id=appeal.pk,
+                data={"language": language, "lost_sha256": letter.sha256, "sha256": sha256},
+                now=now,
+            )
         letter.state = Letter.State.RENDERED
         letter.sha256 = sha256
         letter.path = relative
@@ -311,12 +343,23 @@ def _store(*, appeal: Appeal, language: str, pdf: bytes, now: dt.datetime) -> by
         letter.rendered_at = now
         letter.next_attempt_at = None
         letter.save()
-        audit_record(action="appeal.letter.rendered", actor="system", object_type="appeal",
-                     object_id=appeal.pk, data={"language": language, "sha256": sha256}, now=now)
+        audit_record(
+            action="appeal.letter.rendered",
+            actor="system",
+            object_type="appeal",
+            object_id=appeal.pk,
+            data={"language": language, "sha256": sha256},
+            now=now,
+        )
         if language == appeal.contact_language:
-            enqueue(appeal=appeal, recipient=appeal.appellant, event="appeal.letter.ready", now=now,
-                    key=f"appeal.letter.ready:{appeal.pk}:{language}",
-                    context=appeal_context(appeal, audience=APPELLANT))
+            enqueue(
+                appeal=appeal,
+                recipient=appeal.appellant,
+                event="appeal.letter.ready",
+                now=now,
+                key=f"appeal.letter.ready:{appeal.pk}:{language}",
+                context=appeal_context(appeal, audience=APPELLANT),
+            )
     return pdf
 
 
@@ -337,11 +380,13 @@ def letter_get_or_render(*, appeal: Appeal, language: str) -> bytes:
 
 
 def letter_schedule(*, appeal: Appeal, now: dt.datetime) -> Letter:
-    """Inside the deciding transaction: a PENDING letter in the appellant's language, rendered after commit."""
+    """Inside the deciding transaction: a PENDING letter in the appellant's language, rendered after
+    commit."""
     from ..tasks import render_letter
 
     letter, created = Letter.objects.get_or_create(
-        appeal=appeal, language=appeal.contact_language if appeal.contact_language in LANGUAGES else "kk",
+        appeal=appeal,
+        language=appeal.contact_language if appeal.contact_language in LANGUAGES else "kk",
         defaults={"created_at": now},
     )
     if created:
@@ -378,7 +423,9 @@ def letter_relay(*, now: dt.datetime | None = None, batch_size: int | None = Non
     while True:
         with transaction.atomic():
             rows = list(
-                Letter.objects.select_for_update(skip_locked=True).filter(due).order_by("id")
+                Letter.objects.select_for_update(skip_locked=True)
+                .filter(due)
+                .order_by("id")
                 .values_list("id", "attempts")[:batch_size]
             )
             for pk, attempts in rows:

@@ -41,8 +41,11 @@ def _texts(event: str, audience: str, context: dict[str, Any]) -> _Text:
         if event == "appeal.assigned":
             return _Text(
                 _("Appeal %(reference)s is assigned to you"),
-                _("Appeal %(reference)s is assigned to you. Declare any conflict of interest before you start. "
-                  "The decision is due by %(due_date)s."),
+                _(
+                    "Appeal %(reference)s is assigned to you. Declare any conflict of "
+                    "interest before you start. "
+                    "The decision is due by %(due_date)s."
+                ),
                 _("Appeal %(reference)s is assigned to you. Due by %(due_date)s."),
             )
         if event == "appeal.resumed":
@@ -54,70 +57,96 @@ def _texts(event: str, audience: str, context: dict[str, Any]) -> _Text:
         if event == "appeal.countersign.returned":
             return _Text(
                 _("Appeal %(reference)s was returned to you"),
-                _("A supervisor returned appeal %(reference)s for you to look at again. Sign in to read why."),
+                _(
+                    "A supervisor returned appeal %(reference)s for you to look at "
+                    "again. Sign in to read why."
+                ),
                 _("Appeal %(reference)s was returned to you for review."),
             )
         if event == "appeal.reminder":
             return _Text(
                 _("Reminder: appeal %(reference)s is due by %(due_date)s"),
-                _("The decision on appeal %(reference)s is due by %(due_date)s. If you cannot decide by then, "
-                  "tell your supervisor."),
+                _(
+                    "The decision on appeal %(reference)s is due by %(due_date)s. If "
+                    "you cannot decide by then, "
+                    "tell your supervisor."
+                ),
                 _("Reminder: appeal %(reference)s is due by %(due_date)s."),
             )
     if audience == SUPERVISOR and event == "appeal.overdue":
         return _Text(
             _("Overdue: appeal %(reference)s"),
-            _("The decision on appeal %(reference)s was due by %(due_date)s and has not been made. "
-              "Please make sure it is decided without further delay."),
+            _(
+                "The decision on appeal %(reference)s was due by %(due_date)s and has not been made. "
+                "Please make sure it is decided without further delay."
+            ),
             _("Overdue: appeal %(reference)s was due by %(due_date)s."),
         )
     if event == "appeal.submitted":
         return _Text(
             _("We received your appeal %(reference)s"),
-            _("We received your appeal %(reference)s. An independent reviewer, who does not work for the agency "
-              "that made the decision, will look at it. The decision is due by %(due_date)s."),
+            _(
+                "We received your appeal %(reference)s. An independent reviewer, who "
+                "does not work for the agency "
+                "that made the decision, will look at it. The decision is due by %(due_date)s."
+            ),
             _("Appeal %(reference)s received. Decision due by %(due_date)s."),
         )
     if event == "appeal.assigned":
         return _Text(
             _("Appeal %(reference)s has a reviewer"),
-            _("Your appeal %(reference)s is now with an independent reviewer. The decision is due by "
-              "%(due_date)s."),
+            _(
+                "Your appeal %(reference)s is now with an independent reviewer. The decision is due by "
+                "%(due_date)s."
+            ),
             _("Appeal %(reference)s is with a reviewer. Due by %(due_date)s."),
         )
     if event == "appeal.on_hold":
         return _Text(
             _("We need something from you for appeal %(reference)s"),
-            _("The reviewer of your appeal %(reference)s needs more information from you. Sign in to see what "
-              "is needed. The time limit for the decision is stopped until you reply."),
+            _(
+                "The reviewer of your appeal %(reference)s needs more information "
+                "from you. Sign in to see what "
+                "is needed. The time limit for the decision is stopped until you reply."
+            ),
             _("Appeal %(reference)s: we need information from you. Please sign in."),
         )
     if event == "appeal.inadmissible":
         return _Text(
             _("Appeal %(reference)s cannot be reviewed"),
-            _("Your appeal %(reference)s was found inadmissible. Sign in to read the reasons and what you can "
-              "do next."),
+            _(
+                "Your appeal %(reference)s was found inadmissible. Sign in to read "
+                "the reasons and what you can "
+                "do next."
+            ),
             _("Appeal %(reference)s cannot be reviewed. Sign in to read why."),
         )
     if event == "appeal.review.decided" and not decided:
         return _Text(
             _("Appeal %(reference)s: a second reviewer will check the decision"),
-            _("A reviewer has reached a decision on your appeal %(reference)s. A second reviewer checks it "
-              "before it is final. We will tell you when it is."),
+            _(
+                "A reviewer has reached a decision on your appeal %(reference)s. A second reviewer checks it "
+                "before it is final. We will tell you when it is."
+            ),
             _("Appeal %(reference)s: a second reviewer is checking the decision."),
         )
     if event in ("appeal.review.decided", "appeal.countersigned"):
         return _Text(
             _("Appeal %(reference)s is decided"),
-            _("Your appeal %(reference)s is decided. We are preparing the decision letter, with the reasons "
-              "and what you can do next, and will tell you when it is ready."),
+            _(
+                "Your appeal %(reference)s is decided. We are preparing the "
+                "decision letter, with the reasons "
+                "and what you can do next, and will tell you when it is ready."
+            ),
             _("Appeal %(reference)s is decided. The letter will follow."),
         )
     if event == "appeal.letter.ready":
         return _Text(
             _("Decision letter for appeal %(reference)s"),
-            _("The decision letter for your appeal %(reference)s is ready. Sign in to read or download it. "
-              "It explains the reasons for each point you raised and the time limits for taking it further."),
+            _(
+                "The decision letter for your appeal %(reference)s is ready. Sign in to read or download it. "
+                "It explains the reasons for each point you raised and the time limits for taking it further."
+            ),
             _("The decision letter for appeal %(reference)s is ready. Please sign in."),
         )
     if event == "appeal.withdrawn":
@@ -135,15 +164,20 @@ def _texts(event: str, audience: str, context: dict[str, Any]) -> _Text:
     if event == "appeal.overdue":
         return _Text(
             _("Appeal %(reference)s is overdue"),
-            _("The decision on your appeal %(reference)s is late: it was due by %(due_date)s. A supervisor of "
-              "the review body has been told. You may also contact the ombudsman."),
+            _(
+                "The decision on your appeal %(reference)s is late: it was due by "
+                "%(due_date)s. A supervisor of "
+                "the review body has been told. You may also contact the ombudsman."
+            ),
             _("Appeal %(reference)s is overdue (due %(due_date)s). A supervisor was told."),
         )
     if event == "appeal.outcome.carried_out":
         return _Text(
             _("The agency has acted on appeal %(reference)s"),
-            _("The agency that made the decision says it has carried out the outcome of your appeal "
-              "%(reference)s. If nothing has changed for you, contact the review body or the ombudsman."),
+            _(
+                "The agency that made the decision says it has carried out the outcome of your appeal "
+                "%(reference)s. If nothing has changed for you, contact the review body or the ombudsman."
+            ),
             _("The agency has carried out the outcome of appeal %(reference)s."),
         )
     return _Text(
@@ -169,9 +203,14 @@ def render_message(note: Notification) -> RenderedMessage:
         values = _format_context(note.context)
         body = text.body % values
         if audience == APPELLANT:
-            body = "\n\n".join([
-                body,
-                _("To change how we contact you (e-mail or text message) or the language, sign in and open "
-                  "your appeal."),
-            ])
+            body = "\n\n".join(
+                [
+                    body,
+                    _(
+                        "To change how we contact you (e-mail or text message) or the "
+                        "language, sign in and open "
+                        "your appeal."
+                    ),
+                ]
+            )
         return RenderedMessage(subject=text.subject % values, body=body, sms=text.sms % values)

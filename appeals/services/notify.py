@@ -18,13 +18,24 @@ from ..states import State
 from .messages import APPELLANT, REVIEWER, SUPERVISOR
 
 # event code → who hears of it
-APPELLANT_EVENTS = frozenset({
-    "appeal.submitted", "appeal.assigned", "appeal.on_hold", "appeal.inadmissible", "appeal.review.decided",
-    "appeal.countersigned", "appeal.withdrawn", "appeal.escalated", "appeal.overdue", "appeal.letter.ready",
-    "appeal.outcome.carried_out",
-})
-REVIEWER_EVENTS = frozenset({"appeal.assigned", "appeal.resumed", "appeal.countersign.returned",
-                             "appeal.reminder"})
+APPELLANT_EVENTS = frozenset(
+    {
+        "appeal.submitted",
+        "appeal.assigned",
+        "appeal.on_hold",
+        "appeal.inadmissible",
+        "appeal.review.decided",
+        "appeal.countersigned",
+        "appeal.withdrawn",
+        "appeal.escalated",
+        "appeal.overdue",
+        "appeal.letter.ready",
+        "appeal.outcome.carried_out",
+    }
+)
+REVIEWER_EVENTS = frozenset(
+    {"appeal.assigned", "appeal.resumed", "appeal.countersign.returned", "appeal.reminder"}
+)
 # The transitions after which an appeal is decided for good (the letter and the agency's outcome follow).
 DECIDING_EVENTS = frozenset({"appeal.review.decided", "appeal.countersigned"})
 
@@ -35,12 +46,23 @@ def _event_serial(appeal: Appeal) -> int:
 
 def appeal_context(appeal: Appeal, **extra: Any) -> dict[str, Any]:
     """What a message about this appeal may say: ids and ISO dates only, never personal data."""
-    return {"reference": appeal.reference, "state": appeal.state,
-            "due_date": appeal.due_date.isoformat() if appeal.due_date else None, **extra}
+    return {
+        "reference": appeal.reference,
+        "state": appeal.state,
+        "due_date": appeal.due_date.isoformat() if appeal.due_date else None,
+        **extra,
+    }
 
 
-def enqueue(*, appeal: Appeal | None, recipient: Any, event: str, now: dt.datetime, key: str,
-            context: dict[str, Any] | None = None) -> Notification | None:
+def enqueue(
+    *,
+    appeal: Appeal | None,
+    recipient: Any,
+    event: str,
+    now: dt.datetime,
+    key: str,
+    context: dict[str, Any] | None = None,
+) -> Notification | None:
     """Write one outbox row (idempotent by key) and ask Celery to deliver it after commit.
 
     The appellant is written to on the channel and in the language they chose for the appeal (a text message
@@ -50,12 +72,20 @@ def enqueue(*, appeal: Appeal | None, recipient: Any, event: str, now: dt.dateti
     channel = appeal.contact_channel if appeal is not None and is_appellant else Channel.EMAIL
     if channel == Channel.SMS and not recipient.phone:
         channel = Channel.EMAIL
-    language = (appeal.contact_language if appeal is not None and is_appellant
-                else recipient.preferred_language) or "kk"
+    language = (
+        appeal.contact_language if appeal is not None and is_appellant else recipient.preferred_language
+    ) or "kk"
     note, created = Notification.objects.get_or_create(
         dedupe_key=key,
-        defaults={"appeal": appeal, "recipient": recipient, "channel": channel, "language": language,
-                  "event": event, "context": context or {}, "created_at": now},
+        defaults={
+            "appeal": appeal,
+            "recipient": recipient,
+            "channel": channel,
+            "language": language,
+            "event": event,
+            "context": context or {},
+            "created_at": now,
+        },
     )
     if not created:
         return None
@@ -70,15 +100,25 @@ def enqueue_for_appeal(*, appeal: Appeal, event: str, now: dt.datetime) -> list[
     serial = _event_serial(appeal)
     out = []
     if event in APPELLANT_EVENTS:
-        n = enqueue(appeal=appeal, recipient=appeal.appellant, event=event, now=now,
-                    key=f"{event}:{appeal.pk}:{serial}:appellant",
-                    context=appeal_context(appeal, audience=APPELLANT))
+        n = enqueue(
+            appeal=appeal,
+            recipient=appeal.appellant,
+            event=event,
+            now=now,
+            key=f"{event}:{appeal.pk}:{serial}:appellant",
+            context=appeal_context(appeal, audience=APPELLANT),
+        )
         if n:
             out.append(n)
     if event in REVIEWER_EVENTS and appeal.reviewer_id:
-        n = enqueue(appeal=appeal, recipient=appeal.reviewer, event=event, now=now,
-                    key=f"{event}:{appeal.pk}:{serial}:reviewer",
-                    context=appeal_context(appeal, audience=REVIEWER))
+        n = enqueue(
+            appeal=appeal,
+            recipient=appeal.reviewer,
+            event=event,
+            now=now,
+            key=f"{event}:{appeal.pk}:{serial}:reviewer",
+            context=appeal_context(appeal, audience=REVIEWER),
+        )
         if n:
             out.append(n)
     if event in DECIDING_EVENTS and appeal.state == State.DECIDED:

@@ -29,7 +29,9 @@ def appeal_receipt_html(*, appeal: Appeal, now: dt.datetime | None = None) -> st
     if appeal.submitted_at is None:
         raise IllegalTransition("a draft has no receipt")
     page = appeal_page(appeal, now=now or timezone.now())
-    return render_to_string(RECEIPT_TEMPLATE, {"page": page, "appeal": appeal, "language": get_language() or "kk"})
+    return render_to_string(
+        RECEIPT_TEMPLATE, {"page": page, "appeal": appeal, "language": get_language() or "kk"}
+    )
 
 
 def appeal_receipt_pdf(*, appeal: Appeal, now: dt.datetime | None = None) -> bytes:

@@ -164,7 +164,7 @@ def choose_decision(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, decision_reference: str) -> HttpResponse:
-    """"Before you start": what the review is, who does it, what you need; "Start now" makes (or reopens) the
+    """ "Before you start": what the review is, who does it, what you need; "Start now" makes (or reopens) the
     draft. The person's "this is wrong" flags on the decision are offered as ready-made reasons in the draft."""
     citizen = _citizen(request)
     decision = selectors.decision_of_citizen(reference=decision_reference, citizen=citizen)
@@ -184,8 +184,13 @@ def start(request: HttpRequest, decision_reference: str) -> HttpResponse:
     return render(
         request,
         "appeals/citizen/start.html",
-        {"decision": summary, "existing": existing, "flag_count": flags, "max_files": max_files(),
-         "max_size": forms_size_label()},
+        {
+            "decision": summary,
+            "existing": existing,
+            "flag_count": flags,
+            "max_files": max_files(),
+            "max_size": forms_size_label(),
+        },
     )
 
 
@@ -236,19 +241,31 @@ def grounds(request: HttpRequest, appeal: Appeal) -> HttpResponse:
     rows = selectors.grounds_of(appeal)
     if not rows and request.method == "GET":
         return redirect(_with_return(request, reverse("appeals:ground-add", args=[appeal.reference])))
-    form = forms.YesNoForm(_posted(request), required_message=_("Select yes if you want to add another reason"))
+    form = forms.YesNoForm(
+        _posted(request), required_message=_("Select yes if you want to add another reason")
+    )
     full = len(rows) >= forms.MAX_GROUNDS
     if request.method == "POST":
         if full or not rows:
-            return _next(request, appeal) if rows else redirect("appeals:ground-add", reference=appeal.reference)
+            return (
+                _next(request, appeal) if rows else redirect("appeals:ground-add", reference=appeal.reference)
+            )
         if form.is_valid():
             if form.yes:
                 return redirect(_with_return(request, reverse("appeals:ground-add", args=[appeal.reference])))
             return _next(request, appeal)
     return _render(
-        request, "grounds.html",
-        {"appeal": appeal, "form": form, "rows": rows, "full": full, "max_grounds": forms.MAX_GROUNDS,
-         "suggestions": selectors.flag_suggestions(appeal), "returning": _returning(request)},
+        request,
+        "grounds.html",
+        {
+            "appeal": appeal,
+            "form": form,
+            "rows": rows,
+            "full": full,
+            "max_grounds": forms.MAX_GROUNDS,
+            "suggestions": selectors.flag_suggestions(appeal),
+            "returning": _returning(request),
+        },
     )
 
 
@@ -262,11 +279,18 @@ def ground_add(request: HttpRequest, appeal: Appeal) -> HttpResponse:
         url = reverse("appeals:ground-new", args=[appeal.reference, form.cleaned_data["kind"]])
         return redirect(_with_return(request, url))
     return _render(
-        request, "ground_kind.html",
-        {"appeal": appeal, "form": form, "hints": selectors.GROUND_HINTS,
-         "suggestions": selectors.flag_suggestions(appeal),
-         "back_url": reverse("appeals:grounds" if selectors.grounds_of(appeal) else "appeals:task-list",
-                             args=[appeal.reference])},
+        request,
+        "ground_kind.html",
+        {
+            "appeal": appeal,
+            "form": form,
+            "hints": selectors.GROUND_HINTS,
+            "suggestions": selectors.flag_suggestions(appeal),
+            "back_url": reverse(
+                "appeals:grounds" if selectors.grounds_of(appeal) else "appeals:task-list",
+                args=[appeal.reference],
+            ),
+        },
     )
 
 
@@ -300,11 +324,20 @@ def _ground_details(request: HttpRequest, appeal: Appeal, kind: str, position: i
         else:
             return redirect(_with_return(request, reverse("appeals:grounds", args=[appeal.reference])))
     return _render(
-        request, "ground_details.html",
-        {"appeal": appeal, "form": form, "kind": kind, "kind_label": GroundKind(kind).label, "items": items,
-         "position": position, "hint": selectors.GROUND_HINTS[GroundKind(kind)],
-         "back_url": reverse("appeals:ground-add", args=[appeal.reference]) if position is None
-         else reverse("appeals:grounds", args=[appeal.reference])},
+        request,
+        "ground_details.html",
+        {
+            "appeal": appeal,
+            "form": form,
+            "kind": kind,
+            "kind_label": GroundKind(kind).label,
+            "items": items,
+            "position": position,
+            "hint": selectors.GROUND_HINTS[GroundKind(kind)],
+            "back_url": reverse("appeals:ground-add", args=[appeal.reference])
+            if position is None
+            else reverse("appeals:grounds", args=[appeal.reference]),
+        },
     )
 
 
@@ -332,10 +365,14 @@ def ground_remove(request: HttpRequest, appeal: Appeal, position: int) -> HttpRe
     rows = selectors.grounds_of(appeal)
     if not 1 <= position <= len(rows):
         raise Http404
-    form = forms.YesNoForm(_posted(request), required_message=_("Select yes if you want to remove this reason"))
+    form = forms.YesNoForm(
+        _posted(request), required_message=_("Select yes if you want to remove this reason")
+    )
     if request.method == "POST" and form.is_valid():
         if form.yes:
-            remaining = [g for i, g in enumerate(selectors.grounds_as_input(appeal), start=1) if i != position]
+            remaining = [
+                g for i, g in enumerate(selectors.grounds_as_input(appeal), start=1) if i != position
+            ]
             core.ground_set(appeal_id=appeal.pk, citizen=request.user, grounds=remaining)
         return redirect(_with_return(request, reverse("appeals:grounds", args=[appeal.reference])))
     return _render(request, "ground_remove.html", {"appeal": appeal, "form": form, "row": rows[position - 1]})
@@ -406,11 +443,12 @@ def evidence(request: HttpRequest, reference: str) -> HttpResponseBase:
     raw_names: list[str] = []
 
     def parse_file_upload(meta: Any, post_data: Any) -> Any:
-        parser = _NameRecordingParser(meta, post_data, request.upload_handlers, request.encoding,
-                                      raw_names=raw_names)
+        parser = _NameRecordingParser(
+            meta, post_data, request.upload_handlers, request.encoding, raw_names=raw_names
+        )
         return parser.parse()
 
-    request.parse_file_upload = parse_file_upload  # type: ignore[method-assign]
+    request.parse_file_upload = parse_file_upload  # type: ignore[method-assign,assignment]
     return _evidence(request, reference, handler=handler, raw_names=raw_names)
 
 
@@ -433,8 +471,12 @@ def _evidence(
             form.refuse(refused.message)
         elif form.is_valid():
             try:
-                evidence_add(appeal_id=appeal.pk, citizen=request.user, uploaded_file=form.cleaned_data["file"],
-                             now=_now())
+                evidence_add(
+                    appeal_id=appeal.pk,
+                    citizen=request.user,
+                    uploaded_file=form.cleaned_data["file"],
+                    now=_now(),
+                )
             except EvidenceRejected as exc:
                 form.refuse(exc.message)
             else:
@@ -442,9 +484,16 @@ def _evidence(
                 return redirect(_with_return(request, reverse("appeals:evidence", args=[appeal.reference])))
     files = list(appeal.evidence.order_by("uploaded_at", "id"))
     return _render(
-        request, "evidence.html",
-        {"appeal": appeal, "form": form, "files": files, "max_files": max_files(), "max_size": forms_size_label(),
-         "full": len(files) >= max_files()},
+        request,
+        "evidence.html",
+        {
+            "appeal": appeal,
+            "form": form,
+            "files": files,
+            "max_files": max_files(),
+            "max_size": forms_size_label(),
+            "full": len(files) >= max_files(),
+        },
     )
 
 
@@ -461,8 +510,9 @@ def evidence_delete(request: HttpRequest, appeal: Appeal, evidence_id: int) -> H
 @draft_page
 def interim(request: HttpRequest, appeal: Appeal) -> HttpResponse:
     seen = "interim" in _answered(request, appeal) or appeal.interim_protection != InterimProtection.NONE
-    form = forms.InterimForm(_posted(request),
-                             initial={"interim_protection": appeal.interim_protection} if seen else {})
+    form = forms.InterimForm(
+        _posted(request), initial={"interim_protection": appeal.interim_protection} if seen else {}
+    )
     if request.method == "POST" and form.is_valid():
         _update(request, appeal, interim_protection=form.cleaned_data["interim_protection"])
         _mark_answered(request, appeal, "interim")
@@ -474,8 +524,9 @@ def interim(request: HttpRequest, appeal: Appeal) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @draft_page
 def contact(request: HttpRequest, appeal: Appeal) -> HttpResponse:
-    form = forms.ChannelForm(_posted(request), initial={"contact_channel": appeal.contact_channel},
-                             user=request.user)
+    form = forms.ChannelForm(
+        _posted(request), initial={"contact_channel": appeal.contact_channel}, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         _update(request, appeal, contact_channel=form.cleaned_data["contact_channel"])
         if _returning(request):
@@ -493,18 +544,29 @@ def language(request: HttpRequest, appeal: Appeal) -> HttpResponse:
         _update(request, appeal, contact_language=form.cleaned_data["contact_language"])
         _mark_answered(request, appeal, "contact")
         return _next(request, appeal)
-    return _render(request, "language.html", {"appeal": appeal, "form": form,
-                                              "back_url": reverse("appeals:contact", args=[appeal.reference])})
+    return _render(
+        request,
+        "language.html",
+        {"appeal": appeal, "form": form, "back_url": reverse("appeals:contact", args=[appeal.reference])},
+    )
 
 
 def _submit_errors(appeal: Appeal, errors: dict[str, str]) -> list[tuple[str, str]]:
     links = []
     if "late_reason" in errors:
-        links.append((reverse("appeals:late", args=[appeal.reference]),
-                      _("Enter why you are appealing after the deadline")))
+        links.append(
+            (
+                reverse("appeals:late", args=[appeal.reference]),
+                _("Enter why you are appealing after the deadline"),
+            )
+        )
     if "grounds" in errors:
-        links.append((reverse("appeals:ground-add", args=[appeal.reference]),
-                      _("Add at least one reason for your appeal")))
+        links.append(
+            (
+                reverse("appeals:ground-add", args=[appeal.reference]),
+                _("Add at least one reason for your appeal"),
+            )
+        )
     return links or [(reverse("appeals:task-list", args=[appeal.reference]), _("Check your answers"))]
 
 
@@ -580,8 +642,9 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         was_draft = appeal.state == State.DRAFT
         try:
-            core.appeal_withdraw(appeal_id=appeal.pk, citizen=request.user, reason=form.cleaned_data["reason"],
-                                 now=_now())
+            core.appeal_withdraw(
+                appeal_id=appeal.pk, citizen=request.user, reason=form.cleaned_data["reason"], now=_now()
+            )
         except IllegalTransition:
             return redirect("appeals:detail", reference=appeal.reference)
         if was_draft:
@@ -589,9 +652,15 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("appeals:detail", reference=appeal.reference)
     back = "appeals:task-list" if appeal.state == State.DRAFT else "appeals:detail"
     return render(
-        request, "appeals/citizen/withdraw.html",
-        {"appeal": appeal, "form": form, "reference_display": format_reference(appeal.reference),
-         "is_draft": appeal.state == State.DRAFT, "back_url": reverse(back, args=[appeal.reference])},
+        request,
+        "appeals/citizen/withdraw.html",
+        {
+            "appeal": appeal,
+            "form": form,
+            "reference_display": format_reference(appeal.reference),
+            "is_draft": appeal.state == State.DRAFT,
+            "back_url": reverse(back, args=[appeal.reference]),
+        },
     )
 
 
@@ -618,8 +687,9 @@ def evidence_file(request: HttpRequest, reference: str, evidence_id: int) -> Htt
     except (OSError, ValueError) as exc:
         logger.error("evidence %s is missing from private storage", evidence.pk)
         raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type)
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cross-Origin-Resource-Policy"] = "same-origin"

@@ -63,8 +63,9 @@ def _staff_page(view: View) -> View:
 
 def _appeal(request: HttpRequest, reference: str, predicate: Callable[[Any, Appeal], bool]) -> Appeal:
     appeal = (
-        Appeal.objects.select_related("decision__system__operator", "decision__model_version", "review_body",
-                                      "appellant", "reviewer")
+        Appeal.objects.select_related(
+            "decision__system__operator", "decision__model_version", "review_body", "appellant", "reviewer"
+        )
         .filter(reference=reference)
         .exclude(state=State.DRAFT)
         .first()
@@ -80,14 +81,18 @@ def appeal_notifications(request: HttpRequest, reference: str) -> HttpResponse:
     notifications = list(Notification.objects.filter(appeal=appeal).order_by("id"))
     letters = list(Letter.objects.filter(appeal=appeal).order_by("language"))
     outcome = OutcomeDelivery.objects.filter(appeal=appeal).first()
-    return render(request, "appeals/staff/notifications.html", {
-        "appeal": appeal,
-        "notifications": notifications,
-        "letters": letters,
-        "outcome": outcome,
-        "may_download": appeal.decided_at is not None,
-        "languages": LANGUAGES,
-    })
+    return render(
+        request,
+        "appeals/staff/notifications.html",
+        {
+            "appeal": appeal,
+            "notifications": notifications,
+            "letters": letters,
+            "outcome": outcome,
+            "may_download": appeal.decided_at is not None,
+            "languages": LANGUAGES,
+        },
+    )
 
 
 @_staff_page

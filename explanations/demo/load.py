@@ -23,6 +23,7 @@ from django.db import transaction
 
 from portal import crypto
 from portal.accounts.models import Organisation, Role, User
+from portal.accounts.totp import demo_totp_secret, seal_secret
 from portal.audit.services import audit_record
 
 from ..models import AgencyToken, AlgorithmicSystem, Decision, ModelVersion, Reproducibility
@@ -339,6 +340,9 @@ def _create_users(orgs: dict[str, Organisation]) -> None:
         if spec.key in iins:
             user.iin_hash = crypto.lookup_hash(iins[spec.key])
             user.iin_encrypted = crypto.encrypt(iins[spec.key])
+        if spec.role != Role.CITIZEN:
+            # A fixed, published authenticator secret so demo staff can complete the second factor.
+            user.totp_secret = seal_secret(demo_totp_secret())
         validate_password(spec.password, user)
         user.set_password(spec.password)
         user.save()

@@ -88,8 +88,10 @@ def explain_rules(case: Case, near_band: float | None, max_alternatives: int) ->
     )
     reasons = _reasons(spec, results, decided, outcome)
 
+    space = _RuleSpace(case)
+
     def solver(frozen: frozenset[str]) -> Candidate | None:
-        return _Search(case, frozen).run()
+        return _Search(space, frozen).run()
 
     alternatives = diverse_alternatives(case, solver, max_alternatives)
     return KindParts(
@@ -134,12 +136,13 @@ class _Option:
     truth: tuple[bool, ...]  # of the feature's conditions
     cost: Fraction
     key: KeyElem
+    icost: int = 0  # cost scaled to an integer (common denominator of all options): fast exact sums
 
 
-class _Search:
-    """Exact DFS over per-feature truth-pattern options (see module docstring)."""
+class _RuleSpace:
+    """Per-feature condition classes of one case, built once and shared by every search (any frozen set)."""
 
-    def __init__(self, case: Case, frozen: frozenset[str]) -> None:
+    def __init__(self, case: Case) -> None:
         self.case = case
         spec = case.spec
         self.rules = spec["rules"]
@@ -154,44 +157,25 @@ class _Search:
                 refs.append((c["feature"], len(lst)))
                 lst.append(c)
             self.rule_refs.append(refs)
+        self.rule_features = [frozenset(n for n, _ in refs) for refs in self.rule_refs]
         self.conds = per_feature
         self.current = {n: self._truth(n, case.values[n]) for n in per_feature}
-        by_name = case.by_name
-        self.options: dict[str, list[_Option]] = {}
-        for d in case.domains:
-            if d.name in per_feature:
-                opts = self._feature_options(d, frozen)
-                if opts:
-                    self.options[d.name] = opts
-        self.order = [d.name for d in case.domains if d.name in self.options]
-        self.position = {n: i for i, n in enumerate(self.order)}
-        # cheapest option (unchanged included) satisfying all of a rule's conditions on one feature
-        self.rule_min: list[dict[str, Fraction | float]] = []
-        for refs in self.rule_refs:
-            need: dict[str, list[int]] = {}
-            for name, k in refs:
-                need.setdefault(name, []).append(k)
-            mins: dict[str, Fraction | float] = {}
-            for name, ks in need.items():
-                pool = [
-                    _Option(None, self.current[name], Fraction(0), UNCHANGED),
-                    *self.options.get(name, []),
-                ]
-                costs = [o.cost for o in pool if all(o.truth[k] for k in ks)]
-                mins[name] = min(costs) if costs else math.inf
-            self.rule_min.append(mins)
-        self.by_name = by_name
-        self.best: Candidate | None = None
-        self.best_cost: Fraction | float = math.inf
+        raw = {d.name: self._feature_options(d) for d in case.domains if d.name in per_feature}
+        self.scale = math.lcm(*(o.cost.denominator for opts in raw.values() for o in opts))
+        self.options = {
+            n: [_Option(o.value, o.truth, o.cost, o.key, int(o.cost * self.scale)) for o in opts]
+            for n, opts in raw.items()
+            if opts
+        }
 
     def _truth(self, name: str, value: Any) -> tuple[bool, ...]:
         return tuple(_holds(c, value) for c in self.conds[name])
 
-    def _feature_options(self, d: FeatureDomain, frozen: frozenset[str]) -> list[_Option]:
+    def _feature_options(self, d: FeatureDomain) -> list[_Option]:
         """Cheapest allowed value per truth pattern other than the current one, in key order."""
         value = self.case.values[d.name]
         candidates: list[Any] = []
-        if d.numeric and d.movable(frozen):
+        if d.numeric and d.movable():
             consts = sorted({exact(c["value"]) for c in self.conds[d.name]})
             x = exact(value)
             regions: list[tuple[tuple[Fraction | None, bool], tuple[Fraction | None, bool]]] = []
@@ -202,11 +186,11 @@ class _Search:
                 prev = c
             regions.append(((prev, False), (None, False)))
             for lower, upper in regions:
-                v = d.nearest(x, lower, upper, frozen)
+                v = d.nearest(x, lower, upper)
                 if v is not None and v != x:
                     candidates.append(d.typed(v))
         elif not d.numeric:
-            candidates = d.flips(value, frozen)
+            candidates = d.flips(value)
         best: dict[tuple[bool, ...], _Option] = {}
         for new in candidates:
             truth = self._truth(d.name, new)
@@ -218,13 +202,43 @@ class _Search:
                 best[truth] = opt
         return sorted(best.values(), key=lambda o: o.key)
 
+
+class _Search:
+    """Exact DFS over per-feature truth-pattern options (see module docstring), with ``frozen`` kept."""
+
+    def __init__(self, space: _RuleSpace, frozen: frozenset[str]) -> None:
+        self.space = space
+        self.case = space.case
+        self.rules = space.rules
+        self.default = space.default
+        self.rule_refs = space.rule_refs
+        self.current = space.current
+        self.options = {n: opts for n, opts in space.options.items() if n not in frozen}
+        self.order = [d.name for d in self.case.domains if d.name in self.options]
+        # cheapest option (unchanged included) satisfying all of a rule's conditions on one feature
+        self.rule_min: list[dict[str, float | int]] = []
+        for refs in self.rule_refs:
+            need: dict[str, list[int]] = {}
+            for name, k in refs:
+                need.setdefault(name, []).append(k)
+            mins: dict[str, float | int] = {}
+            for name, ks in need.items():
+                if all(self.current[name][k] for k in ks):
+                    mins[name] = 0
+                    continue
+                costs = [o.icost for o in self.options.get(name, []) if all(o.truth[k] for k in ks)]
+                mins[name] = min(costs) if costs else math.inf
+            self.rule_min.append(mins)
+        self.best: Candidate | None = None
+        self.best_cost: float | int = math.inf  # scaled
+        self.best_key: tuple[KeyElem, ...] | None = None
+
     # -- search -----------------------------------------------------------------------------------------
     def run(self) -> Candidate | None:
         self.truth = dict(self.current)
         self.assigned: dict[str, Any] = {}
-        self.best_key: tuple[KeyElem, ...] | None = None
         self._incumbent()
-        self._dfs(0, Fraction(0), ())
+        self._dfs(0, 0, ())
         return self.best
 
     def _decides(self, truth: Mapping[str, tuple[bool, ...]]) -> str:
@@ -259,30 +273,32 @@ class _Search:
             truth = {**self.current, **{n: o.truth for n, o in pick.items()}}
             if self._decides(truth) in self.case.targets:
                 key = tuple(pick[n].key if n in pick else UNCHANGED for n in self.order)
-                scored.append((sum((o.cost for o in pick.values()), Fraction(0)), key, pick))
-        for _, key, pick in sorted(scored, key=lambda c: (c[0], c[1])):
+                scored.append((sum(o.icost for o in pick.values()), key, pick))
+        for cost, key, pick in sorted(scored, key=lambda c: (c[0], c[1])):
             verified = self.case.accept({n: o.value for n, o in pick.items()})
             if verified is not None:
-                self.best, self.best_cost, self.best_key = verified, verified.cost, key
+                self.best, self.best_cost, self.best_key = verified, cost, key
                 return
 
-    def _lower_bound(self, depth: int) -> Fraction | float:
-        """Cheapest conceivable completion: some still-possible target rule (or the default) must decide."""
+    def _lower_bound(self, depth: int) -> tuple[float | int, set[str]]:
+        """Cheapest conceivable completion (some still-possible target rule, or the default, must decide), and
+        the free features that can still matter: those of rules not yet certainly false nor unreachable."""
         free = set(self.order[depth:])
-        lb: Fraction | float = math.inf
+        lb: float | int = math.inf
+        live: set[str] = set()
         for i, refs in enumerate(self.rule_refs):
-            false = any(n not in free and not self.truth[n][k] for n, k in refs)
-            if false:
-                continue
+            if any(n not in free and not self.truth[n][k] for n, k in refs):
+                continue  # certainly false
+            live |= self.space.rule_features[i] & free
             if self.rules[i]["outcome"] in self.case.targets:
-                lb = min(lb, sum((v for n, v in self.rule_min[i].items() if n in free), Fraction(0)))
+                lb = min(lb, sum(v for n, v in self.rule_min[i].items() if n in free))
             if all(n not in free for n, _ in refs):  # certainly fires: later rules are unreachable
-                return lb
+                return lb, live
         if self.default in self.case.targets:
-            lb = Fraction(0)
-        return lb
+            lb = 0
+        return lb, live
 
-    def _pruned(self, bound: Fraction | float, prefix: tuple[KeyElem, ...]) -> bool:
+    def _pruned(self, bound: float | int, prefix: tuple[KeyElem, ...]) -> bool:
         """Leaves come in key order, but the incumbent may not: on a cost tie compare key prefixes."""
         if bound == math.inf or bound > self.best_cost:
             return True
@@ -294,28 +310,27 @@ class _Search:
             )
         return False
 
-    def _dfs(self, depth: int, cost: Fraction, key: tuple[KeyElem, ...]) -> None:
-        if self._pruned(cost + self._lower_bound(depth), key):
+    def _dfs(self, depth: int, cost: int, key: tuple[KeyElem, ...]) -> None:
+        lb, live = self._lower_bound(depth)
+        if self._pruned(cost + lb, key):
             return
         if depth == len(self.order):
             self._leaf(cost, key)
             return
         name = self.order[depth]
-        for opt in [None, *self.options[name]]:
-            if opt is None:
-                self._dfs(depth + 1, cost, (*key, UNCHANGED))
-                continue
+        self._dfs(depth + 1, cost, (*key, UNCHANGED))
+        if name not in live:
+            return  # it only affects rules that cannot decide any more: a change would cost and do nothing
+        for opt in self.options[name]:
             self.truth[name] = opt.truth
             self.assigned[name] = opt.value
-            self._dfs(depth + 1, cost + opt.cost, (*key, opt.key))
+            self._dfs(depth + 1, cost + opt.icost, (*key, opt.key))
             self.truth[name] = self.current[name]
             del self.assigned[name]
 
-    def _leaf(self, cost: Fraction, key: tuple[KeyElem, ...]) -> None:
+    def _leaf(self, cost: int, key: tuple[KeyElem, ...]) -> None:
         if self._decides(self.truth) not in self.case.targets:
             return
         verified = self.case.accept(dict(self.assigned))
-        if verified is not None and (
-            self.best_key is None or (verified.cost, key) < (self.best_cost, self.best_key)
-        ):
-            self.best, self.best_cost, self.best_key = verified, verified.cost, key
+        if verified is not None and (self.best_key is None or (cost, key) < (self.best_cost, self.best_key)):
+            self.best, self.best_cost, self.best_key = verified, cost, key

@@ -52,7 +52,7 @@ def session_expired(session: Any, *, now: float) -> str | None:
     signed_in_at = session.get(SIGNED_IN_AT)
     last = session.get(LAST_ACTIVITY_AT)
     if not isinstance(signed_in_at, int | float) or not isinstance(last, int | float):
-        # Signed in by a view that does not start the clocks (e.g. the staff sign-in): start them now.
+        # Signed in by a view that does not start the clocks (e.g. the admin site's sign-in): start them now.
         start_session_clock(session, now=now)
         return None
     if now - signed_in_at >= settings.SESSION_COOKIE_AGE:

@@ -162,20 +162,3 @@ def test_sign_out_needs_a_post(client: Client, citizen: User, signed_in: Callabl
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_the_signed_out_page_is_public(client: Client, db: None, lang: str) -> None:
     assert client.get(url("accounts:signed-out", lang)).status_code == 200
-
-
-def test_a_staff_session_gets_the_same_limits(client: Client, db: None) -> None:
-    staff = make_staff(fresh_iin())
-    staff.set_password("a long staff password 1")
-    staff.save()
-    with time_machine.travel(T0, tick=False) as clock:
-        client.post(
-            url("accounts:staff-login"), {"username": staff.username, "password": "a long staff password 1"}
-        )
-        assert signed_in_as(client) == str(staff.pk)
-        visit(client)  # the first request after the staff sign-in starts the clocks
-        clock.shift(dt.timedelta(seconds=settings.SESSION_IDLE_SECONDS + 1))
-
-        visit(client)
-
-    assert signed_in_as(client) is None

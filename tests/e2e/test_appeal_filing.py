@@ -47,10 +47,16 @@ def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 def flagged_decision(transactional_db: None) -> tuple[User, str, Decision]:
     user, iin = builders.citizen(preferred_language="en", phone="+77010000000")
     system = builders.system_for("scorecard")
-    decision = builders.decide(system, iin=iin, kind="scorecard", notified=False,
-                               decided_at=timezone.now() - dt.timedelta(days=20))
-    data_flag_record(decision=decision, feature="income_per_person", user=user, correct_value="38 000",
-                     note="My employer's certificate shows 38 000 a month")
+    decision = builders.decide(
+        system, iin=iin, kind="scorecard", notified=False, decided_at=timezone.now() - dt.timedelta(days=20)
+    )
+    data_flag_record(
+        decision=decision,
+        feature="income_per_person",
+        user=user,
+        correct_value="38 000",
+        note="My employer's certificate shows 38 000 a month",
+    )
     return user, iin, decision
 
 
@@ -171,6 +177,7 @@ def test_a_citizen_files_an_appeal_with_evidence(
     # Check your answers, send.
     page.wait_for_url(f"**{base}")
     check_axe(page)
+    screenshot(page, f"appeal-task-list-{lang}")
     page.locator(f"a[href='{base}check/']").click()
     page.wait_for_url(f"**{base}check/")
     assert page.get_by_text("38 000").first.is_visible()
@@ -189,12 +196,14 @@ def test_a_citizen_files_an_appeal_with_evidence(
     page.wait_for_url(f"**/{lang}/appeals/{appeal.reference}/")
     page.locator("#how-due-date summary").click()
     check_axe(page)
+    screenshot(page, f"appeal-status-{lang}")
 
     appeal.refresh_from_db()
     assert appeal.state == State.ADMISSIBILITY
     assert appeal.contact_language == lang
     assert (appeal.interim_protection, appeal.contact_channel) == ("KEEP_PAYMENTS", "SMS")
     assert list(appeal.grounds.order_by("position").values_list("kind", flat=True)) == [
-        "DATA_WRONG", "CIRCUMSTANCES_MISSED",
+        "DATA_WRONG",
+        "CIRCUMSTANCES_MISSED",
     ]
     assert Evidence.objects.get(appeal=appeal).original_name == "payslip.png"

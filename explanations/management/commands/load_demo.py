@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from explanations.demo import DemoReport, DemoStateError, demo_load
 from explanations.exceptions import Conflict, NotFound, ValidationFailed
+from portal.accounts.totp import demo_totp_secret
 
 
 def _table(rows: list[list[str]]) -> list[str]:
@@ -51,6 +52,14 @@ class Command(BaseCommand):
         ]
         for line in _table(rows):
             out.write("  " + line)
+        out.write("")
+        out.write(
+            "Staff sign in at /en/accounts/staff/sign-in/ with the password, then an authenticator code for the "
+            f"demo secret {demo_totp_secret()} (or print the current code: manage.py staff_totp_code <username>)."
+        )
+        out.write(
+            "Citizens sign in at /kk/accounts/sign-in/ with the IIN; the one-time code is printed on this console."
+        )
         out.write("")
         if report.tokens:
             out.write("Agency API tokens (demo; shown once, only their SHA-256 is stored):")

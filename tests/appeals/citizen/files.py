@@ -16,7 +16,11 @@ def pdf_document(*objects: bytes, trailer_extra: bytes = b"") -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer_extra, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        trailer_extra,
+        xref,
+    )
     return bytes(out)
 
 
@@ -43,8 +47,11 @@ def pdf_with_javascript() -> bytes:
 
 def pdf_with_escaped_javascript_name() -> bytes:
     """/J#61vaScript is /JavaScript with one letter written as a hex escape."""
-    return pdf_document(b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>", *PAGES,
-                        b"<< /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>")
+    return pdf_document(
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
+        *PAGES,
+        b"<< /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>",
+    )
 
 
 def pdf_with_javascript_in_object_stream() -> bytes:
@@ -65,22 +72,28 @@ def pdf_with_javascript_in_ascii85_then_flate() -> bytes:
     inner = zlib.compress(b"5 0 << /S /Launch /F (cmd.exe) >>")
     encoded = base64.a85encode(inner) + b"~>"
     return pdf_document(
-        b"<< /Type /Catalog /Pages 2 0 R >>", *PAGES,
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        *PAGES,
         _stream(encoded, b"/Type /ObjStm /N 1 /First 4 /Filter [/ASCII85Decode /FlateDecode] "),
     )
 
 
 def pdf_with_embedded_file() -> bytes:
     return pdf_document(
-        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 5 0 R >> >>", *PAGES,
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 5 0 R >> >>",
+        *PAGES,
         b"<< /Names [(a.exe) << /Type /Filespec /EF << /F 6 0 R >> >>] >>",
         _stream(b"MZ\x90\x00", b"/Type /EmbeddedFile "),
     )
 
 
 def pdf_encrypted() -> bytes:
-    return pdf_document(b"<< /Type /Catalog /Pages 2 0 R >>", *PAGES, b"<< /Filter /Standard /V 2 /R 3 >>",
-                        trailer_extra=b"/Encrypt 5 0 R ")
+    return pdf_document(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        *PAGES,
+        b"<< /Filter /Standard /V 2 /R 3 >>",
+        trailer_extra=b"/Encrypt 5 0 R ",
+    )
 
 
 def pdf_deflate_bomb(megabytes: int = 80) -> bytes:
@@ -88,8 +101,11 @@ def pdf_deflate_bomb(megabytes: int = 80) -> bytes:
     compressor = zlib.compressobj(9)
     chunk = b"\0" * (1024 * 1024)
     data = b"".join(compressor.compress(chunk) for _ in range(megabytes)) + compressor.flush()
-    return pdf_document(b"<< /Type /Catalog /Pages 2 0 R >>", *PAGES,
-                        _stream(data, b"/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode "))
+    return pdf_document(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        *PAGES,
+        _stream(data, b"/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode "),
+    )
 
 
 def image(kind: str = "PNG", size: tuple[int, int] = (16, 16), noise: bool = False) -> bytes:
@@ -111,7 +127,9 @@ def png_with_pdf_inside() -> bytes:
     """A PNG with a PDF in a text chunk near its start (a PNG/PDF polyglot)."""
     data = png()
     payload = b"Comment\0" + clean_pdf()
-    chunk = len(payload).to_bytes(4, "big") + b"tEXt" + payload + zlib.crc32(b"tEXt" + payload).to_bytes(4, "big")
+    chunk = (
+        len(payload).to_bytes(4, "big") + b"tEXt" + payload + zlib.crc32(b"tEXt" + payload).to_bytes(4, "big")
+    )
     return data[:33] + chunk + data[33:]
 
 

@@ -36,7 +36,14 @@ SENT_PAGES = [
     ("appeals:receipt", ()),
     ("appeals:withdraw", ()),
 ]
-OUTSIDERS = ["other_citizen", "agency_staff", "agency_reviewer", "unassigned_reviewer", "supervisor", "ombudsman"]
+OUTSIDERS = [
+    "other_citizen",
+    "agency_staff",
+    "agency_reviewer",
+    "unassigned_reviewer",
+    "supervisor",
+    "ombudsman",
+]
 
 
 def outsider(world: Any, who: str) -> Any:
@@ -50,7 +57,9 @@ def appeal_with_evidence(world: Any, *, submit: bool) -> tuple[Appeal, Evidence]
 
     appeal = core.appeal_start(decision=world.decision(), citizen=world.citizen)
     core.ground_set(appeal_id=appeal.pk, citizen=world.citizen, grounds=[{"kind": "OTHER", "why": "Wrong"}])
-    evidence = evidence_add(appeal_id=appeal.pk, citizen=world.citizen, uploaded_file=RawUpload("a.png", files.png()))
+    evidence = evidence_add(
+        appeal_id=appeal.pk, citizen=world.citizen, uploaded_file=RawUpload("a.png", files.png())
+    )
     if submit:
         appeal = core.appeal_submit(appeal_id=appeal.pk, citizen=world.citizen)
     return appeal, evidence
@@ -58,8 +67,10 @@ def appeal_with_evidence(world: Any, *, submit: bool) -> tuple[Appeal, Evidence]
 
 def every_page(appeal: Appeal, evidence: Evidence) -> list[str]:
     pages = DRAFT_PAGES + SENT_PAGES + [("appeals:evidence-file", ("EVIDENCE",))]
-    return [url(name, appeal.reference, *[evidence.pk if a == "EVIDENCE" else a for a in args])
-            for name, args in pages]
+    return [
+        url(name, appeal.reference, *[evidence.pk if a == "EVIDENCE" else a for a in args])
+        for name, args in pages
+    ]
 
 
 @pytest.mark.parametrize("submit", [False, True], ids=["draft", "sent"])
@@ -98,7 +109,9 @@ def test_oversight_staff_see_the_evidence_file_of_a_sent_appeal_but_none_of_the_
 def test_oversight_staff_do_not_see_a_draft_evidence_file(world: Any) -> None:
     appeal, evidence = appeal_with_evidence(world, submit=False)
     for who in ("supervisor", "ombudsman", "unassigned_reviewer"):
-        response = signed_in(outsider(world, who)).get(url("appeals:evidence-file", appeal.reference, evidence.pk))
+        response = signed_in(outsider(world, who)).get(
+            url("appeals:evidence-file", appeal.reference, evidence.pk)
+        )
         assert response.status_code == 404, who
 
 
@@ -112,9 +125,12 @@ def test_the_assigned_reviewer_may_download_the_evidence_and_nothing_else_here(w
     assert client.get(url("appeals:detail", appeal.reference)).status_code == 404
     assert client.get(url("appeals:receipt", appeal.reference)).status_code == 404
     # Another reviewer of the same body, not assigned: nothing.
-    assert signed_in(world.reviewers[1]).get(
-        url("appeals:evidence-file", appeal.reference, evidence.pk)
-    ).status_code == 404
+    assert (
+        signed_in(world.reviewers[1])
+        .get(url("appeals:evidence-file", appeal.reference, evidence.pk))
+        .status_code
+        == 404
+    )
 
 
 def test_the_appellant_sees_every_page_of_their_sent_appeal(world: Any) -> None:
@@ -131,8 +147,9 @@ def test_an_evidence_id_from_another_appeal_is_404(world: Any) -> None:
     theirs = core.appeal_start(decision=theirs_decision, citizen=world.other_citizen)
     from appeals.services.evidence import evidence_add
 
-    their_file = evidence_add(appeal_id=theirs.pk, citizen=world.other_citizen,
-                              uploaded_file=RawUpload("b.png", files.png()))
+    their_file = evidence_add(
+        appeal_id=theirs.pk, citizen=world.other_citizen, uploaded_file=RawUpload("b.png", files.png())
+    )
 
     response = signed_in(world.citizen).get(url("appeals:evidence-file", mine.reference, their_file.pk))
 

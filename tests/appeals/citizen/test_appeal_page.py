@@ -28,14 +28,27 @@ KAZAKH_WHY = "Менің табысым қате есептелді: әйелі�
 
 def sent_appeal(world: Any, **draft: Any) -> Any:
     appeal = core.appeal_start(decision=world.decision(), citizen=world.citizen, now=SENT)
-    core.ground_set(appeal_id=appeal.pk, citizen=world.citizen, grounds=[
-        {"kind": "DATA_WRONG", "why": KAZAKH_WHY, "feature": "income_per_person", "correct_value": "38 000"},
-        {"kind": "CIRCUMSTANCES_MISSED", "why": "I care for my mother", "circumstance": "CARING"},
-    ])
+    core.ground_set(
+        appeal_id=appeal.pk,
+        citizen=world.citizen,
+        grounds=[
+            {
+                "kind": "DATA_WRONG",
+                "why": KAZAKH_WHY,
+                "feature": "income_per_person",
+                "correct_value": "38 000",
+            },
+            {"kind": "CIRCUMSTANCES_MISSED", "why": "I care for my mother", "circumstance": "CARING"},
+        ],
+    )
     if draft:
         core.appeal_update_draft(appeal_id=appeal.pk, citizen=world.citizen, **draft)
-    evidence_add(appeal_id=appeal.pk, citizen=world.citizen, uploaded_file=RawUpload("payslip.png", files.png()),
-                 now=SENT)
+    evidence_add(
+        appeal_id=appeal.pk,
+        citizen=world.citizen,
+        uploaded_file=RawUpload("payslip.png", files.png()),
+        now=SENT,
+    )
     return core.appeal_submit(appeal_id=appeal.pk, citizen=world.citizen, now=SENT)
 
 
@@ -45,14 +58,21 @@ def decided(world: Any, appeal: Any, outcome: str = Outcome.OVERTURNED) -> Any:
     core.conflict_declare(appeal_id=appeal.pk, reviewer=reviewer, has_conflict=False, now=SENT)
     core.appeal_start_review(appeal_id=appeal.pk, reviewer=reviewer, now=SENT)
     core.assessment_record(
-        appeal_id=appeal.pk, reviewer=reviewer, outcome=outcome, reasons="The registry income is outdated",
-        new_outcome="SUPPORT", now=SENT,
-        ground_findings=[{"ground": 1, "finding": "ACCEPTED", "reasons": "Payslip"},
-                         {"ground": 2, "finding": "REJECTED", "reasons": "Not in the rules"}],
+        appeal_id=appeal.pk,
+        reviewer=reviewer,
+        outcome=outcome,
+        reasons="The registry income is outdated",
+        new_outcome="SUPPORT",
+        now=SENT,
+        ground_findings=[
+            {"ground": 1, "finding": "ACCEPTED", "reasons": "Payslip"},
+            {"ground": 2, "finding": "REJECTED", "reasons": "Not in the rules"},
+        ],
     )
     core.explanation_reveal(appeal_id=appeal.pk, reviewer=reviewer, now=SENT)
-    return core.appeal_decide(appeal_id=appeal.pk, reviewer=reviewer, outcome=outcome, new_outcome="SUPPORT",
-                              now=SENT)
+    return core.appeal_decide(
+        appeal_id=appeal.pk, reviewer=reviewer, outcome=outcome, new_outcome="SUPPORT", now=SENT
+    )
 
 
 def body(response: Any) -> str:
@@ -73,9 +93,11 @@ def test_the_appeal_page_shows_the_state_the_due_date_and_how_it_was_calculated(
     assert "We received your appeal on 20 April 2026." in page
     assert "The review body has 20 working days to decide." in page
     assert "8 Saturdays and Sundays are not counted." in page
-    for line in ("1 May 2026 – Day of Unity of the People of Kazakhstan",
-                 "7 May 2026 – Defender of the Fatherland Day",
-                 "11 May 2026 – Victory Day (moved day off)"):
+    for line in (
+        "1 May 2026 – Day of Unity of the People of Kazakhstan",
+        "7 May 2026 – Defender of the Fatherland Day",
+        "11 May 2026 – Victory Day (moved day off)",
+    ):
         assert line in page
     assert "You sent your appeal." in page
     assert "The review body started checking that it can review your appeal." in page
@@ -99,8 +121,9 @@ def test_held_days_are_explained(world: Any) -> None:
     core.appeal_assign(appeal_id=appeal.pk, reviewer=reviewer, supervisor=world.supervisor, now=SENT)
     core.conflict_declare(appeal_id=appeal.pk, reviewer=reviewer, has_conflict=False, now=SENT)
     core.appeal_start_review(appeal_id=appeal.pk, reviewer=reviewer, now=SENT)
-    core.appeal_put_on_hold(appeal_id=appeal.pk, reviewer=reviewer, reason="Send your employer's certificate",
-                            now=SENT)
+    core.appeal_put_on_hold(
+        appeal_id=appeal.pk, reviewer=reviewer, reason="Send your employer's certificate", now=SENT
+    )
     client = signed_in(world.citizen)
 
     on_hold = body(client.get(url("appeals:detail", appeal.reference)))
@@ -114,7 +137,9 @@ def test_held_days_are_explained(world: Any) -> None:
     assert "The review continued. The time limit started again." in resumed
 
 
-def test_a_decided_appeal_shows_its_outcome_and_no_letter_link_until_the_letter_page_exists(world: Any) -> None:
+def test_a_decided_appeal_shows_its_outcome_and_no_letter_link_until_the_letter_page_exists(
+    world: Any,
+) -> None:
     appeal = decided(world, sent_appeal(world))
     assert appeal.state == State.DECIDED
 
@@ -152,7 +177,9 @@ def test_withdrawing_a_sent_appeal_asks_first_then_records_the_reason(world: Any
     assert "You withdrew the appeal." in page
     assert "The agency paid me" in page
     assert "Withdraw your appeal" not in page
-    assert client.get(url("appeals:withdraw", appeal.reference))["Location"] == url("appeals:detail", appeal.reference)
+    assert client.get(url("appeals:withdraw", appeal.reference))["Location"] == url(
+        "appeals:detail", appeal.reference
+    )
 
 
 def test_withdraw_needs_a_post(world: Any) -> None:
@@ -196,4 +223,6 @@ def test_a_draft_has_no_receipt_or_confirmation(world: Any) -> None:
     client = signed_in(world.citizen)
     assert client.get(url("appeals:receipt", appeal.reference)).status_code == 404
     assert client.get(url("appeals:confirmation", appeal.reference)).status_code == 404
-    assert client.get(url("appeals:detail", appeal.reference))["Location"] == url("appeals:task-list", appeal.reference)
+    assert client.get(url("appeals:detail", appeal.reference))["Location"] == url(
+        "appeals:task-list", appeal.reference
+    )

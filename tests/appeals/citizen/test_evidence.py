@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from appeals.exceptions import IllegalTransition
@@ -39,47 +38,162 @@ class RawUpload:
 
 HOSTILE = [
     # (case, file name, content, declared type, code, message)
-    ("wrong magic bytes behind .pdf", "statement.pdf", files.EXE, "application/pdf", "not_recognised",
-     "The selected file is not a real PDF, JPG or PNG: its content is not any of these types"),
-    ("wrong magic bytes behind .jpg", "photo.jpg", b"GIF89a" + b"\0" * 64, "image/jpeg", "not_recognised",
-     "The selected file is not a real PDF, JPG or PNG: its content is not any of these types"),
-    ("SVG", "drawing.svg", files.SVG, "image/svg+xml", "type_not_allowed",
-     "The selected file must be a PDF, JPG or PNG"),
-    ("SVG named .png", "drawing.png", files.SVG, "image/png", "not_recognised",
-     "The selected file is not a real PDF, JPG or PNG: its content is not any of these types"),
-    ("PDF with /JavaScript", "form.pdf", files.pdf_with_javascript(), "application/pdf", "pdf_active",
-     "The PDF contains active or embedded content (such as scripts, attached files or automatic actions), "
-     "which we cannot accept. Print it to a new PDF or scan it, and upload that"),
-    ("PDF with an escaped /J#61vaScript name", "form.pdf", files.pdf_with_escaped_javascript_name(),
-     "application/pdf", "pdf_active", None),
-    ("PDF with JavaScript hidden in a FlateDecode object stream", "form.pdf",
-     files.pdf_with_javascript_in_object_stream(), "application/pdf", "pdf_active", None),
-    ("PDF with /Launch under ASCII85 and Flate", "form.pdf", files.pdf_with_javascript_in_ascii85_then_flate(),
-     "application/pdf", "pdf_active", None),
-    ("PDF with an embedded file", "form.pdf", files.pdf_with_embedded_file(), "application/pdf", "pdf_active",
-     None),
-    ("encrypted PDF", "locked.pdf", files.pdf_encrypted(), "application/pdf", "pdf_encrypted",
-     "The PDF is protected with a password or encrypted. Upload a copy without protection"),
-    ("deflate bomb", "bomb.pdf", files.pdf_deflate_bomb(), "application/pdf", "pdf_too_complex",
-     "The PDF expands to too much data to check safely. Upload a smaller or simpler PDF"),
-    ("truncated PDF", "half.pdf", files.clean_pdf()[:-40], "application/pdf", "pdf_damaged",
-     "The PDF is damaged or incomplete. Upload a complete copy"),
-    ("PNG that is really a PDF", "scan.png", files.clean_pdf(), "image/png", "mismatch",
-     "The file’s name says it is a PNG image, but its content is a PDF. Upload it with its correct name"),
-    ("PDF named .jpg", "scan.jpg", files.clean_pdf(), "", "mismatch",
-     "The file’s name says it is a JPG image, but its content is a PDF. Upload it with its correct name"),
+    (
+        "wrong magic bytes behind .pdf",
+        "statement.pdf",
+        files.EXE,
+        "application/pdf",
+        "not_recognised",
+        "The selected file is not a real PDF, JPG or PNG: its content is not any of these types",
+    ),
+    (
+        "wrong magic bytes behind .jpg",
+        "photo.jpg",
+        b"GIF89a" + b"\0" * 64,
+        "image/jpeg",
+        "not_recognised",
+        "The selected file is not a real PDF, JPG or PNG: its content is not any of these types",
+    ),
+    (
+        "SVG",
+        "drawing.svg",
+        files.SVG,
+        "image/svg+xml",
+        "type_not_allowed",
+        "The selected file must be a PDF, JPG or PNG",
+    ),
+    (
+        "SVG named .png",
+        "drawing.png",
+        files.SVG,
+        "image/png",
+        "not_recognised",
+        "The selected file is not a real PDF, JPG or PNG: its content is not any of these types",
+    ),
+    (
+        "PDF with /JavaScript",
+        "form.pdf",
+        files.pdf_with_javascript(),
+        "application/pdf",
+        "pdf_active",
+        "The PDF contains active or embedded content (such as scripts, attached files or automatic actions), "
+        "which we cannot accept. Print it to a new PDF or scan it, and upload that",
+    ),
+    (
+        "PDF with an escaped /J#61vaScript name",
+        "form.pdf",
+        files.pdf_with_escaped_javascript_name(),
+        "application/pdf",
+        "pdf_active",
+        None,
+    ),
+    (
+        "PDF with JavaScript hidden in a FlateDecode object stream",
+        "form.pdf",
+        files.pdf_with_javascript_in_object_stream(),
+        "application/pdf",
+        "pdf_active",
+        None,
+    ),
+    (
+        "PDF with /Launch under ASCII85 and Flate",
+        "form.pdf",
+        files.pdf_with_javascript_in_ascii85_then_flate(),
+        "application/pdf",
+        "pdf_active",
+        None,
+    ),
+    (
+        "PDF with an embedded file",
+        "form.pdf",
+        files.pdf_with_embedded_file(),
+        "application/pdf",
+        "pdf_active",
+        None,
+    ),
+    (
+        "encrypted PDF",
+        "locked.pdf",
+        files.pdf_encrypted(),
+        "application/pdf",
+        "pdf_encrypted",
+        "The PDF is protected with a password or encrypted. Upload a copy without protection",
+    ),
+    (
+        "deflate bomb",
+        "bomb.pdf",
+        files.pdf_deflate_bomb(),
+        "application/pdf",
+        "pdf_too_complex",
+        "The PDF expands to too much data to check safely. Upload a smaller or simpler PDF",
+    ),
+    (
+        "truncated PDF",
+        "half.pdf",
+        files.clean_pdf()[:-40],
+        "application/pdf",
+        "pdf_damaged",
+        "The PDF is damaged or incomplete. Upload a complete copy",
+    ),
+    (
+        "PNG that is really a PDF",
+        "scan.png",
+        files.clean_pdf(),
+        "image/png",
+        "mismatch",
+        "The file’s name says it is a PNG image, but its content is a PDF. Upload it with its correct name",
+    ),
+    (
+        "PDF named .jpg",
+        "scan.jpg",
+        files.clean_pdf(),
+        "",
+        "mismatch",
+        "The file’s name says it is a JPG image, but its content is a PDF. Upload it with its correct name",
+    ),
     ("PNG declared as HTML", "scan.png", files.png(), "text/html", "mismatch", None),
-    ("PNG/PDF polyglot", "scan.png", files.png_with_pdf_inside(), "image/png", "polyglot",
-     "The image also contains another kind of content (such as a PDF or a web page), which we cannot accept. "
-     "Save it again as a plain image"),
-    ("PNG with HTML after its end", "scan.png", files.png_with_trailing_html(), "image/png", "polyglot", None),
-    ("truncated PNG", "scan.png", files.truncated_png(), "image/png", "image_damaged",
-     "The image is damaged or incomplete and cannot be opened"),
-    ("PNG pixel bomb", "huge.png", files.png_pixel_bomb(), "image/png", "image_too_large",
-     "The image has too many pixels (the limit is 40 million). Save it at a smaller size"),
+    (
+        "PNG/PDF polyglot",
+        "scan.png",
+        files.png_with_pdf_inside(),
+        "image/png",
+        "polyglot",
+        "The image also contains another kind of content (such as a PDF or a web page), which we cannot accept. "
+        "Save it again as a plain image",
+    ),
+    (
+        "PNG with HTML after its end",
+        "scan.png",
+        files.png_with_trailing_html(),
+        "image/png",
+        "polyglot",
+        None,
+    ),
+    (
+        "truncated PNG",
+        "scan.png",
+        files.truncated_png(),
+        "image/png",
+        "image_damaged",
+        "The image is damaged or incomplete and cannot be opened",
+    ),
+    (
+        "PNG pixel bomb",
+        "huge.png",
+        files.png_pixel_bomb(),
+        "image/png",
+        "image_too_large",
+        "The image has too many pixels (the limit is 50 million). Save it at a smaller size",
+    ),
     ("empty file", "empty.pdf", b"", "application/pdf", "empty", "The selected file is empty"),
-    ("executable", "setup.exe", files.EXE, "application/octet-stream", "type_not_allowed",
-     "The selected file must be a PDF, JPG or PNG"),
+    (
+        "executable",
+        "setup.exe",
+        files.EXE,
+        "application/octet-stream",
+        "type_not_allowed",
+        "The selected file must be a PDF, JPG or PNG",
+    ),
     ("double extension", "invoice.pdf.exe", files.clean_pdf(), "application/pdf", "type_not_allowed", None),
 ]
 BAD_NAME = (
@@ -108,9 +222,18 @@ def assert_nothing_stored(appeal: Appeal, root: Path) -> None:
     assert stored_files(root) == []
 
 
-@pytest.mark.parametrize(("case", "name", "data", "declared", "code", "message"), HOSTILE, ids=[h[0] for h in HOSTILE])
+@pytest.mark.parametrize(
+    ("case", "name", "data", "declared", "code", "message"), HOSTILE, ids=[h[0] for h in HOSTILE]
+)
 def test_the_service_refuses_each_hostile_upload_and_stores_nothing(
-    world: Any, draft: Appeal, private_root: Path, case: str, name: str, data: bytes, declared: str, code: str,
+    world: Any,
+    draft: Appeal,
+    private_root: Path,
+    case: str,
+    name: str,
+    data: bytes,
+    declared: str,
+    code: str,
     message: str | None,
 ) -> None:
     with pytest.raises(EvidenceRejected) as refused:
@@ -127,7 +250,9 @@ def test_the_service_refuses_names_with_path_or_invisible_tricks(
     world: Any, draft: Appeal, private_root: Path, case: str, name: str
 ) -> None:
     with pytest.raises(EvidenceRejected) as refused:
-        evidence_add(appeal_id=draft.pk, citizen=world.citizen, uploaded_file=RawUpload(name, files.clean_pdf()))
+        evidence_add(
+            appeal_id=draft.pk, citizen=world.citizen, uploaded_file=RawUpload(name, files.clean_pdf())
+        )
 
     assert refused.value.code == "bad_name"
     assert refused.value.message == BAD_NAME
@@ -140,7 +265,9 @@ def multipart(name: str, data: bytes, content_type: str) -> tuple[bytes, str]:
     encoded = name.encode("utf-8", "surrogatepass")
     body = (
         f"--{boundary}\r\n".encode()
-        + b'Content-Disposition: form-data; name="file"; filename="' + encoded + b'"\r\n'
+        + b'Content-Disposition: form-data; name="file"; filename="'
+        + encoded
+        + b'"\r\n'
         + f"Content-Type: {content_type or 'application/octet-stream'}\r\n\r\n".encode()
         + data
         + f"\r\n--{boundary}--\r\n".encode()
@@ -153,9 +280,17 @@ def post_file(client: Client, appeal: Appeal, name: str, data: bytes, content_ty
     return client.post(url("appeals:evidence", appeal.reference), body, content_type=header)
 
 
-@pytest.mark.parametrize(("case", "name", "data", "declared", "code", "message"), HOSTILE, ids=[h[0] for h in HOSTILE])
+@pytest.mark.parametrize(
+    ("case", "name", "data", "declared", "code", "message"), HOSTILE, ids=[h[0] for h in HOSTILE]
+)
 def test_the_upload_page_refuses_each_hostile_upload_with_its_message(
-    world: Any, private_root: Path, case: str, name: str, data: bytes, declared: str, code: str,
+    world: Any,
+    private_root: Path,
+    case: str,
+    name: str,
+    data: bytes,
+    declared: str,
+    code: str,
     message: str | None,
 ) -> None:
     client = signed_in(world.citizen)
@@ -185,7 +320,9 @@ def test_the_upload_page_refuses_names_that_django_would_have_cleaned(
     assert_nothing_stored(appeal, private_root)
 
 
-def test_an_oversized_upload_is_cut_off_while_it_streams_in(world: Any, private_root: Path, settings: Any) -> None:
+def test_an_oversized_upload_is_cut_off_while_it_streams_in(
+    world: Any, private_root: Path, settings: Any
+) -> None:
     settings.APPEAL_EVIDENCE_MAX_BYTES = 2048
     client = signed_in(world.citizen)
     appeal = start_draft(client, world.decision())
@@ -231,16 +368,25 @@ def test_too_many_files_are_refused(world: Any, private_root: Path, settings: An
     ],
 )
 def test_good_files_are_stored_privately_under_a_server_made_name(
-    world: Any, draft: Appeal, private_root: Path, name: str, data: bytes | None, content_type: str,
-    stored_ext: str, kind: str,
+    world: Any,
+    draft: Appeal,
+    private_root: Path,
+    name: str,
+    data: bytes | None,
+    content_type: str,
+    stored_ext: str,
+    kind: str,
 ) -> None:
     if data is None:
         from explanations.services.pdf import html_to_pdf
 
-        data = html_to_pdf("<html lang='kk'><head><title>Анықтама</title></head><body><p>Қазақ</p></body></html>")
+        data = html_to_pdf(
+            "<html lang='kk'><head><title>Анықтама</title></head><body><p>Қазақ</p></body></html>"
+        )
 
-    evidence = evidence_add(appeal_id=draft.pk, citizen=world.citizen,
-                            uploaded_file=RawUpload(name, data, content_type))
+    evidence = evidence_add(
+        appeal_id=draft.pk, citizen=world.citizen, uploaded_file=RawUpload(name, data, content_type)
+    )
 
     assert re.fullmatch(r"[0-9a-f]{32}" + re.escape(stored_ext), evidence.stored_name)
     assert evidence.original_name == (name if name != "IMG_2041.JPEG" else "IMG_2041.jpeg")
@@ -254,8 +400,9 @@ def test_good_files_are_stored_privately_under_a_server_made_name(
 
 
 def test_a_long_display_name_is_shortened_and_keeps_its_extension(world: Any, draft: Appeal) -> None:
-    evidence = evidence_add(appeal_id=draft.pk, citizen=world.citizen,
-                            uploaded_file=RawUpload("a" * 200 + ".PNG", files.png()))
+    evidence = evidence_add(
+        appeal_id=draft.pk, citizen=world.citizen, uploaded_file=RawUpload("a" * 200 + ".PNG", files.png())
+    )
     assert len(evidence.original_name) <= 120
     assert evidence.original_name.endswith(".png")
 
@@ -269,7 +416,9 @@ def test_evidence_cannot_be_added_to_another_persons_or_a_sent_appeal(world: Any
     client.post(url("appeals:ground-new", appeal.reference, "OTHER"), {"why": "Wrong"})
     client.post(url("appeals:check", appeal.reference))
     with pytest.raises(IllegalTransition):
-        evidence_add(appeal_id=appeal.pk, citizen=world.citizen, uploaded_file=RawUpload("x.png", files.png()))
+        evidence_add(
+            appeal_id=appeal.pk, citizen=world.citizen, uploaded_file=RawUpload("x.png", files.png())
+        )
     assert post_file(client, appeal, "x.png", files.png(), "image/png")["Location"] == url(
         "appeals:detail", appeal.reference
     )
@@ -324,4 +473,3 @@ def test_the_file_is_served_as_an_attachment_that_browsers_must_not_sniff(world:
 def test_the_check_does_not_mistake_real_documents_for_hostile_ones() -> None:
     evidence_check(RawUpload("a.pdf", files.clean_pdf(), "application/pdf"))
     evidence_check(RawUpload("a.jpg", files.image("JPEG", (300, 200), noise=True), "image/jpeg"))
-

@@ -34,14 +34,22 @@ def start_draft(client: Any, decision: Any) -> Appeal:
 
 
 def late_decision(world: Any) -> Any:
-    return world.decision(decided_at="2026-01-04T10:00:00+00:00", notified=True,
-                          notified_at="2026-01-05T10:00:00+00:00")
+    return world.decision(
+        decided_at="2026-01-04T10:00:00+00:00", notified=True, notified_at="2026-01-05T10:00:00+00:00"
+    )
 
 
-def test_a_citizen_files_an_appeal_from_the_decision_to_the_confirmation(world: Any, private_root: Any) -> None:
+def test_a_citizen_files_an_appeal_from_the_decision_to_the_confirmation(
+    world: Any, private_root: Any
+) -> None:
     decision = world.decision()
-    flag = data_flag_record(decision=decision, feature="income_per_person", user=world.citizen,
-                            correct_value="38 000", note="Certificate from my employer")
+    flag = data_flag_record(
+        decision=decision,
+        feature="income_per_person",
+        user=world.citizen,
+        correct_value="38 000",
+        note="Certificate from my employer",
+    )
     client = signed_in(world.citizen)
 
     # Pick the decision (a silent assessment: never notified, so no window has run).
@@ -77,23 +85,34 @@ def test_a_citizen_files_an_appeal_from_the_decision_to_the_confirmation(world: 
     assert 'value="38 000"' in page(response)
     assert re.search(r'value="income_per_person" checked', page(response))
     assert "Certificate from my employer" in page(response)
-    response = client.post(url("appeals:ground-new", ref, "DATA_WRONG"), {
-        "feature": "income_per_person", "correct_value": "38 000", "why": "Certificate from my employer",
-    })
+    response = client.post(
+        url("appeals:ground-new", ref, "DATA_WRONG"),
+        {
+            "feature": "income_per_person",
+            "correct_value": "38 000",
+            "why": "Certificate from my employer",
+        },
+    )
     assert response["Location"] == url("appeals:grounds", ref)
 
     # Add another: circumstances missed.
     response = client.post(url("appeals:grounds", ref), {"answer": "yes"})
     assert response["Location"] == url("appeals:ground-add", ref)
     client.post(url("appeals:ground-add", ref), {"kind": "CIRCUMSTANCES_MISSED"})
-    response = client.post(url("appeals:ground-new", ref, "CIRCUMSTANCES_MISSED"), {
-        "circumstance": "CARING", "why": "I care for my mother full time",
-    })
+    response = client.post(
+        url("appeals:ground-new", ref, "CIRCUMSTANCES_MISSED"),
+        {
+            "circumstance": "CARING",
+            "why": "I care for my mother full time",
+        },
+    )
     assert response["Location"] == url("appeals:grounds", ref)
     response = client.get(url("appeals:grounds", ref))
     assert "You have given 2 reasons" in page(response)
     assert "Data you said is wrong" not in page(response)  # the flag is now a reason
-    assert client.post(url("appeals:grounds", ref), {"answer": "no"})["Location"] == url("appeals:task-list", ref)
+    assert client.post(url("appeals:grounds", ref), {"answer": "no"})["Location"] == url(
+        "appeals:task-list", ref
+    )
 
     # Statement, evidence, protection, contact, language.
     client.post(url("appeals:statement", ref), {"statement": "We have four children."})
@@ -101,7 +120,9 @@ def test_a_citizen_files_an_appeal_from_the_decision_to_the_confirmation(world: 
     response = client.post(url("appeals:evidence", ref), {"file": upload})
     assert response["Location"] == url("appeals:evidence", ref), page(response)
     assert "payslip.png" in page(client.get(url("appeals:evidence", ref)))
-    assert client.post(url("appeals:evidence", ref), {"continue": "1"})["Location"] == url("appeals:task-list", ref)
+    assert client.post(url("appeals:evidence", ref), {"continue": "1"})["Location"] == url(
+        "appeals:task-list", ref
+    )
     client.post(url("appeals:interim", ref), {"interim_protection": "KEEP_PAYMENTS"})
     assert client.post(url("appeals:contact", ref), {"contact_channel": "SMS"})["Location"] == url(
         "appeals:language", ref
@@ -115,8 +136,15 @@ def test_a_citizen_files_an_appeal_from_the_decision_to_the_confirmation(world: 
     # Check your answers, then send.
     response = client.get(url("appeals:check", ref))
     assert response.status_code == 200, response.content
-    for text in ("38 000", "I care for my mother full time", "We have four children.", "payslip.png",
-                 "Keep my payments while the appeal is pending", "Text message (SMS)", "Russian"):
+    for text in (
+        "38 000",
+        "I care for my mother full time",
+        "We have four children.",
+        "payslip.png",
+        "Keep my payments while the appeal is pending",
+        "Text message (SMS)",
+        "Russian",
+    ):
         assert text in page(response), text
     response = client.post(url("appeals:check", ref))
     assert response["Location"] == url("appeals:confirmation", ref)
@@ -127,7 +155,8 @@ def test_a_citizen_files_an_appeal_from_the_decision_to_the_confirmation(world: 
     assert appeal.interim_protection == "KEEP_PAYMENTS"
     assert (appeal.contact_channel, appeal.contact_language) == ("SMS", "ru")
     assert list(Ground.objects.filter(appeal=appeal).order_by("position").values_list("kind", "feature")) == [
-        ("DATA_WRONG", "income_per_person"), ("CIRCUMSTANCES_MISSED", ""),
+        ("DATA_WRONG", "income_per_person"),
+        ("CIRCUMSTANCES_MISSED", ""),
     ]
     assert Evidence.objects.filter(appeal=appeal).count() == 1
     assert len(stored_files(private_root)) == 1
@@ -157,33 +186,78 @@ def test_the_appeal_button_on_the_decision_page_leads_to_the_start(world: Any) -
         ("appeals:ground-add", (), {}, ["Select why you think the decision is wrong"]),
         ("appeals:ground-add", (), {"kind": "NONSENSE"}, ["Select why you think the decision is wrong"]),
         (
-            "appeals:ground-new", ("DATA_WRONG",), {},
-            ["Select the item of data that is wrong", "Enter the correct value",
-             "Enter how you know the data is wrong"],
+            "appeals:ground-new",
+            ("DATA_WRONG",),
+            {},
+            [
+                "Select the item of data that is wrong",
+                "Enter the correct value",
+                "Enter how you know the data is wrong",
+            ],
         ),
-        ("appeals:ground-new", ("DATA_WRONG",), {"feature": "income_per_person", "why": "Payslip"},
-         ["Enter the correct value"]),
-        ("appeals:ground-new", ("DATA_WRONG",), {"correct_value": "38 000", "why": "Payslip"},
-         ["Select the item of data that is wrong"]),
-        ("appeals:ground-new", ("DATA_WRONG",), {"feature": "not_a_feature", "correct_value": "1", "why": "x"},
-         ["Select the item of data that is wrong"]),
         (
-            "appeals:ground-new", ("CIRCUMSTANCES_MISSED",), {},
-            ["Select the circumstance the decision did not take into account",
-             "Describe your circumstances and how they affect the decision"],
+            "appeals:ground-new",
+            ("DATA_WRONG",),
+            {"feature": "income_per_person", "why": "Payslip"},
+            ["Enter the correct value"],
         ),
-        ("appeals:ground-new", ("RULE_MISAPPLIED",), {"why": "   "}, ["Enter which rule was applied wrongly and how"]),
+        (
+            "appeals:ground-new",
+            ("DATA_WRONG",),
+            {"correct_value": "38 000", "why": "Payslip"},
+            ["Select the item of data that is wrong"],
+        ),
+        (
+            "appeals:ground-new",
+            ("DATA_WRONG",),
+            {"feature": "not_a_feature", "correct_value": "1", "why": "x"},
+            ["Select the item of data that is wrong"],
+        ),
+        (
+            "appeals:ground-new",
+            ("CIRCUMSTANCES_MISSED",),
+            {},
+            [
+                "Select the circumstance the decision did not take into account",
+                "Describe your circumstances and how they affect the decision",
+            ],
+        ),
+        (
+            "appeals:ground-new",
+            ("RULE_MISAPPLIED",),
+            {"why": "   "},
+            ["Enter which rule was applied wrongly and how"],
+        ),
         ("appeals:ground-new", ("PROCEDURAL_FAULT",), {}, ["Enter what went wrong in the procedure"]),
         ("appeals:ground-new", ("DISCRIMINATION",), {}, ["Enter how you were treated unfairly"]),
         ("appeals:ground-new", ("OTHER",), {}, ["Enter why you think the decision is wrong"]),
-        ("appeals:ground-new", ("OTHER",), {"why": "x" * 5001},
-         ["Your explanation must be 5000 characters or fewer"]),
-        ("appeals:statement", (), {"statement": "x" * 10001}, ["Your statement must be 10000 characters or fewer"]),
+        (
+            "appeals:ground-new",
+            ("OTHER",),
+            {"why": "x" * 5001},
+            ["Your explanation must be 5000 characters or fewer"],
+        ),
+        (
+            "appeals:statement",
+            (),
+            {"statement": "x" * 10001},
+            ["Your statement must be 10000 characters or fewer"],
+        ),
         ("appeals:evidence", (), {}, ["Select a file to upload"]),
-        ("appeals:interim", (), {}, ["Select whether you want to ask for protection while your appeal is decided"]),
+        (
+            "appeals:interim",
+            (),
+            {},
+            ["Select whether you want to ask for protection while your appeal is decided"],
+        ),
         ("appeals:contact", (), {}, ["Select how we should contact you"]),
         ("appeals:language", (), {}, ["Select the language we should write to you in"]),
-        ("appeals:language", (), {"contact_language": "de"}, ["Select the language we should write to you in"]),
+        (
+            "appeals:language",
+            (),
+            {"contact_language": "de"},
+            ["Select the language we should write to you in"],
+        ),
     ],
 )
 def test_each_question_says_exactly_what_is_missing(
@@ -261,7 +335,9 @@ def test_a_late_appeal_asks_why_and_cannot_be_sent_without_a_reason(world: Any) 
 def test_the_late_question_is_skipped_when_the_window_is_open(world: Any) -> None:
     client = signed_in(world.citizen)
     appeal = start_draft(client, world.decision())
-    assert client.get(url("appeals:late", appeal.reference))["Location"] == url("appeals:task-list", appeal.reference)
+    assert client.get(url("appeals:late", appeal.reference))["Location"] == url(
+        "appeals:task-list", appeal.reference
+    )
 
 
 def test_a_saved_draft_resumes_in_a_new_session(world: Any) -> None:
@@ -303,7 +379,8 @@ def test_changing_and_removing_a_reason_keeps_the_others_in_order(world: Any) ->
     client.post(url("appeals:ground-remove", ref, 1), {"answer": "yes"})
 
     assert list(Ground.objects.filter(appeal=appeal).order_by("position").values_list("position", "why")) == [
-        (1, "second, clearer"), (2, "third"),
+        (1, "second, clearer"),
+        (2, "third"),
     ]
     assert client.get(url("appeals:ground-change", ref, 3)).status_code == 404
 
@@ -337,7 +414,9 @@ def test_deleting_a_draft_withdraws_it(world: Any) -> None:
     client = signed_in(world.citizen)
     appeal = start_draft(client, world.decision())
 
-    assert "Are you sure you want to delete this draft?" in page(client.get(url("appeals:withdraw", appeal.reference)))
+    assert "Are you sure you want to delete this draft?" in page(
+        client.get(url("appeals:withdraw", appeal.reference))
+    )
     response = client.post(url("appeals:withdraw", appeal.reference), {})
 
     assert response["Location"] == url("appeals:my-appeals")
@@ -353,7 +432,9 @@ def test_my_appeals_lists_drafts_first_then_sent_appeals(world: Any) -> None:
 
     body = page(client.get(url("appeals:my-appeals")))
 
-    assert body.index(url("appeals:task-list", draft.reference)) < body.index(url("appeals:detail", sent.reference))
+    assert body.index(url("appeals:task-list", draft.reference)) < body.index(
+        url("appeals:detail", sent.reference)
+    )
     assert "Admissibility check" in body
 
 
@@ -369,8 +450,11 @@ def test_pages_exist_in_each_language(world: Any) -> None:
 
 def test_the_window_end_is_shown_for_a_notified_decision(world: Any) -> None:
     now = timezone.now()
-    decision = world.decision(decided_at=(now - dt.timedelta(days=2)).isoformat(), notified=True,
-                              notified_at=(now - dt.timedelta(days=1)).isoformat())
+    decision = world.decision(
+        decided_at=(now - dt.timedelta(days=2)).isoformat(),
+        notified=True,
+        notified_at=(now - dt.timedelta(days=1)).isoformat(),
+    )
     response = signed_in(world.citizen).get(url("appeals:start", decision.reference))
     assert "Until " in page(response)
     assert "you will need to say why you are late" not in page(response)

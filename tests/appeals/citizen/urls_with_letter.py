@@ -13,10 +13,15 @@ def letter(request: HttpRequest, reference: str) -> HttpResponse:
     return HttpResponse(b"%PDF-", content_type="application/pdf")
 
 
-appeals_with_letter = ([*appeals.urls.urlpatterns, path("<str:reference>/letter/", letter, name="letter")], "appeals")
+appeals_with_letter = (
+    [*appeals.urls.urlpatterns, path("<str:reference>/letter/", letter, name="letter")],
+    "appeals",
+)
 
 urlpatterns = [
-    p for p in portal_urls.urlpatterns if not (isinstance(p, URLResolver) and isinstance(p.pattern, LocalePrefixPattern))
+    p
+    for p in portal_urls.urlpatterns
+    if not (isinstance(p, URLResolver) and isinstance(p.pattern, LocalePrefixPattern))
 ]
 urlpatterns += i18n_patterns(
     path("", include("explanations.urls")),

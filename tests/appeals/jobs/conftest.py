@@ -29,10 +29,25 @@ class Workers:
 
     def start(self, concurrency: int = 2) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel=WARNING",
-             f"--concurrency={concurrency}", "--pool=prefork", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-n", f"jobs-{uuid.uuid4().hex[:8]}@%h"],
-            env=self.env, cwd=ROOT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel=WARNING",
+                f"--concurrency={concurrency}",
+                "--pool=prefork",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"jobs-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            env=self.env,
+            cwd=ROOT,
+            start_new_session=True,
         )
         self.procs.append(proc)
         return proc
@@ -61,7 +76,9 @@ def sink(redis_broker: str) -> Iterator[Sink]:
 
 
 @pytest.fixture
-def workers(transactional_db: None, redis_broker: str, settings: Any, sink: Sink, tmp_path: Path) -> Iterator[Workers]:
+def workers(
+    transactional_db: None, redis_broker: str, settings: Any, sink: Sink, tmp_path: Path
+) -> Iterator[Workers]:
     """Real Celery workers on real Redis using this test's database, with the recording fake providers."""
     import redis as redis_lib
 

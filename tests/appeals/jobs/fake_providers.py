@@ -33,7 +33,7 @@ class Sink:
         return f"{self.prefix}:{name}"
 
     def deliver(self, *, key: str, channel: str, to: str, body: str) -> str:
-        """Accept a message idempotently: the first call with a key delivers it, later calls deliver nothing."""
+        """Accept a message idempotently: the first call with a key delivers it, later ones nothing."""
         if self.delay:
             time.sleep(self.delay * 0.1)
         digest = hashlib.sha256(body.encode()).hexdigest()
@@ -73,5 +73,7 @@ class RecordingEmailBackend(BaseEmailBackend):
         sink = Sink()
         for message in email_messages:
             key = message.extra_headers["Idempotency-Key"]
-            sink.deliver(key=key, channel="EMAIL", to=message.to[0], body=f"{message.subject}\n{message.body}")
+            sink.deliver(
+                key=key, channel="EMAIL", to=message.to[0], body=f"{message.subject}\n{message.body}"
+            )
         return len(email_messages)

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from appeals.models import Notification, OutcomeDelivery, TimelineEvent
-from appeals.services.agency_outcomes import outcomes_for_agency
+from appeals.services.agency_outcomes import outcome_view, outcomes_for_agency
 from appeals.states import Outcome
 from portal.audit.models import AuditEvent
 from tests import factories
@@ -45,8 +45,15 @@ def test_the_agency_polls_the_outcomes_of_its_systems_page_by_page(world, agency
     assert item["external_id"] == first.decision.external_id
     assert (item["outcome"], item["new_outcome"], item["action_required"]) == ("OVERTURNED", "SUPPORT", True)
     assert item["decided_at"].startswith("2026-04-01")
-    assert item["corrections"] == [{"feature": "has_vehicle", "source": "REG_VEHICLE", "recorded_value": False,
-                                    "correct_value": "no", "status": "SENT"}]
+    assert item["corrections"] == [
+        {
+            "feature": "has_vehicle",
+            "source": "REG_VEHICLE",
+            "recorded_value": False,
+            "correct_value": "no",
+            "status": "SENT",
+        }
+    ]
 
     page = agency_client.get(OUTCOMES, {"after": page["next_cursor"]}).json()
     assert [r["appeal_reference"] for r in page["results"]] == [second.reference]
@@ -58,8 +65,9 @@ def test_the_agency_polls_the_outcomes_of_its_systems_page_by_page(world, agency
     assert Client().get(OUTCOMES).status_code == 401
 
 
-@pytest.mark.parametrize("query", [{"after": "-1"}, {"after": "x"}, {"limit": "0"}, {"limit": "501"},
-                                   {"after": "9" * 30}])
+@pytest.mark.parametrize(
+    "query", [{"after": "-1"}, {"after": "x"}, {"limit": "0"}, {"limit": "501"}, {"after": "9" * 30}]
+)
 def test_bad_cursors_are_refused_with_the_problem_named(world, agency_client, query):
     response = agency_client.get(OUTCOMES, query)
     assert response.status_code == 422, response.content
@@ -70,16 +78,21 @@ def test_the_agency_acknowledges_carrying_out_an_overturn_once_and_it_is_audited
     appeal = decided(world)
     delivery = OutcomeDelivery.objects.get(appeal=appeal)
 
-    response = agency_client.post(ack_url(delivery.pk), {"note": "Payment order 2026-118 issued"},
-                                  content_type="application/json")
+    response = agency_client.post(
+        ack_url(delivery.pk), {"note": "Payment order 2026-118 issued"}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["carried_out_note"] == "Payment order 2026-118 issued"
-    again = agency_client.post(ack_url(delivery.pk), {"note": "something else"}, content_type="application/json")
+    again = agency_client.post(
+        ack_url(delivery.pk), {"note": "something else"}, content_type="application/json"
+    )
     assert again.status_code == 200 and again.json()["carried_out_note"] == "Payment order 2026-118 issued"
 
     delivery.refresh_from_db()
     assert delivery.carried_out_at is not None and delivery.carried_out_by.startswith("agency:mlsp:")
-    assert AuditEvent.objects.filter(action="appeal.outcome.carried_out", object_id=str(appeal.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="appeal.outcome.carried_out", object_id=str(appeal.pk)).count() == 1
+    )
     assert TimelineEvent.objects.filter(appeal=appeal, code="appeal.outcome.carried_out").count() == 1
     told = Notification.objects.get(appeal=appeal, event="appeal.outcome.carried_out")
     assert told.recipient_id == world.citizen.pk
@@ -92,10 +105,15 @@ def test_acknowledging_is_refused_for_others_for_upheld_decisions_and_without_a_
     upheld = OutcomeDelivery.objects.get(appeal=decided(world, outcome=Outcome.DECISION_UPHELD))
     body = {"note": "done"}
 
-    assert other_agency_client.post(ack_url(overturned.pk), body, content_type="application/json").status_code == 404
+    assert (
+        other_agency_client.post(ack_url(overturned.pk), body, content_type="application/json").status_code
+        == 404
+    )
     assert agency_client.post(ack_url(upheld.pk), body, content_type="application/json").status_code == 409
-    assert agency_client.post(ack_url(overturned.pk), {"note": " "},
-                              content_type="application/json").status_code == 422
+    assert (
+        agency_client.post(ack_url(overturned.pk), {"note": " "}, content_type="application/json").status_code
+        == 422
+    )
     assert agency_client.post(ack_url(overturned.pk), {}, content_type="application/json").status_code == 422
     assert agency_client.post(ack_url(10**30), body, content_type="application/json").status_code == 404
     assert Client().post(ack_url(overturned.pk), body, content_type="application/json").status_code == 401
@@ -113,7 +131,5 @@ def test_the_outcome_endpoints_are_in_the_openapi_schema(client):
 def test_outcomes_keep_the_citizens_identity_out(world):
     decided(world)
     (delivery,) = outcomes_for_agency(organisation=world.agency)
-    from appeals.services.agency_outcomes import outcome_view
-
     view = outcome_view(delivery)
     assert not {"appellant", "statement", "iin", "grounds"} & set(view)

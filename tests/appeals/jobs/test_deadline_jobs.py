@@ -73,8 +73,11 @@ def test_the_assigned_reviewer_is_reminded_once_a_few_working_days_before_the_du
 @pytest.mark.django_db
 def test_an_overdue_appeal_is_escalated_to_every_supervisor_of_its_body_and_the_appellant_once(world):
     second = make_user("supervisor2", Role.SUPERVISOR, world.body)
-    elsewhere = make_user("supervisor-elsewhere", Role.SUPERVISOR,
-                          factories.organisation(kind=OrganisationKind.REVIEW_BODY, code="other-body"))
+    elsewhere = make_user(
+        "supervisor-elsewhere",
+        Role.SUPERVISOR,
+        factories.organisation(kind=OrganisationKind.REVIEW_BODY, code="other-body"),
+    )
     appeal = assigned(world)
     on_time = assigned(world, reviewer=world.reviewers[1], now=at("2026-04-20"))
     assert overdue_scan(now=at("2026-04-29")) == 0, "due today is not overdue yet"
@@ -84,7 +87,10 @@ def test_an_overdue_appeal_is_escalated_to_every_supervisor_of_its_body_and_the_
 
     told = Notification.objects.filter(appeal=appeal, event="appeal.overdue")
     assert {(n.recipient_id, n.context["audience"]) for n in told} == {
-        (world.supervisor.pk, "supervisor"), (second.pk, "supervisor"), (world.citizen.pk, "appellant")}
+        (world.supervisor.pk, "supervisor"),
+        (second.pk, "supervisor"),
+        (world.citizen.pk, "appellant"),
+    }
     assert elsewhere.pk not in {n.recipient_id for n in told}
     assert not Notification.objects.filter(appeal=on_time, event="appeal.overdue").exists()
     assert Appeal.objects.get(pk=appeal.pk).overdue_notified_at == at("2026-04-30")
@@ -94,12 +100,18 @@ def test_an_overdue_appeal_is_escalated_to_every_supervisor_of_its_body_and_the_
 
 @pytest.mark.django_db
 def test_an_appeal_no_body_has_taken_yet_goes_to_the_supervisors_of_every_review_body(world):
-    elsewhere = make_user("supervisor-elsewhere", Role.SUPERVISOR,
-                          factories.organisation(kind=OrganisationKind.REVIEW_BODY, code="other-body"))
+    elsewhere = make_user(
+        "supervisor-elsewhere",
+        Role.SUPERVISOR,
+        factories.organisation(kind=OrganisationKind.REVIEW_BODY, code="other-body"),
+    )
     appeal = filed(world)  # waiting in the pool: no review body yet
     assert overdue_scan(now=at("2026-04-30")) == 1
-    recipients = set(Notification.objects.filter(appeal=appeal, event="appeal.overdue")
-                     .values_list("recipient_id", flat=True))
+    recipients = set(
+        Notification.objects.filter(appeal=appeal, event="appeal.overdue").values_list(
+            "recipient_id", flat=True
+        )
+    )
     assert recipients == {world.supervisor.pk, elsewhere.pk, world.citizen.pk}
 
 

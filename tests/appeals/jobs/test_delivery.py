@@ -73,7 +73,11 @@ def test_a_transient_failure_goes_back_to_pending_with_a_backoff_and_the_error_k
         notification_deliver(notification_id=note.pk)
     assert (first.value.retry_in, second.value.retry_in) == (10, 20)
     note.refresh_from_db()
-    assert (note.state, note.attempts, note.last_error) == ("PENDING", 2, "TransientDeliveryError: gateway busy")
+    assert (note.state, note.attempts, note.last_error) == (
+        "PENDING",
+        2,
+        "TransientDeliveryError: gateway busy",
+    )
     assert note.next_attempt_at > timezone.now()
     assert notification_deliver(notification_id=note.pk) == "sent"
     note.refresh_from_db()
@@ -90,7 +94,11 @@ def test_after_the_last_attempt_the_notification_is_failed_with_its_last_error(w
             notification_deliver(notification_id=note.pk)
     assert notification_deliver(notification_id=note.pk) == "failed"
     note.refresh_from_db()
-    assert (note.state, note.attempts, note.last_error) == ("FAILED", 3, "TransientDeliveryError: gateway busy")
+    assert (note.state, note.attempts, note.last_error) == (
+        "FAILED",
+        3,
+        "TransientDeliveryError: gateway busy",
+    )
     assert notification_deliver(notification_id=note.pk) == "skipped"
 
 
@@ -141,7 +149,9 @@ def test_the_relay_re_enqueues_lost_and_stale_rows_once_per_relay_age(
     world, flaky, settings, django_capture_on_commit_callbacks
 ):
     lost = sms_note(world)  # committed, but its task was never published (a crash between commit and publish)
-    stale = Notification.objects.get(appeal=filed(world, contact_channel=Channel.SMS), event="appeal.submitted")
+    stale = Notification.objects.get(
+        appeal=filed(world, contact_channel=Channel.SMS), event="appeal.submitted"
+    )
     settings.NOTIFY_LEASE_SECONDS = 0
     assert _claim(stale.pk, timezone.now()) is not None  # a worker claimed it and was killed
 
@@ -185,8 +195,9 @@ def test_every_event_renders_for_every_audience_in_every_language(world, languag
     events = notify.APPELLANT_EVENTS | notify.REVIEWER_EVENTS | {"appeal.unknown"}
     for event in sorted(events):
         for audience in ("appellant", "reviewer", "supervisor"):
-            note = Notification(event=event, language=language, context=notify.appeal_context(
-                appeal, audience=audience))
+            note = Notification(
+                event=event, language=language, context=notify.appeal_context(appeal, audience=audience)
+            )
             rendered = render_message(note)
             assert appeal.reference in rendered.subject + rendered.body
             assert appeal.reference in rendered.sms

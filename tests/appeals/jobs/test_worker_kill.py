@@ -32,14 +32,22 @@ def _relay_as_if_time_passed() -> None:
 
 
 def accepted_not_marked(sink) -> bool:
-    sending = set(Notification.objects.filter(state=Notification.State.SENDING).values_list("dedupe_key", flat=True))
+    sending = set(
+        Notification.objects.filter(state=Notification.State.SENDING).values_list("dedupe_key", flat=True)
+    )
     return bool(sending and sending & set(sink.delivered()))
 
 
 def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(jobs_world, workers, sink):
     world = jobs_world
-    contacts = [("kk", Channel.EMAIL), ("ru", Channel.SMS), ("en", Channel.EMAIL), ("kk", Channel.SMS),
-                ("ru", Channel.EMAIL), ("en", Channel.SMS)]
+    contacts = [
+        ("kk", Channel.EMAIL),
+        ("ru", Channel.SMS),
+        ("en", Channel.EMAIL),
+        ("kk", Channel.SMS),
+        ("ru", Channel.EMAIL),
+        ("en", Channel.SMS),
+    ]
     appeals = []
     # Bulk notifications and decisions (each with its letter) interleaved, so the queue mixes both kinds.
     for n, (language, channel) in enumerate(contacts):
@@ -47,10 +55,19 @@ def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(jobs_world, 
             for i in range(BULK // len(contacts)):
                 recipient = world.citizen
                 appeal = appeals[-1] if appeals else None
-                notify.enqueue(appeal=appeal, recipient=recipient, event="appeal.reminder", now=timezone.now(),
-                               key=f"bulk:{n}:{i}", context={"reference": f"BULK{n}-{i}", "audience": "appellant"})
-        appeals.append(decided(world, reviewer=world.reviewers[n % 3], contact_language=language,
-                               contact_channel=channel))
+                notify.enqueue(
+                    appeal=appeal,
+                    recipient=recipient,
+                    event="appeal.reminder",
+                    now=timezone.now(),
+                    key=f"bulk:{n}:{i}",
+                    context={"reference": f"BULK{n}-{i}", "audience": "appellant"},
+                )
+        appeals.append(
+            decided(
+                world, reviewer=world.reviewers[n % 3], contact_language=language, contact_channel=channel
+            )
+        )
     assert all(a.state == State.DECIDED for a in appeals)
     total = Notification.objects.count()
     assert total >= BULK
@@ -61,17 +78,25 @@ def test_killing_a_worker_mid_delivery_loses_and_duplicates_nothing(jobs_world, 
     kills = []
     for threshold in (total // 3, 2 * total // 3):  # kill at about a third, then at about two thirds
         worker = workers.start()
-        wait_for(lambda t=threshold: len(sink.delivered()) >= t, timeout=240, message="the worker made progress")
+        wait_for(
+            lambda t=threshold: len(sink.delivered()) >= t, timeout=240, message="the worker made progress"
+        )
         # Kill at the worst moment: the provider has accepted a message and the row is not yet marked SENT.
         wait_for(lambda: accepted_not_marked(sink), timeout=60, interval=0.005, message="a send in flight")
         workers.kill(worker)
-        kills.append({
-            "accepted_not_marked": sum(1 for k in sink.delivered() if Notification.objects.filter(
-                dedupe_key=k, state=Notification.State.SENDING).exists()),
-            "sent": Notification.objects.filter(state=Notification.State.SENT).count(),
-            "sending": Notification.objects.filter(state=Notification.State.SENDING).count(),
-            "letters_rendered": letters("RENDERED"), "letters_pending": letters("PENDING"),
-        })
+        kills.append(
+            {
+                "accepted_not_marked": sum(
+                    1
+                    for k in sink.delivered()
+                    if Notification.objects.filter(dedupe_key=k, state=Notification.State.SENDING).exists()
+                ),
+                "sent": Notification.objects.filter(state=Notification.State.SENT).count(),
+                "sending": Notification.objects.filter(state=Notification.State.SENDING).count(),
+                "letters_rendered": letters("RENDERED"),
+                "letters_pending": letters("PENDING"),
+            }
+        )
         _relay_as_if_time_passed()
     assert kills[0]["sent"] < total, "the worker finished before it was killed: nothing was tested"
 

@@ -23,7 +23,7 @@ def _set_due(appeal: Appeal, due: dt.date) -> None:
 
 
 def _refs(page: queues.QueuePage) -> list[str]:
-    return [row.appeal.reference for row in page.rows]
+    return [row.reference for row in page.rows]
 
 
 def _all_pages(fetch) -> list[str]:
