@@ -52,14 +52,18 @@ def bulk_appeals(
         row.update(reference=new_reference(), external_id=f"bench-{seed}-{i}", content_hash=f"{seed:02d}{i:062d}")
         decisions.append(Decision(**row))
     Decision.objects.bulk_create(decisions, batch_size=5000)
-    decisions = list(Decision.objects.filter(external_id__startswith=f"bench-{seed}-").order_by("id"))
+    del decisions
+    prefix = f"bench-{seed}-"
+    decision_ids = list(
+        Decision.objects.filter(external_id__startswith=prefix).order_by("id").values_list("id", flat=True)
+    )
     appeals = []
     today = now.date()
-    for i, d in enumerate(decisions):
+    for i, decision_id in enumerate(decision_ids):
         state = state_of(i, rng)
         pooled = state in POOL_STATES
         appeals.append(Appeal(
-            reference=new_reference(), decision=d, appellant=appellant, state=state, statement="Bench appeal",
+            reference=new_reference(), decision_id=decision_id, appellant=appellant, state=state, statement="Bench appeal",
             interim_protection="KEEP_PAYMENTS" if rng.random() < 0.10 else "NONE",
             vulnerable=rng.random() < 0.05, created_at=now, submitted_at=now - dt.timedelta(days=rng.randint(0, 60)),
             due_date=today + dt.timedelta(days=rng.randint(-30, 90)),
@@ -68,7 +72,10 @@ def bulk_appeals(
             contact_language="kk", outcome="OVERTURNED" if state in ("DECIDED", "CLOSED") else "",
         ))
     Appeal.objects.bulk_create(appeals, batch_size=5000)
-    ids = list(Appeal.objects.filter(decision__in=decisions).order_by("id").values_list("id", flat=True))
+    del appeals
+    ids = list(
+        Appeal.objects.filter(decision__external_id__startswith=prefix).order_by("id").values_list("id", flat=True)
+    )
     kinds = ["DATA_WRONG", "CIRCUMSTANCES_MISSED", "RULE_MISAPPLIED", "OTHER"]
     Ground.objects.bulk_create(
         [Ground(appeal_id=pk, position=1, kind=kinds[pk % 4], why="Bench ground") for pk in ids], batch_size=5000
@@ -186,7 +193,7 @@ def main() -> None:
     with gunicorn(env, workers=2, app="bench.bench_urls:application") as (base, _proc):
         parts = urlsplit(base)
         conn = HTTPConnection(parts.hostname, parts.port, timeout=60)
-        body = timed(conn, paths["queue"], cookie)  # also checks the session is accepted
+        timed(conn, paths["queue"], cookie)  # also checks that the session is accepted
         for _ in range(WARMUP):
             for path in paths.values():
                 timed(conn, path, cookie)
@@ -200,7 +207,6 @@ def main() -> None:
                 rounds[name].append(p95(samples[name]))
         conn.close()
     result = {name: statistics.median(values) for name, values in rounds.items()}
-    del body
     report(
         bench_line("reviewer_queue", result["queue"], "ms", f"bare_view_p95={result['bare']:.2f}ms", result["bare"]),
         p95_ms=(f"first page {result['queue']:.1f}, filtered {result['filtered']:.1f}, deep keyset page "

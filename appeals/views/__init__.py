@@ -1,1 +1,1 @@
-"""Views of the appeals app: citizen.py holds the appellant's pages."""
+"""Views of the appeals app, one module per kind of user (citizen.py: the appellant's pages)."""

@@ -189,15 +189,15 @@ OIDC_SCOPES = env("OIDC_SCOPES", default="openid")
 OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="eGov")
 OIDC_TIMEOUT_SECONDS = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)
 
-# --- Appeals: deadlines, notifications, decision letters, outcomes for agencies ---------------------------------
+# --- Appeals: deadlines, notifications, decision letters, outcomes for agencies -----------------------------
 # The assigned reviewer is reminded this many working days before an appeal is due (once per appeal).
 APPEAL_REMINDER_WORKING_DAYS = env.int("APPEAL_REMINDER_WORKING_DAYS", default=3)
 # Rows one scan transaction locks (SELECT … FOR UPDATE SKIP LOCKED) and handles before committing.
 APPEAL_SCAN_BATCH = env.int("APPEAL_SCAN_BATCH", default=200)
-# Notification delivery. Retries back off exponentially (base * 2^n, capped well below the broker's visibility
-# timeout); after NOTIFY_MAX_ATTEMPTS provider calls a row is FAILED with its last error kept. A worker holds a
-# lease on a row while it calls the provider; the lease must outlast the provider's timeout. The relay
-# re-enqueues PENDING rows older than NOTIFY_RELAY_AGE_SECONDS and SENDING rows whose lease ran out.
+# Notification delivery. Retries back off exponentially (base * 2^n, capped well below the broker's
+# visibility timeout); after NOTIFY_MAX_ATTEMPTS provider calls a row is FAILED with its last error kept. A
+# worker holds a lease on a row while it calls the provider; the lease must outlast the provider's timeout.
+# The relay re-enqueues PENDING rows older than NOTIFY_RELAY_AGE_SECONDS and SENDING rows whose lease ran out.
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
 NOTIFY_RETRY_BACKOFF_SECONDS = env.int("NOTIFY_RETRY_BACKOFF_SECONDS", default=15)
 NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.int("NOTIFY_RETRY_BACKOFF_MAX_SECONDS", default=120)
@@ -214,7 +214,7 @@ WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 # Next options stated in the decision letter, counted from the letter's date: a complaint to the ombudsman
-# (calendar days) and a claim to court under the Administrative Procedure Code (months). Legal owns the values.
+# (calendar days) and a claim to court under the Administrative Procedure Code (months). Legal owns these.
 APPEAL_OMBUDSMAN_DAYS = env.int("APPEAL_OMBUDSMAN_DAYS", default=30)
 APPEAL_COURT_MONTHS = env.int("APPEAL_COURT_MONTHS", default=3)
 
