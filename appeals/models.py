@@ -88,6 +88,11 @@ class Appeal(models.Model):
                 condition=~models.Q(state="DECIDED") | models.Q(outcome__gt=""),
                 name="decided_appeals_have_an_outcome",
             ),
+            models.UniqueConstraint(
+                fields=["decision"],
+                condition=~models.Q(state__in=["CLOSED", "WITHDRAWN", "INADMISSIBLE", "ESCALATED", "DECIDED"]),
+                name="one_open_appeal_per_decision",
+            ),
         ]
         indexes: ClassVar = [
             models.Index(fields=["state", "due_date", "id"], name="appeal_queue_idx"),
@@ -372,3 +377,19 @@ class OutcomeDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}:{self.appeal_id}"
+
+
+class ReviewerAssignment(models.Model):
+    """Every assignment of a reviewer to an appeal, kept when they leave it: the memory behind the rule that
+    an earlier reviewer of a decision never reviews it again."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["decision", "reviewer"], name="assignment_decision_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}:{self.reviewer_id}"

@@ -4,7 +4,7 @@ from typing import Any
 
 from portal.accounts.models import OrganisationKind, Role
 
-from .models import Appeal, Assessment, ConflictDeclaration, TimelineEvent
+from .models import Appeal, Assessment, ConflictDeclaration, Countersignature, ReviewerAssignment, TimelineEvent
 
 
 def is_review_staff(user: Any) -> bool:
@@ -17,15 +17,15 @@ def is_review_staff(user: Any) -> bool:
 
 
 def earlier_reviewer_ids(appeal: Appeal) -> set[int]:
-    """Everyone who was assigned to, assessed or countersigned another appeal on the same decision."""
-    others = Appeal.objects.filter(decision_id=appeal.decision_id).exclude(pk=appeal.pk)
-    ids = set(Assessment.objects.filter(appeal__in=others).values_list("reviewer_id", flat=True))
-    ids |= set(
-        TimelineEvent.objects.filter(appeal__in=others, code__in=("appeal.assigned", "appeal.countersigned"))
-        .exclude(actor__isnull=True)
-        .values_list("actor_id", flat=True)
+    """Everyone who was ever assigned to, assessed or countersigned another appeal on the same decision."""
+    ids = set(
+        ReviewerAssignment.objects.filter(decision_id=appeal.decision_id)
+        .exclude(appeal_id=appeal.pk)
+        .values_list("reviewer_id", flat=True)
     )
-    ids |= set(others.exclude(reviewer__isnull=True).values_list("reviewer_id", flat=True))
+    others = Appeal.objects.filter(decision_id=appeal.decision_id).exclude(pk=appeal.pk)
+    ids |= set(Assessment.objects.filter(appeal__in=others).values_list("reviewer_id", flat=True))
+    ids |= set(Countersignature.objects.filter(appeal__in=others).values_list("signer_id", flat=True))
     return ids
 
 

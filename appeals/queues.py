@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from explanations.selectors import ASSUMED_COLLECTIONS, COLLECTION_LABELS, format_date, format_value
@@ -22,7 +22,7 @@ from portal.identifiers import format_reference
 from portal.web.templatetags.portal import i18n_text
 
 from . import permissions
-from .deadlines import working_days_between
+from .deadlines import is_working_day
 from .models import (
     Appeal,
     Assessment,
@@ -90,9 +90,15 @@ def due_badge(due_date: dt.date | None, today: dt.date) -> str:
         return Badge.ON_TIME
     if due_date < today:
         return Badge.OVERDUE
-    if working_days_between(today, due_date) <= SOON_WORKING_DAYS:
-        return Badge.DUE_SOON
-    return Badge.ON_TIME
+    # Count working days up to the due date, stopping as soon as it is clearly not soon.
+    count, day = 0, today
+    while day < due_date:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+            if count > SOON_WORKING_DAYS:
+                return Badge.ON_TIME
+    return Badge.DUE_SOON
 
 
 # --- queues --------------------------------------------------------------------------------------------------
@@ -233,6 +239,11 @@ def _rows(ids: list[int], today: dt.date) -> list[QueueRow]:
     kind_labels = {k: str(label) for k, label in GroundKind.choices}
     state_labels = {k: str(label) for k, label in State.choices}
     badge_labels = {k: str(label) for k, label in BADGE_LABELS.items()}
+    date_format = formats.get_format("DATE_FORMAT")
+
+    def date_text(day: dt.date | None) -> str:
+        return dateformat.format(day, date_format) if day else "—"
+
     rows = []
     for pk in ids:
         v = values[pk]
@@ -245,10 +256,10 @@ def _rows(ids: list[int], today: dt.date) -> list[QueueRow]:
                 reference_display=format_reference(v["reference"]),
                 system_name=i18n_text(v["decision__system__name"]),
                 state_label=state_labels.get(v["state"], v["state"]),
-                submitted=format_date(submitted),
+                submitted=date_text(submitted),
                 age_days=(today - submitted).days if submitted else 0,
                 due_date=v["due_date"],
-                due=format_date(v["due_date"]),
+                due=date_text(v["due_date"]),
                 badge=badge,
                 badge_label=badge_labels[badge],
                 interim=v["interim_protection"] != InterimProtection.NONE,

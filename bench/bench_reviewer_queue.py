@@ -49,7 +49,7 @@ def bulk_appeals(
     decisions = []
     for i in range(count):
         row = dict(template)
-        row.update(reference=new_reference(), external_id=f"bench-{seed}-{i}", content_hash=f"{seed:02d}{i:062d}")
+        row.update(reference=new_reference(), external_id=f"bench-{seed}-{i}", content_hash=f"{seed:04d}{i:060d}")
         decisions.append(Decision(**row))
     Decision.objects.bulk_create(decisions, batch_size=5000)
     del decisions

@@ -48,6 +48,8 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
 
 class OutcomeListView(AgencyView):
     @extend_schema(
+        operation_id="outcomes_list",
+        tags=["outcomes"],
         summary="Outcomes of appeals on your systems (poll, oldest first)",
         description=(
             "Keyset pagination: pass the `next_cursor` of one page as `after` to get the next. Poll with the "
@@ -89,6 +91,8 @@ class OutcomeListView(AgencyView):
 
 class OutcomeAcknowledgeView(AgencyView):
     @extend_schema(
+        operation_id="outcome_acknowledge",
+        tags=["outcomes"],
         summary="Acknowledge that you carried out an overturn",
         description=(
             "Record that the new outcome of an overturned (or partly overturned) appeal has been put into "

@@ -28,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,7 +77,7 @@ def outcome_record(*, appeal: Appeal, now: dt.datetime) -> OutcomeDelivery:
         },
     )
     if created and has_webhook:
-        transaction.on_commit(lambda: deliver_outcome_webhook.delay(delivery_id=delivery.pk))
+        transaction.on_commit(lambda: deliver_outcome_webhook.delay(delivery_id=delivery.pk), robust=True)
     return delivery
 
 
@@ -414,7 +415,7 @@ def webhook_scan(*, now: dt.datetime | None = None, batch_size: int | None = Non
                 .order_by("id")[:batch_size]
             )
             claims = _claim(rows, now)
-            transaction.on_commit(lambda claims=claims: _publish(deliver_outcome_webhook, claims))  # type: ignore[misc]
+            transaction.on_commit(partial(_publish, deliver_outcome_webhook, claims), robust=True)
         total += len(claims)
         if len(rows) < batch_size:
             return total

@@ -21,7 +21,16 @@ from portal.identifiers import new_reference
 from .. import permissions
 from ..deadlines import add_working_days, working_days_between
 from ..exceptions import IllegalTransition, InvalidInput, NothingToTake, NotAllowed, NotIndependent
-from ..models import Appeal, Assessment, ConflictDeclaration, Countersignature, Ground, GroundKind, TimelineEvent
+from ..models import (
+    Appeal,
+    Assessment,
+    ConflictDeclaration,
+    Countersignature,
+    Ground,
+    GroundKind,
+    ReviewerAssignment,
+    TimelineEvent,
+)
 from ..states import ADVERSE_OUTCOMES, Actor, Outcome, State, TRANSITIONS
 from .notify import enqueue_for_appeal
 
@@ -268,16 +277,10 @@ def _queue_sql() -> str:
                           WHERE c.appeal_id = a.id AND c.reviewer_id = u.id AND c.has_conflict)
           AND NOT EXISTS (SELECT 1 FROM appeals_timelineevent e
                           WHERE e.appeal_id = a.id AND e.actor_id = u.id AND e.code = 'appeal.recused')
-          AND NOT EXISTS (SELECT 1 FROM appeals_appeal o
-                          LEFT JOIN appeals_assessment x ON x.appeal_id = o.id AND x.reviewer_id = u.id
-                          WHERE o.decision_id = a.decision_id AND o.id <> a.id
-                            AND (o.reviewer_id = u.id OR x.id IS NOT NULL))
-          -- Also an earlier reviewer: assigned to (then left) or countersigned another appeal on the decision,
-          -- as permissions.earlier_reviewer_ids says; without this the pick fails in _assign instead of skipping.
-          AND NOT EXISTS (SELECT 1 FROM appeals_appeal o
-                          JOIN appeals_timelineevent e ON e.appeal_id = o.id
-                          WHERE o.decision_id = a.decision_id AND o.id <> a.id AND e.actor_id = u.id
-                            AND e.code IN ('appeal.assigned', 'appeal.countersigned'))
+          AND NOT EXISTS (SELECT 1 FROM appeals_reviewerassignment r
+                          WHERE r.decision_id = a.decision_id AND r.appeal_id <> a.id AND r.reviewer_id = u.id)
+          AND NOT EXISTS (SELECT 1 FROM appeals_countersignature c JOIN appeals_appeal o ON o.id = c.appeal_id
+                          WHERE o.decision_id = a.decision_id AND o.id <> a.id AND c.signer_id = u.id)
         ORDER BY (a.interim_protection <> 'NONE') DESC, a.vulnerable DESC, a.due_date ASC NULLS LAST, a.id ASC
         LIMIT 1
     """
@@ -309,6 +312,7 @@ def _assign(appeal: Appeal, reviewer: Any, by: Any, now: dt.datetime) -> Appeal:
         a.reviewer = reviewer
         a.review_body = reviewer.organisation
         a.assigned_at = now
+        ReviewerAssignment.objects.create(appeal=a, reviewer=reviewer, decision_id=a.decision_id, assigned_at=now)
 
     return _apply(appeal=appeal, name="assign", user=by, now=now, change=change, data={"reviewer": reviewer.pk})
 

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -172,7 +173,7 @@ def notification_relay(*, now: dt.datetime | None = None, batch_size: int | None
             if not ids:
                 return total
             Notification.objects.filter(pk__in=ids).update(next_attempt_at=now + age)
-            transaction.on_commit(lambda ids=ids: _publish(deliver_notification, ids))  # type: ignore[misc]
+            transaction.on_commit(partial(_publish, deliver_notification, ids), robust=True)
         total += len(ids)
         if len(ids) < batch_size:
             return total

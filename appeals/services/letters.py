@@ -20,6 +20,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -390,7 +391,7 @@ def letter_schedule(*, appeal: Appeal, now: dt.datetime) -> Letter:
         defaults={"created_at": now},
     )
     if created:
-        transaction.on_commit(lambda: render_letter.delay(letter_id=letter.pk))
+        transaction.on_commit(lambda: render_letter.delay(letter_id=letter.pk), robust=True)
     return letter
 
 
@@ -432,7 +433,7 @@ def letter_relay(*, now: dt.datetime | None = None, batch_size: int | None = Non
                 wait = min(3600, int(age.total_seconds()) * 2 ** min(attempts, 6))
                 Letter.objects.filter(pk=pk).update(next_attempt_at=now + dt.timedelta(seconds=wait))
             ids = [pk for pk, _attempts in rows]
-            transaction.on_commit(lambda ids=ids: _publish(render_letter, ids))  # type: ignore[misc]
+            transaction.on_commit(partial(_publish, render_letter, ids), robust=True)
         total += len(rows)
         if len(rows) < batch_size:
             return total

@@ -91,7 +91,7 @@ def enqueue(
         return None
     from ..tasks import deliver_notification
 
-    transaction.on_commit(lambda: deliver_notification.delay(notification_id=note.pk))
+    transaction.on_commit(lambda: deliver_notification.delay(notification_id=note.pk), robust=True)
     return note
 
 

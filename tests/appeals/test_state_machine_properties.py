@@ -80,7 +80,8 @@ def run_machine(world):
             except AppealError:
                 assert self._fresh().state == before, "a refused action changed the state"
 
-        @rule(who=st.sampled_from(["citizen", "reviewer0", "reviewer1", "supervisor", "agency_reviewer"]),
+        @rule(who=st.sampled_from(["entitled", "entitled", "citizen", "reviewer0", "reviewer1", "supervisor",
+                                   "agency_reviewer"]),
               outcome=st.sampled_from(list(Outcome.values)))
         def advance(self, who: str, outcome: str) -> None:
             """The step that moves this state forward, by a plausible (not always entitled) actor."""
@@ -92,8 +93,13 @@ def run_machine(world):
             }.get(appeal.state)
             if next_action is None:
                 return
-            user = {"citizen": world.citizen, "reviewer0": world.reviewers[0], "reviewer1": world.reviewers[1],
-                    "supervisor": world.supervisor, "agency_reviewer": world.agency_reviewer}[who]
+            entitled = {
+                State.DRAFT: world.citizen, State.ON_HOLD: world.citizen, State.COUNTERSIGN_PENDING: world.supervisor,
+                State.ADMISSIBILITY: world.reviewers[0],
+            }.get(appeal.state, appeal.reviewer or world.reviewers[0])
+            user = {"entitled": entitled, "citizen": world.citizen, "reviewer0": world.reviewers[0],
+                    "reviewer1": world.reviewers[1], "supervisor": world.supervisor,
+                    "agency_reviewer": world.agency_reviewer}[who]
             if appeal.state == State.ASSIGNED and appeal.reviewer_id == user.pk:
                 if ConflictDeclaration.objects.filter(appeal=appeal, reviewer=user).exists():
                     next_action = "start_review"
@@ -136,7 +142,7 @@ def run_machine(world):
             assert not permissions.can_see_ai_explanation(world.agency_reviewer, appeal)
 
     AppealMachine.TestCase.settings = settings(
-        max_examples=25, stateful_step_count=25, deadline=None,
+        max_examples=25, stateful_step_count=25, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     AppealMachine.TestCase().runTest()
