@@ -33,6 +33,7 @@ from .models import (
     Ground,
     GroundKind,
     InterimProtection,
+    ReviewerAssignment,
     TimelineEvent,
 )
 from .states import OPEN, Outcome, State
@@ -312,8 +313,8 @@ def team_queue(
 
 
 def takeable_by(reviewer: User) -> QuerySet[Appeal]:
-    """The waiting appeals this reviewer may take: the same independence rules as `appeal_take_next`."""
-    others = Appeal.objects.filter(decision_id=OuterRef("decision_id")).exclude(pk=OuterRef("pk"))
+    """The waiting appeals this reviewer may take: the same rules as the queue SQL of `appeal_take_next`
+    (tests/appeals/review/test_queues.py holds the two together)."""
     return (
         Appeal.objects.filter(state=State.ADMISSIBILITY)
         .exclude(appellant=reviewer)
@@ -322,9 +323,10 @@ def takeable_by(reviewer: User) -> QuerySet[Appeal]:
                                                            has_conflict=True)))
         .exclude(Exists(TimelineEvent.objects.filter(appeal=OuterRef("pk"), actor=reviewer,
                                                      code="appeal.recused")))
-        .exclude(Exists(others.filter(Q(reviewer=reviewer) | Q(assessments__reviewer=reviewer))))
-        .exclude(Exists(others.filter(timeline__actor=reviewer,
-                                      timeline__code__in=("appeal.assigned", "appeal.countersigned"))))
+        .exclude(Exists(ReviewerAssignment.objects.filter(decision_id=OuterRef("decision_id"), reviewer=reviewer)
+                        .exclude(appeal_id=OuterRef("pk"))))
+        .exclude(Exists(Countersignature.objects.filter(appeal__decision_id=OuterRef("decision_id"), signer=reviewer)
+                        .exclude(appeal_id=OuterRef("pk"))))
     )
 
 

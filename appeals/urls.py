@@ -33,6 +33,7 @@ urlpatterns = [
     path("<str:reference>/", citizen.detail, name="detail"),
     path("<str:reference>/sent/", citizen.confirmation, name="confirmation"),
     path("<str:reference>/receipt/", citizen.receipt, name="receipt"),
+    path("<str:reference>/letter/", citizen.letter, name="letter"),
     path("<str:reference>/withdraw/", citizen.withdraw, name="withdraw"),
     path("<str:reference>/evidence/<int:evidence_id>/", citizen.evidence_file, name="evidence-file"),
 ]

@@ -7,7 +7,8 @@ audit record and the notifications in the same transaction. The anchor is the le
 autocommit `UPDATE … WHERE id = (SELECT … ORDER BY due_date, id LIMIT 1 FOR UPDATE SKIP LOCKED)` per claim, from
 the same 20 threads over the same number of waiting appeals. Each run drains its own fresh set of appeals (bulk
 fixture, not through the services); runs alternate anchor and service; the median of 3 is reported, and every run
-checks that no appeal was claimed twice.
+checks that no appeal was claimed twice. Each reviewer runs in a process of their own, as requests do on
+gunicorn's sync workers (threads of one process would measure the GIL, not the claim).
 
 Notifications are published to a Redis database of their own (BENCH_BROKER_URL, default db 11), emptied after.
 """
@@ -15,7 +16,7 @@ Notifications are published to a Redis database of their own (BENCH_BROKER_URL, 
 import os
 import statistics
 import sys
-import threading
+import multiprocessing
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import bench_line, fresh_database, report, setup_django
 
 APPEALS = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
-THREADS = 20
+REVIEWERS = 20
 RUNS = 3
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11")
 
@@ -37,37 +38,48 @@ NAIVE_CLAIM = """
 """
 
 
-def drain(reviewers: list[Any], claim: Any) -> tuple[float, list[int]]:
-    """Every thread claims until nothing is left; (claims per second, claimed ids)."""
+def _reviewer_process(args: tuple[int, str, Any, Any, Any]) -> None:
+    """One reviewer at their own sync worker: claim until nothing is left, put the claimed ids on `out`."""
+    reviewer_id, claim_name, barrier, out, errors = args
     from django.db import connection
 
+    from portal.accounts.models import User
+
+    claim = {"naive": naive_claim, "service": service_claim}[claim_name]
     claimed: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(reviewers) + 1)
+    try:
+        reviewer = User.objects.select_related("organisation").get(pk=reviewer_id)
+        connection.ensure_connection()
+        barrier.wait()
+        while (pk := claim(reviewer)) is not None:
+            claimed.append(pk)
+    except BaseException as exc:  # reported by the parent
+        errors.put(repr(exc))
+    finally:
+        out.put(claimed)
+        connection.close()
 
-    def work(reviewer: Any) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait()
-            while (pk := claim(reviewer)) is not None:
-                with lock:
-                    claimed.append(pk)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=work, args=(r,)) for r in reviewers]
-    for t in threads:
-        t.start()
+def drain(reviewers: list[Any], claim_name: str) -> tuple[float, list[int]]:
+    """Each reviewer in a process of their own (as on gunicorn's sync workers) claims until nothing is left;
+    (claims per second from the common start to the last claim, claimed ids)."""
+    from django.db import connections
+
+    connections.close_all()  # forked children open their own
+    ctx = multiprocessing.get_context("fork")
+    barrier, out, errors = ctx.Barrier(len(reviewers) + 1), ctx.Queue(), ctx.Queue()
+    procs = [ctx.Process(target=_reviewer_process, args=((r.pk, claim_name, barrier, out, errors),))
+             for r in reviewers]
+    for p in procs:
+        p.start()
     barrier.wait()
     t0 = time.perf_counter()
-    for t in threads:
-        t.join()
+    claimed = [pk for _ in procs for pk in out.get()]
     elapsed = time.perf_counter() - t0
-    if errors:
-        raise SystemExit(f"{len(errors)} thread(s) failed: {errors[:3]!r}")
+    for p in procs:
+        p.join()
+    if not errors.empty():
+        raise SystemExit(f"a reviewer process failed: {errors.get()}")
     return len(claimed) / elapsed, claimed
 
 
@@ -110,7 +122,7 @@ def main() -> None:
 
     now = timezone.now()
     w = world(now)
-    reviewers = w["reviewers"][:THREADS]
+    reviewers = w["reviewers"][:REVIEWERS]
 
     def fresh_pool(seed: int) -> list[int]:
         ids = bulk_appeals(count=APPEALS, decision=w["decision"], appellant=w["citizen"], now=now, seed=seed,
@@ -124,12 +136,12 @@ def main() -> None:
     try:
         for run in range(RUNS):
             ids = fresh_pool(100 + run)
-            rate, claimed = drain(reviewers, naive_claim)
+            rate, claimed = drain(reviewers, "naive")
             check(claimed, ids, "naive claim")
             naive_rates.append(rate)
 
             ids = fresh_pool(200 + run)
-            rate, claimed = drain(reviewers, service_claim)
+            rate, claimed = drain(reviewers, "service")
             check(claimed, ids, "appeal_take_next")
             assigned = Counter(TimelineEvent.objects.filter(appeal_id__in=ids, code="appeal.assigned")
                                .values_list("appeal_id", flat=True))
@@ -144,7 +156,7 @@ def main() -> None:
     report(
         bench_line("take_next", service, "claims/s", f"plain_update_claims={naive:.0f}claims/s", naive),
         runs={"take_next": [round(r) for r in service_rates], "plain_update": [round(r) for r in naive_rates]},
-        setup=f"{THREADS} threads, {APPEALS} waiting appeals per run, PostgreSQL, audit chain + outbox included",
+        setup=f"{REVIEWERS} reviewer processes, {APPEALS} waiting appeals per run, PostgreSQL, audit chain + outbox included",
     )
 
 

@@ -11,8 +11,13 @@ decision letter (appeals/services/letters.py) and the outcome record for the age
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from portal.audit.services import audit_record
+
+from ..exceptions import InvalidInput, NotAllowed
 from ..models import Appeal, Channel, Notification
 from ..states import State
 from .messages import APPELLANT, REVIEWER, SUPERVISOR
@@ -136,3 +141,41 @@ def _decided(appeal: Appeal, now: dt.datetime) -> None:
 
 def supervisors_context(appeal: Appeal) -> dict[str, Any]:
     return appeal_context(appeal, audience=SUPERVISOR)
+
+
+@transaction.atomic(durable=True)
+def contact_preferences_set(
+    *, appeal_id: int, citizen: Any, channel: str, language: str, now: dt.datetime | None = None
+) -> Appeal:
+    """The appellant changes how and in which language we write to them about this appeal, at any stage.
+
+    Messages still waiting to be sent (PENDING, not yet claimed by a worker) follow the new choice too.
+    """
+    now = now or timezone.now()
+    appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
+    if appeal is None or appeal.appellant_id != getattr(citizen, "pk", None):
+        raise NotAllowed("not this person's appeal")
+    errors: dict[str, str] = {}
+    if channel not in Channel.values:
+        errors["contact_channel"] = "choose e-mail or text message"
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        errors["contact_language"] = "choose Kazakh, Russian or English"
+    if channel == Channel.SMS and not citizen.phone:
+        errors["contact_channel"] = "add a mobile phone number to your account first"
+    if errors:
+        raise InvalidInput(errors)
+    appeal.contact_channel = channel
+    appeal.contact_language = language
+    appeal.save(update_fields=["contact_channel", "contact_language"])
+    Notification.objects.filter(
+        appeal=appeal, recipient_id=appeal.appellant_id, state=Notification.State.PENDING, attempts=0
+    ).update(channel=channel, language=language)
+    audit_record(
+        action="appeal.contact.changed",
+        actor=citizen,
+        object_type="appeal",
+        object_id=appeal.pk,
+        data={"channel": channel, "language": language},
+        now=now,
+    )
+    return appeal

@@ -694,3 +694,19 @@ def evidence_file(request: HttpRequest, reference: str, evidence_id: int) -> Htt
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
+
+
+@never_cache
+@require_GET
+def letter(request: HttpRequest, reference: str) -> HttpResponse:
+    """The decision letter, in the page's language, for the appellant of a decided appeal; 404 otherwise."""
+    from ..services.letters import letter_get_or_render
+
+    appeal = _sent_appeal(request, reference)
+    if not appeal.outcome or appeal.state not in (State.DECIDED, State.CLOSED, State.ESCALATED):
+        raise Http404
+    language = (get_language() or "kk")[:2]
+    pdf = letter_get_or_render(appeal=appeal, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="decision-letter-{appeal.reference}-{language}.pdf"'
+    return response

@@ -5,8 +5,10 @@ every condition about it has the same truth value: for numbers the single points
 the constants used in conditions; for booleans and categories the values. Inside a class the cheapest allowed
 value is the nearest one, and classes with identical truth values are interchangeable, so keeping the cheapest
 value of each distinct truth pattern loses no solution. A depth-first search over these options in display
-order (unchanged first) with a lower bound (the cheapest way to satisfy a still-possible target rule) enumerates
-every pattern that could decide differently; it is exhaustive apart from bound pruning, hence exact.
+order (unchanged first) enumerates every pattern that could decide differently. It skips only what cannot be
+optimal: branches whose cost plus a lower bound (the cheapest way to satisfy a still-possible target rule)
+exceeds a known solution, and changes to a feature that appears only in rules already certainly false or
+unreachable (every change costs something and would alter nothing). Hence exact.
 """
 
 from __future__ import annotations

@@ -292,7 +292,7 @@ def _solve(
     # base + total/p_scale >= min  <=>  total >= ceil((min - base) * p_scale), totals being integers
     cuts = [math.ceil((m - base) * p_scale) for m in bands.mins[1:]]  # type: ignore[operator]
     wanted = [o in case.targets for o in bands.outcomes]
-    bounds = _Bounds(scaled, cuts, wanted)
+    bounds = _Bounds(scaled, cuts, wanted, p_scale, c_scale)
 
     limit: int | None = None
     if prune:
@@ -339,10 +339,16 @@ class _Bounds:
 
     For the features from layer ``i`` on, each may raise the sum by at most ``up`` points at no less than
     ``ratio`` cost per point (likewise down); filling a needed change fractionally in order of ratio is a lower
-    bound on any real choice of options (the fractional relaxation of the multiple-choice knapsack).
+    bound on any real choice of options (the fractional relaxation of the multiple-choice knapsack). The
+    relaxation is computed in floats in the original units (scaled integers can exceed the float range) and
+    only ever compared with a relative safety margin.
     """
 
-    def __init__(self, scaled: list[list[_Scaled]], cuts: list[int], wanted: list[bool]) -> None:
+    def __init__(
+        self, scaled: list[list[_Scaled]], cuts: list[int], wanted: list[bool], p_scale: int, c_scale: int
+    ) -> None:
+        self.p_scale = p_scale
+        self.c_scale = c_scale
         self.cuts = cuts
         self.wanted = wanted
         n = len(wanted)
@@ -352,16 +358,17 @@ class _Bounds:
         self.lo = [0] * (len(scaled) + 1)
         self.hi = [0] * (len(scaled) + 1)
         self.stay = [0] * (len(scaled) + 1)  # points of the remaining features if they all stay unchanged
-        self.relax_up: list[list[tuple[float, int]]] = [[] for _ in range(len(scaled) + 1)]
-        self.relax_down: list[list[tuple[float, int]]] = [[] for _ in range(len(scaled) + 1)]
+        self.relax_up: list[list[tuple[float, float]]] = [[] for _ in range(len(scaled) + 1)]
+        self.relax_down: list[list[tuple[float, float]]] = [[] for _ in range(len(scaled) + 1)]
         for i in range(len(scaled) - 1, -1, -1):
             opts = scaled[i]
             stay = opts[0][0]
             self.stay[i] = self.stay[i + 1] + stay
             self.lo[i] = self.lo[i + 1] + min(o[0] for o in opts)
             self.hi[i] = self.hi[i + 1] + max(o[0] for o in opts)
-            up = [(c / (p - stay), p - stay) for p, c, _, _ in opts[1:] if p > stay]
-            down = [(c / (stay - p), stay - p) for p, c, _, _ in opts[1:] if p < stay]
+            # (cost per point, points), in original units
+            up = [self._ratio(c, p - stay) for p, c, _, _ in opts[1:] if p > stay]
+            down = [self._ratio(c, stay - p) for p, c, _, _ in opts[1:] if p < stay]
             self.relax_up[i] = sorted(
                 self.relax_up[i + 1] + ([(min(up)[0], max(u[1] for u in up))] if up else [])
             )
@@ -369,11 +376,15 @@ class _Bounds:
                 self.relax_down[i + 1] + ([(min(down)[0], max(d[1] for d in down))] if down else [])
             )
 
+    def _ratio(self, cost: int, points: int) -> tuple[float, float]:
+        pts = points / self.p_scale
+        return (cost / self.c_scale) / pts, pts
+
     def in_target(self, total: int) -> bool:
         return self.wanted[bisect_right(self.cuts, total)]
 
     @staticmethod
-    def _fill(items: list[tuple[float, int]], need: int) -> float:
+    def _fill(items: list[tuple[float, float]], need: float) -> float:
         cost = 0.0
         for ratio, cap in items:
             if need <= 0:
@@ -394,13 +405,12 @@ class _Bounds:
             if limit is None:
                 return True
             if a is not None and settled < a:
-                best = min(best, self._fill(self.relax_up[i], a - settled))
+                best = min(best, self._fill(self.relax_up[i], (a - settled) / self.p_scale))
             elif b is not None and settled >= b:
-                best = min(best, self._fill(self.relax_down[i], settled - b + 1))
+                best = min(best, self._fill(self.relax_down[i], (settled - b + 1) / self.p_scale))
             else:
                 return True  # lands in a target band as it is: nothing more is needed
         if limit is None or best == math.inf:
             return False  # no target band within reach
-        # float relaxation of huge scaled integers: a relative margin far above float rounding (1e-16) makes
-        # sure rounding can never drop a state on an optimal path
-        return (cost + best) * (1 - 1e-9) <= limit
+        # a relative margin far above float rounding (1e-16) makes sure rounding never drops an optimal path
+        return (cost / self.c_scale + best) * (1 - 1e-9) <= limit / self.c_scale

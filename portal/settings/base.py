@@ -221,3 +221,5 @@ APPEAL_COURT_MONTHS = env.int("APPEAL_COURT_MONTHS", default=3)
 # Appeal evidence: the largest file accepted and the most files on one appeal (appeals/services/evidence.py).
 APPEAL_EVIDENCE_MAX_BYTES = env.int("APPEAL_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 APPEAL_EVIDENCE_MAX_FILES = env.int("APPEAL_EVIDENCE_MAX_FILES", default=10)
+# WeasyPrint logs every layout step of every PDF at INFO; keep its warnings (missing glyphs, bad CSS) only.
+LOGGING["loggers"] = {"weasyprint.progress": {"level": "WARNING"}}

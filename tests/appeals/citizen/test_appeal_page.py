@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from django.utils import translation
 from pypdf import PdfReader
 
@@ -152,11 +151,10 @@ def test_a_decided_appeal_shows_its_outcome_and_no_letter_link_until_the_letter_
     assert "Withdraw your appeal" not in page
 
 
-def test_the_letter_is_linked_once_decided_when_its_page_exists(world: Any) -> None:
+def test_the_letter_is_linked_once_decided(world: Any) -> None:
     appeal = decided(world, sent_appeal(world))
 
-    with override_settings(ROOT_URLCONF="tests.appeals.citizen.urls_with_letter"):
-        page = body(signed_in(world.citizen).get(url("appeals:detail", appeal.reference)))
+    page = body(signed_in(world.citizen).get(url("appeals:detail", appeal.reference)))
 
     assert f'href="/en/appeals/{appeal.reference}/letter/"' in page
     assert "Download the decision letter (PDF)" in page

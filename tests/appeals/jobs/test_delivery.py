@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from appeals.exceptions import InvalidInput, NotAllowed
 from appeals.models import Channel, Notification
 from appeals.services import notify
 from appeals.services.channels import OutboundMessage, PermanentDeliveryError, TransientDeliveryError
@@ -202,3 +203,19 @@ def test_every_event_renders_for_every_audience_in_every_language(world, languag
             assert appeal.reference in rendered.subject + rendered.body
             assert appeal.reference in rendered.sms
             assert "%(" not in rendered.body + rendered.sms
+
+
+def test_the_appellant_changes_channel_and_language_and_waiting_messages_follow(world):
+    appeal = filed(world, contact_channel=Channel.EMAIL, contact_language="kk")
+    waiting = Notification.objects.get(appeal=appeal, event="appeal.submitted")
+    notify.contact_preferences_set(appeal_id=appeal.pk, citizen=world.citizen, channel="SMS", language="ru")
+    waiting.refresh_from_db()
+    assert (waiting.channel, waiting.language) == ("SMS", "ru")
+    with pytest.raises(NotAllowed):
+        notify.contact_preferences_set(
+            appeal_id=appeal.pk, citizen=world.other_citizen, channel="SMS", language="en"
+        )
+    with pytest.raises(InvalidInput):
+        notify.contact_preferences_set(
+            appeal_id=appeal.pk, citizen=world.citizen, channel="FAX", language="de"
+        )
