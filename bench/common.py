@@ -28,6 +28,7 @@ def bench_env(db_name: str) -> dict[str, str]:
         IIN_HASH_KEY=base64.b64encode(b"h" * 32).decode(),
         PRIVATE_MEDIA_ROOT=f"/tmp/{db_name}-private",
         CONN_MAX_AGE="600",
+        CACHE_URL="redis://127.0.0.1:6379/3",
     )
     return env
 
