@@ -1,7 +1,7 @@
 """Forms of the review desk. They check shape only; every rule is the services' (appeals/services/core.py), whose
 refusals are shown on the same form (`add_service_errors`)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -62,14 +62,19 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Give a reason"), "max_length": _("Use %(limit_value)s characters or fewer")},
+        error_messages={
+            "required": _("Give a reason"),
+            "max_length": _("Use %(limit_value)s characters or fewer"),
+        },
     )
 
 
 class ConflictForm(forms.Form):
     has_conflict = forms.TypedChoiceField(
-        choices=[("no", _("I have no conflict of interest in this case")),
-                 ("yes", _("I have a conflict of interest in this case"))],
+        choices=[
+            ("no", _("I have no conflict of interest in this case")),
+            ("yes", _("I have a conflict of interest in this case")),
+        ],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
         error_messages={"required": _("Say whether you have a conflict of interest")},
@@ -108,7 +113,9 @@ def _new_outcome_field(choices: list[tuple[str, str]]) -> forms.ChoiceField:
 class AssessmentForm(forms.Form):
     """The independent assessment: an outcome, reasons, and a finding with reasons for each ground."""
 
-    def __init__(self, *args: Any, grounds: list[Any], outcomes: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, grounds: list[Any], outcomes: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.grounds = grounds
         self.fields["outcome"] = _outcome_field(_("Your outcome"))
@@ -122,14 +129,18 @@ class AssessmentForm(forms.Form):
             self.fields[f"reasons_{g.position}"] = forms.CharField(
                 max_length=TEXT_MAX,
                 widget=forms.Textarea(attrs={"rows": 3}),
-                error_messages={"required": _("Give your reasons for this ground"),
-                                "max_length": _("Use %(limit_value)s characters or fewer")},
+                error_messages={
+                    "required": _("Give your reasons for this ground"),
+                    "max_length": _("Use %(limit_value)s characters or fewer"),
+                },
             )
         self.fields["reasons"] = forms.CharField(
             max_length=TEXT_MAX,
             widget=forms.Textarea(attrs={"rows": 6}),
-            error_messages={"required": _("Give your reasons"),
-                            "max_length": _("Use %(limit_value)s characters or fewer")},
+            error_messages={
+                "required": _("Give your reasons"),
+                "max_length": _("Use %(limit_value)s characters or fewer"),
+            },
         )
 
     def clean(self) -> dict[str, Any]:
@@ -146,8 +157,11 @@ class AssessmentForm(forms.Form):
 
     def findings(self) -> list[dict[str, Any]]:
         return [
-            {"ground": g.position, "finding": self.cleaned_data[f"finding_{g.position}"],
-             "reasons": self.cleaned_data[f"reasons_{g.position}"].strip()}
+            {
+                "ground": g.position,
+                "finding": self.cleaned_data[f"finding_{g.position}"],
+                "reasons": self.cleaned_data[f"reasons_{g.position}"].strip(),
+            }
             for g in self.grounds
         ]
 
@@ -182,8 +196,7 @@ class DecideForm(forms.Form):
 
 class CountersignForm(forms.Form):
     agrees = forms.TypedChoiceField(
-        choices=[("yes", _("I agree: the decision can be issued")),
-                 ("no", _("Return it to the reviewer"))],
+        choices=[("yes", _("I agree: the decision can be issued")), ("no", _("Return it to the reviewer"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
         error_messages={"required": _("Say whether you agree or return the decision")},
@@ -222,13 +235,19 @@ class QueueFilterForm(forms.Form):
     system = forms.ChoiceField(required=False)
     ground_kind = forms.ChoiceField(required=False, choices=[("", _("Any")), *GroundKind.choices])
     older_than_days = forms.IntegerField(
-        required=False, min_value=0, max_value=3650,
-        error_messages={"invalid": _("Enter a whole number of days"),
-                        "min_value": _("Enter a whole number of days"),
-                        "max_value": _("Enter a whole number of days")},
+        required=False,
+        min_value=0,
+        max_value=3650,
+        error_messages={
+            "invalid": _("Enter a whole number of days"),
+            "min_value": _("Enter a whole number of days"),
+            "max_value": _("Enter a whole number of days"),
+        },
     )
     due_before = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"],
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": _("Enter a date, for example 2026-05-31")},
     )
     interim = forms.BooleanField(required=False)
@@ -237,9 +256,12 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, systems: list[tuple[str, str]], team: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["system"].choices = [("", _("Any")), *systems]
+        cast(forms.ChoiceField, self.fields["system"]).choices = [("", _("Any")), *systems]
         states = [State.ADMISSIBILITY, *PERSONAL_STATES] if team else list(PERSONAL_STATES)
-        self.fields["state"].choices = [("", _("Any")), *((s.value, s.label) for s in states)]
+        cast(forms.ChoiceField, self.fields["state"]).choices = [
+            ("", _("Any")),
+            *((s.value, s.label) for s in states),
+        ]
 
     def filters(self) -> QueueFilters:
         """The valid filters (an invalid one is ignored and shown as an error)."""

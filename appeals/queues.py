@@ -218,7 +218,11 @@ def _page_ids(parts: list[_Part], limit: int) -> list[int]:
     pieces: list[str] = []
     params: list[Any] = []
     for part in parts:
-        head = part.base.filter(state=_STATE_SLOT).order_by("due_date", "id").values_list("due_date", "id")[:limit]
+        head = (
+            part.base.filter(state=_STATE_SLOT)
+            .order_by("due_date", "id")
+            .values_list("due_date", "id")[:limit]
+        )
         sql, head_params = head.query.sql_with_params()
         for state in part.states:
             pieces.append(f"({sql})")
@@ -231,11 +235,23 @@ def _page_ids(parts: list[_Part], limit: int) -> list[int]:
 
 def _rows(ids: list[int], today: dt.date) -> list[QueueRow]:
     """The rows of one page: two queries of plain values (no model instances: this runs on every queue view)."""
-    fields = ("id", "reference", "state", "submitted_at", "due_date", "interim_protection", "vulnerable",
-              "decision__system__name", "reviewer__full_name", "reviewer__username")
+    fields = (
+        "id",
+        "reference",
+        "state",
+        "submitted_at",
+        "due_date",
+        "interim_protection",
+        "vulnerable",
+        "decision__system__name",
+        "reviewer__full_name",
+        "reviewer__username",
+    )
     values = {v["id"]: v for v in Appeal.objects.filter(pk__in=ids).values(*fields)}
     kinds_of: dict[int, set[str]] = {}
-    for appeal_id, kind in Ground.objects.filter(appeal_id__in=ids).values_list("appeal_id", "kind").distinct():
+    for appeal_id, kind in (
+        Ground.objects.filter(appeal_id__in=ids).values_list("appeal_id", "kind").distinct()
+    ):
         kinds_of.setdefault(appeal_id, set()).add(kind)
     kind_labels = {k: str(label) for k, label in GroundKind.choices}
     state_labels = {k: str(label) for k, label in State.choices}
@@ -284,7 +300,11 @@ def _page(parts: list[_Part], after: Cursor | None, now: dt.datetime, limit: int
 
 
 def personal_queue(
-    *, reviewer: User, filters: QueueFilters, after: Cursor | None = None, now: dt.datetime | None = None,
+    *,
+    reviewer: User,
+    filters: QueueFilters,
+    after: Cursor | None = None,
+    now: dt.datetime | None = None,
     limit: int | None = None,
 ) -> QueuePage:
     """The open appeals assigned to this reviewer, most urgent due date first."""
@@ -296,7 +316,11 @@ def personal_queue(
 
 
 def team_queue(
-    *, supervisor: User, filters: QueueFilters, after: Cursor | None = None, now: dt.datetime | None = None,
+    *,
+    supervisor: User,
+    filters: QueueFilters,
+    after: Cursor | None = None,
+    now: dt.datetime | None = None,
     limit: int | None = None,
 ) -> QueuePage:
     """The review body's open appeals (its reviewers' cases) and the shared pool of appeals waiting for a
@@ -308,7 +332,9 @@ def team_queue(
         return tuple(s for s in states if not filters.state or s == filters.state)
 
     pool = _after(_filtered(Appeal.objects.all(), filters, now), after)
-    body = _after(_filtered(Appeal.objects.filter(review_body_id=supervisor.organisation_id), filters, now), after)
+    body = _after(
+        _filtered(Appeal.objects.filter(review_body_id=supervisor.organisation_id), filters, now), after
+    )
     return _page([_Part(pool, wanted(POOL_STATES)), _Part(body, wanted(BODY_STATES))], after, now, limit)
 
 
@@ -319,14 +345,30 @@ def takeable_by(reviewer: User) -> QuerySet[Appeal]:
         Appeal.objects.filter(state=State.ADMISSIBILITY)
         .exclude(appellant=reviewer)
         .exclude(decision__system__operator_id=reviewer.organisation_id)
-        .exclude(Exists(ConflictDeclaration.objects.filter(appeal=OuterRef("pk"), reviewer=reviewer,
-                                                           has_conflict=True)))
-        .exclude(Exists(TimelineEvent.objects.filter(appeal=OuterRef("pk"), actor=reviewer,
-                                                     code="appeal.recused")))
-        .exclude(Exists(ReviewerAssignment.objects.filter(decision_id=OuterRef("decision_id"), reviewer=reviewer)
-                        .exclude(appeal_id=OuterRef("pk"))))
-        .exclude(Exists(Countersignature.objects.filter(appeal__decision_id=OuterRef("decision_id"), signer=reviewer)
-                        .exclude(appeal_id=OuterRef("pk"))))
+        .exclude(
+            Exists(
+                ConflictDeclaration.objects.filter(
+                    appeal=OuterRef("pk"), reviewer=reviewer, has_conflict=True
+                )
+            )
+        )
+        .exclude(
+            Exists(TimelineEvent.objects.filter(appeal=OuterRef("pk"), actor=reviewer, code="appeal.recused"))
+        )
+        .exclude(
+            Exists(
+                ReviewerAssignment.objects.filter(
+                    decision_id=OuterRef("decision_id"), reviewer=reviewer
+                ).exclude(appeal_id=OuterRef("pk"))
+            )
+        )
+        .exclude(
+            Exists(
+                Countersignature.objects.filter(
+                    appeal__decision_id=OuterRef("decision_id"), signer=reviewer
+                ).exclude(appeal_id=OuterRef("pk"))
+            )
+        )
     )
 
 
@@ -339,14 +381,20 @@ def waiting_count(*, reviewer: User) -> tuple[int, bool]:
 def systems_for_filter() -> list[tuple[str, str]]:
     from explanations.models import AlgorithmicSystem
 
-    return [(s.code, i18n_text(s.name)) for s in AlgorithmicSystem.objects.order_by("code").only("code", "name")]
+    return [
+        (s.code, i18n_text(s.name)) for s in AlgorithmicSystem.objects.order_by("code").only("code", "name")
+    ]
 
 
 def eligible_reviewers(*, appeal: Appeal, supervisor: User) -> list[User]:
     """Reviewers of the supervisor's body who are independent of this appeal."""
-    candidates = User.objects.filter(
-        role=Role.REVIEWER, organisation_id=supervisor.organisation_id, is_active=True
-    ).select_related("organisation").order_by("full_name", "username")
+    if supervisor.organisation_id is None:
+        return []
+    candidates = (
+        User.objects.filter(role=Role.REVIEWER, organisation_id=supervisor.organisation_id, is_active=True)
+        .select_related("organisation")
+        .order_by("full_name", "username")
+    )
     return [u for u in candidates if permissions.is_independent_of(appeal, u)]
 
 
@@ -546,7 +594,9 @@ def blind_case(*, appeal: Appeal, viewer: User, now: dt.datetime | None = None) 
         )
         for g in grounds_qs
     ]
-    contested = {g.feature: g.correct_value for g in grounds_qs if g.kind == GroundKind.DATA_WRONG and g.feature}
+    contested = {
+        g.feature: g.correct_value for g in grounds_qs if g.kind == GroundKind.DATA_WRONG and g.feature
+    }
     sources = {s.get("code"): s for s in system.data_sources or [] if isinstance(s, dict)}
     inputs = decision.inputs or {}
     names = [n for n in features if n in inputs] + [n for n in inputs if n not in features]
@@ -574,7 +624,10 @@ def blind_case(*, appeal: Appeal, viewer: User, now: dt.datetime | None = None) 
         )
     evidence = [
         EvidenceView(
-            name=e.original_name, content_type=e.content_type, size=e.size, uploaded=format_date(e.uploaded_at),
+            name=e.original_name,
+            content_type=e.content_type,
+            size=e.size,
+            uploaded=format_date(e.uploaded_at),
             url=_evidence_url(appeal, e),
         )
         for e in Evidence.objects.filter(appeal=appeal).order_by("uploaded_at", "id")
@@ -620,7 +673,9 @@ def blind_case(*, appeal: Appeal, viewer: User, now: dt.datetime | None = None) 
         assessment=_assessment_view(assessment, by_position, outcome_names) if assessment else None,
         revealed=bool(assessment and assessment.revealed_at),
         countersignatures=list(
-            Countersignature.objects.filter(appeal=appeal).select_related("signer").order_by("signed_at", "id")
+            Countersignature.objects.filter(appeal=appeal)
+            .select_related("signer")
+            .order_by("signed_at", "id")
         ),
     )
 

@@ -32,8 +32,15 @@ REVIEWERS = 20
 
 
 def bulk_appeals(
-    *, count: int, decision: Any, appellant: Any, now: dt.datetime, state_of: Any, seed: int = 7,
-    review_body: Any = None, reviewers: list[Any] | None = None,
+    *,
+    count: int,
+    decision: Any,
+    appellant: Any,
+    now: dt.datetime,
+    state_of: Any,
+    seed: int = 7,
+    review_body: Any = None,
+    reviewers: list[Any] | None = None,
 ) -> list[int]:
     """`count` decisions cloned from `decision` and one appeal with one ground on each (bench fixture).
 
@@ -45,11 +52,15 @@ def bulk_appeals(
     from portal.identifiers import new_reference
 
     rng = random.Random(seed)
-    template = {f.attname: getattr(decision, f.attname) for f in Decision._meta.concrete_fields if not f.primary_key}
+    template = {
+        f.attname: getattr(decision, f.attname) for f in Decision._meta.concrete_fields if not f.primary_key
+    }
     decisions = []
     for i in range(count):
         row = dict(template)
-        row.update(reference=new_reference(), external_id=f"bench-{seed}-{i}", content_hash=f"{seed:04d}{i:060d}")
+        row.update(
+            reference=new_reference(), external_id=f"bench-{seed}-{i}", content_hash=f"{seed:04d}{i:060d}"
+        )
         decisions.append(Decision(**row))
     Decision.objects.bulk_create(decisions, batch_size=5000)
     del decisions
@@ -62,23 +73,35 @@ def bulk_appeals(
     for i, decision_id in enumerate(decision_ids):
         state = state_of(i, rng)
         pooled = state in POOL_STATES
-        appeals.append(Appeal(
-            reference=new_reference(), decision_id=decision_id, appellant=appellant, state=state, statement="Bench appeal",
-            interim_protection="KEEP_PAYMENTS" if rng.random() < 0.10 else "NONE",
-            vulnerable=rng.random() < 0.05, created_at=now, submitted_at=now - dt.timedelta(days=rng.randint(0, 60)),
-            due_date=today + dt.timedelta(days=rng.randint(-30, 90)),
-            review_body=None if pooled else review_body,
-            reviewer=None if pooled or not reviewers else rng.choice(reviewers),
-            contact_language="kk", outcome="OVERTURNED" if state in ("DECIDED", "CLOSED") else "",
-        ))
+        appeals.append(
+            Appeal(
+                reference=new_reference(),
+                decision_id=decision_id,
+                appellant=appellant,
+                state=state,
+                statement="Bench appeal",
+                interim_protection="KEEP_PAYMENTS" if rng.random() < 0.10 else "NONE",
+                vulnerable=rng.random() < 0.05,
+                created_at=now,
+                submitted_at=now - dt.timedelta(days=rng.randint(0, 60)),
+                due_date=today + dt.timedelta(days=rng.randint(-30, 90)),
+                review_body=None if pooled else review_body,
+                reviewer=None if pooled or not reviewers else rng.choice(reviewers),
+                contact_language="kk",
+                outcome="OVERTURNED" if state in ("DECIDED", "CLOSED") else "",
+            )
+        )
     Appeal.objects.bulk_create(appeals, batch_size=5000)
     del appeals
     ids = list(
-        Appeal.objects.filter(decision__external_id__startswith=prefix).order_by("id").values_list("id", flat=True)
+        Appeal.objects.filter(decision__external_id__startswith=prefix)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     kinds = ["DATA_WRONG", "CIRCUMSTANCES_MISSED", "RULE_MISAPPLIED", "OTHER"]
     Ground.objects.bulk_create(
-        [Ground(appeal_id=pk, position=1, kind=kinds[pk % 4], why="Bench ground") for pk in ids], batch_size=5000
+        [Ground(appeal_id=pk, position=1, kind=kinds[pk % 4], why="Bench ground") for pk in ids],
+        batch_size=5000,
     )
     return ids
 
@@ -99,16 +122,30 @@ def world(now: dt.datetime) -> dict[str, Any]:
     citizen = User.objects.create_user(username="bench-citizen", role=Role.CITIZEN)
     citizen.iin_hash, citizen.iin_encrypted = crypto.lookup_hash(iin), crypto.encrypt(iin)
     citizen.save()
-    supervisor = User.objects.create_user(username="bench-supervisor", role=Role.SUPERVISOR, organisation=body)
+    supervisor = User.objects.create_user(
+        username="bench-supervisor", role=Role.SUPERVISOR, organisation=body
+    )
     reviewers = [
         User.objects.create_user(username=f"bench-reviewer-{i}", role=Role.REVIEWER, organisation=body)
         for i in range(REVIEWERS)
     ]
-    result = decisions_ingest(organisation=agency, system_code=system.code, actor="bench",
-                              records=[factories.decision_record(1, subject_iin=iin)], now=now)
+    result = decisions_ingest(
+        organisation=agency,
+        system_code=system.code,
+        actor="bench",
+        records=[factories.decision_record(1, subject_iin=iin)],
+        now=now,
+    )
     decision = Decision.objects.get(reference=result.created[0]["reference"])
-    return {"agency": agency, "body": body, "system": system, "citizen": citizen, "supervisor": supervisor,
-            "reviewers": reviewers, "decision": decision}
+    return {
+        "agency": agency,
+        "body": body,
+        "system": system,
+        "citizen": citizen,
+        "supervisor": supervisor,
+        "reviewers": reviewers,
+        "decision": decision,
+    }
 
 
 def staff_session(user: Any) -> str:
@@ -138,8 +175,13 @@ def prepare(env: dict[str, str]) -> tuple[str, dict[str, str]]:
 
     now = timezone.now()
     w = world(now)
-    body_states = [State.ASSIGNED, State.IN_REVIEW, State.ON_HOLD, State.ASSESSMENT_RECORDED,
-                   State.COUNTERSIGN_PENDING]
+    body_states = [
+        State.ASSIGNED,
+        State.IN_REVIEW,
+        State.ON_HOLD,
+        State.ASSESSMENT_RECORDED,
+        State.COUNTERSIGN_PENDING,
+    ]
 
     def state_of(i: int, rng: random.Random) -> str:
         x = rng.random()
@@ -150,8 +192,15 @@ def prepare(env: dict[str, str]) -> tuple[str, dict[str, str]]:
         return rng.choice([State.DECIDED, State.CLOSED])
 
     t0 = time.perf_counter()
-    ids = bulk_appeals(count=APPEALS, decision=w["decision"], appellant=w["citizen"], now=now, state_of=state_of,
-                       review_body=w["body"], reviewers=w["reviewers"])
+    ids = bulk_appeals(
+        count=APPEALS,
+        decision=w["decision"],
+        appellant=w["citizen"],
+        now=now,
+        state_of=state_of,
+        review_body=w["body"],
+        reviewers=w["reviewers"],
+    )
     print(f"# fixture: {len(ids)} appeals in {time.perf_counter() - t0:.1f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -208,10 +257,14 @@ def main() -> None:
         conn.close()
     result = {name: statistics.median(values) for name, values in rounds.items()}
     report(
-        bench_line("reviewer_queue", result["queue"], "ms", f"bare_view_p95={result['bare']:.2f}ms", result["bare"]),
-        p95_ms=(f"first page {result['queue']:.1f}, filtered {result['filtered']:.1f}, deep keyset page "
-                f"{result['deep']:.1f}, bare view {result['bare']:.1f} ({APPEALS} appeals, {REQUESTS} requests "
-                f"per page per round, median of {ROUNDS} rounds)"),
+        bench_line(
+            "reviewer_queue", result["queue"], "ms", f"bare_view_p95={result['bare']:.2f}ms", result["bare"]
+        ),
+        p95_ms=(
+            f"first page {result['queue']:.1f}, filtered {result['filtered']:.1f}, deep keyset page "
+            f"{result['deep']:.1f}, bare view {result['bare']:.1f} ({APPEALS} appeals, {REQUESTS} requests "
+            f"per page per round, median of {ROUNDS} rounds)"
+        ),
         rounds={name: [round(v, 1) for v in values] for name, values in rounds.items()},
     )
 

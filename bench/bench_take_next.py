@@ -13,10 +13,10 @@ gunicorn's sync workers (threads of one process would measure the GIL, not the c
 Notifications are published to a Redis database of their own (BENCH_BROKER_URL, default db 11), emptied after.
 """
 
+import multiprocessing
 import os
 import statistics
 import sys
-import multiprocessing
 import time
 from collections import Counter
 from pathlib import Path
@@ -68,8 +68,10 @@ def drain(reviewers: list[Any], claim_name: str) -> tuple[float, list[int]]:
     connections.close_all()  # forked children open their own
     ctx = multiprocessing.get_context("fork")
     barrier, out, errors = ctx.Barrier(len(reviewers) + 1), ctx.Queue(), ctx.Queue()
-    procs = [ctx.Process(target=_reviewer_process, args=((r.pk, claim_name, barrier, out, errors),))
-             for r in reviewers]
+    procs = [
+        ctx.Process(target=_reviewer_process, args=((r.pk, claim_name, barrier, out, errors),))
+        for r in reviewers
+    ]
     for p in procs:
         p.start()
     barrier.wait()
@@ -105,7 +107,9 @@ def service_claim(reviewer: Any) -> int | None:
 def check(claimed: list[int], expected: list[int], what: str) -> None:
     doubles = [pk for pk, n in Counter(claimed).items() if n > 1]
     if doubles or sorted(claimed) != sorted(expected):
-        raise SystemExit(f"{what}: {len(doubles)} appeals claimed twice, {len(claimed)} of {len(expected)} claimed")
+        raise SystemExit(
+            f"{what}: {len(doubles)} appeals claimed twice, {len(claimed)} of {len(expected)} claimed"
+        )
 
 
 def main() -> None:
@@ -125,8 +129,14 @@ def main() -> None:
     reviewers = w["reviewers"][:REVIEWERS]
 
     def fresh_pool(seed: int) -> list[int]:
-        ids = bulk_appeals(count=APPEALS, decision=w["decision"], appellant=w["citizen"], now=now, seed=seed,
-                           state_of=lambda i, rng: State.ADMISSIBILITY)
+        ids = bulk_appeals(
+            count=APPEALS,
+            decision=w["decision"],
+            appellant=w["citizen"],
+            now=now,
+            seed=seed,
+            state_of=lambda i, rng: State.ADMISSIBILITY,
+        )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE appeals_appeal")
         connection.close()
@@ -143,8 +153,11 @@ def main() -> None:
             ids = fresh_pool(200 + run)
             rate, claimed = drain(reviewers, "service")
             check(claimed, ids, "appeal_take_next")
-            assigned = Counter(TimelineEvent.objects.filter(appeal_id__in=ids, code="appeal.assigned")
-                               .values_list("appeal_id", flat=True))
+            assigned = Counter(
+                TimelineEvent.objects.filter(appeal_id__in=ids, code="appeal.assigned").values_list(
+                    "appeal_id", flat=True
+                )
+            )
             if set(assigned.values()) != {1} or len(assigned) != len(ids):
                 raise SystemExit("appeal_take_next: an appeal was assigned twice or not at all")
             service_rates.append(rate)
@@ -155,8 +168,14 @@ def main() -> None:
     service, naive = statistics.median(service_rates), statistics.median(naive_rates)
     report(
         bench_line("take_next", service, "claims/s", f"plain_update_claims={naive:.0f}claims/s", naive),
-        runs={"take_next": [round(r) for r in service_rates], "plain_update": [round(r) for r in naive_rates]},
-        setup=f"{REVIEWERS} reviewer processes, {APPEALS} waiting appeals per run, PostgreSQL, audit chain + outbox included",
+        runs={
+            "take_next": [round(r) for r in service_rates],
+            "plain_update": [round(r) for r in naive_rates],
+        },
+        setup=(
+            f"{REVIEWERS} reviewer processes, {APPEALS} waiting appeals per run, PostgreSQL, "
+            "audit chain + outbox included"
+        ),
     )
 
 

@@ -5,8 +5,15 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_ingest.py", "bench_explain.py", "bench_explanation_page.py", "bench_explanation_pdf.py",
-           "bench_letter_pdf.py"]
+BENCHES = [
+    "bench_ingest.py",
+    "bench_explain.py",
+    "bench_explanation_page.py",
+    "bench_explanation_pdf.py",
+    "bench_letter_pdf.py",
+    "bench_reviewer_queue.py",
+    "bench_take_next.py",
+]
 
 
 def main() -> int:

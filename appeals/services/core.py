@@ -101,11 +101,13 @@ def _apply(
         appeal=appeal, code=code, actor=user, actor_role=actor_role, from_state=before, to_state=new_state,
         reason=reason, data=data or {}, at=now,
     )
+    enqueue_for_appeal(appeal=appeal, event=code, now=now)
+    # Last before the commit: the audit chain is appended under one database-wide lock, held until the commit,
+    # so nothing else of the transaction should run while it is held.
     audit_record(
         action=code, actor=user, object_type="appeal", object_id=appeal.pk,
         data={"from": before, "to": new_state, "reference": appeal.reference, **(data or {})}, now=now,
     )
-    enqueue_for_appeal(appeal=appeal, event=code, now=now)
     return appeal
 
 
@@ -300,7 +302,8 @@ def appeal_take_next(*, reviewer: Any, now: dt.datetime | None = None) -> Appeal
         row = cursor.fetchone()
     if row is None:
         raise NothingToTake("no appeal is waiting that you may take")
-    appeal = Appeal.objects.select_for_update().get(pk=row[0])
+    # The decision and its system are read for the independence check; only the appeal's row is locked.
+    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("decision__system").get(pk=row[0])
     return _assign(appeal, reviewer, reviewer, now)
 
 

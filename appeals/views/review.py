@@ -9,7 +9,7 @@ reveal (`queues.revealed_case`).
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 
 from .. import permissions, queues
 from ..exceptions import AppealError
@@ -72,11 +72,20 @@ def review_staff_page(*methods: str) -> Callable[[View], View]:
     return decorate
 
 
+def staff(request: HttpRequest) -> User:
+    """The signed-in member of a review body (review_staff_page has checked)."""
+    return cast(User, request.user)
+
+
 # --- predicates of this desk (composed of appeals.permissions) ------------------------------------------------
 
 
 def is_assigned_reviewer(user: Any, appeal: Appeal) -> bool:
-    return user.role == Role.REVIEWER and appeal.reviewer_id == user.pk and permissions.can_view_appeal(user, appeal)
+    return (
+        user.role == Role.REVIEWER
+        and appeal.reviewer_id == user.pk
+        and permissions.can_view_appeal(user, appeal)
+    )
 
 
 def supervises(user: Any, appeal: Appeal) -> bool:
@@ -94,7 +103,7 @@ def may_open_case(user: Any, appeal: Appeal) -> bool:
 
 def load_case(request: HttpRequest, reference: str, predicate: Callable[[Any, Appeal], bool]) -> Appeal:
     appeal = queues.case_for_review(reference)
-    if appeal is None or not predicate(request.user, appeal):
+    if appeal is None or not predicate(staff(request), appeal):
         raise Http404
     return appeal
 
@@ -113,7 +122,7 @@ def _refused(request: HttpRequest, appeal: Appeal, exc: AppealError) -> HttpResp
 
 @review_staff_page("GET")
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("review:mine" if request.user.role == Role.REVIEWER else "review:team")
+    return redirect("review:mine" if staff(request).role == Role.REVIEWER else "review:team")
 
 
 def _filter_form(request: HttpRequest, *, team: bool) -> QueueFilterForm:
@@ -138,41 +147,53 @@ def _first_url(request: HttpRequest) -> str:
 @review_staff_page("GET")
 def mine(request: HttpRequest) -> HttpResponse:
     """The open appeals assigned to me."""
-    if request.user.role != Role.REVIEWER:
+    if staff(request).role != Role.REVIEWER:
         raise Http404
     form = _filter_form(request, team=False)
     page = queues.personal_queue(
-        reviewer=request.user, filters=form.filters(), after=queues.parse_cursor(request.GET.get("after"))
+        reviewer=staff(request), filters=form.filters(), after=queues.parse_cursor(request.GET.get("after"))
     )
-    return render(request, "appeals/review/mine.html", {
-        "form": form, "page": page, "next_url": _next_url(request, page.next_cursor),
-        "first_url": _first_url(request),
-    })
+    return render(
+        request,
+        "appeals/review/mine.html",
+        {
+            "form": form,
+            "page": page,
+            "next_url": _next_url(request, page.next_cursor),
+            "first_url": _first_url(request),
+        },
+    )
 
 
 @review_staff_page("GET")
 def team(request: HttpRequest) -> HttpResponse:
     """Supervisors: the body's open appeals and the waiting pool. Reviewers: how many they may take."""
-    if request.user.role == Role.REVIEWER:
-        count, more = queues.waiting_count(reviewer=request.user)
+    if staff(request).role == Role.REVIEWER:
+        count, more = queues.waiting_count(reviewer=staff(request))
         return render(request, "appeals/review/pool.html", {"waiting": count, "more": more})
     form = _filter_form(request, team=True)
     page = queues.team_queue(
-        supervisor=request.user, filters=form.filters(), after=queues.parse_cursor(request.GET.get("after"))
+        supervisor=staff(request), filters=form.filters(), after=queues.parse_cursor(request.GET.get("after"))
     )
-    return render(request, "appeals/review/team.html", {
-        "form": form, "page": page, "next_url": _next_url(request, page.next_cursor),
-        "first_url": _first_url(request),
-    })
+    return render(
+        request,
+        "appeals/review/team.html",
+        {
+            "form": form,
+            "page": page,
+            "next_url": _next_url(request, page.next_cursor),
+            "first_url": _first_url(request),
+        },
+    )
 
 
 @review_staff_page("POST")
 def take_next(request: HttpRequest) -> HttpResponse:
     """Take the most urgent appeal I may take; the service never gives one appeal to two reviewers."""
-    if request.user.role != Role.REVIEWER:
+    if staff(request).role != Role.REVIEWER:
         raise Http404
     try:
-        appeal = core.appeal_take_next(reviewer=request.user)
+        appeal = core.appeal_take_next(reviewer=staff(request))
     except AppealError as exc:
         messages.info(request, service_error_message(exc))
         return redirect("review:team")
@@ -185,17 +206,22 @@ def take_next(request: HttpRequest) -> HttpResponse:
 def _render_workspace(
     request: HttpRequest, appeal: Appeal, *, conflict_form: ConflictForm | None = None, status: int = 200
 ) -> HttpResponse:
-    case = queues.blind_case(appeal=appeal, viewer=request.user)
-    assigned = is_assigned_reviewer(request.user, appeal)
-    return render(request, "appeals/review/workspace.html", {
-        "case": case,
-        "assigned": assigned,
-        "supervisor": supervises(request.user, appeal),
-        "conflict_form": conflict_form or ConflictForm(),
-        "declared_no_conflict": bool(case.declaration and not case.declaration.has_conflict),
-        "can_see_ai": permissions.can_see_ai_explanation(request.user, appeal),
-        "State": State,
-    }, status=status)
+    case = queues.blind_case(appeal=appeal, viewer=staff(request))
+    assigned = is_assigned_reviewer(staff(request), appeal)
+    return render(
+        request,
+        "appeals/review/workspace.html",
+        {
+            "case": case,
+            "assigned": assigned,
+            "supervisor": supervises(staff(request), appeal),
+            "conflict_form": conflict_form or ConflictForm(),
+            "declared_no_conflict": bool(case.declaration and not case.declaration.has_conflict),
+            "can_see_ai": permissions.can_see_ai_explanation(staff(request), appeal),
+            "State": State,
+        },
+        status=status,
+    )
 
 
 @review_staff_page("GET")
@@ -211,14 +237,18 @@ def conflict(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         try:
             after = core.conflict_declare(
-                appeal_id=appeal.pk, reviewer=request.user, has_conflict=form.cleaned_data["has_conflict"],
+                appeal_id=appeal.pk,
+                reviewer=staff(request),
+                has_conflict=form.cleaned_data["has_conflict"],
                 note=form.cleaned_data["note"],
             )
         except AppealError as exc:
             add_service_errors(form, exc)
         else:
-            if after.reviewer_id != request.user.pk:
-                messages.success(request, _("You declared a conflict of interest and no longer have this appeal."))
+            if after.reviewer_id != staff(request).pk:
+                messages.success(
+                    request, _("You declared a conflict of interest and no longer have this appeal.")
+                )
                 return redirect("review:mine")
             messages.success(request, _("You declared that you have no conflict of interest."))
             return _workspace(appeal)
@@ -229,7 +259,7 @@ def conflict(request: HttpRequest, reference: str) -> HttpResponse:
 def start(request: HttpRequest, reference: str) -> HttpResponse:
     appeal = load_case(request, reference, is_assigned_reviewer)
     try:
-        core.appeal_start_review(appeal_id=appeal.pk, reviewer=request.user)
+        core.appeal_start_review(appeal_id=appeal.pk, reviewer=staff(request))
     except AppealError as exc:
         return _refused(request, appeal, exc)
     messages.success(request, _("Review started."))
@@ -240,7 +270,7 @@ def start(request: HttpRequest, reference: str) -> HttpResponse:
 def resume(request: HttpRequest, reference: str) -> HttpResponse:
     appeal = load_case(request, reference, is_assigned_reviewer)
     try:
-        core.appeal_resume(appeal_id=appeal.pk, user=request.user)
+        core.appeal_resume(appeal_id=appeal.pk, user=staff(request))
     except AppealError as exc:
         return _refused(request, appeal, exc)
     messages.success(request, _("Review resumed."))
@@ -259,18 +289,22 @@ def _reason_page(request: HttpRequest, reference: str, kind: str) -> HttpRespons
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            REASON_SERVICES[kind](appeal_id=appeal.pk, reviewer=request.user, reason=form.cleaned_data["reason"])
+            REASON_SERVICES[kind](
+                appeal_id=appeal.pk, reviewer=staff(request), reason=form.cleaned_data["reason"]
+            )
         except AppealError as exc:
             add_service_errors(form, exc)
         else:
             done = {
                 "hold": _("The appeal is on hold. The appellant has been asked for what you need."),
-                "inadmissible": _("The appeal has been declared inadmissible. The appellant will be told why."),
+                "inadmissible": _(
+                    "The appeal has been declared inadmissible. The appellant will be told why."
+                ),
                 "recuse": _("You stood down from this appeal. It is back in the waiting pool."),
             }[kind]
             messages.success(request, done)
             return redirect("review:mine") if kind == "recuse" else _workspace(appeal)
-    case = queues.blind_case(appeal=appeal, viewer=request.user)
+    case = queues.blind_case(appeal=appeal, viewer=staff(request))
     return render(request, f"appeals/review/{kind}.html", {"case": case, "form": form})
 
 
@@ -294,24 +328,30 @@ def recuse(request: HttpRequest, reference: str) -> HttpResponse:
 def assess(request: HttpRequest, reference: str) -> HttpResponse:
     """The independent assessment, recorded before the AI's result is shown."""
     appeal = load_case(request, reference, is_assigned_reviewer)
-    case = queues.blind_case(appeal=appeal, viewer=request.user)
+    case = queues.blind_case(appeal=appeal, viewer=staff(request))
     if case.assessment is not None:
         return _workspace(appeal)
     form = AssessmentForm(
-        request.POST if request.method == "POST" else None, grounds=case.grounds,
+        request.POST if request.method == "POST" else None,
+        grounds=case.grounds,
         outcomes=[(o.code, o.label) for o in case.criteria.outcomes],
     )
     if request.method == "POST" and form.is_valid():
         try:
             core.assessment_record(
-                appeal_id=appeal.pk, reviewer=request.user, outcome=form.cleaned_data["outcome"],
-                new_outcome=form.cleaned_data["new_outcome"], reasons=form.cleaned_data["reasons"],
+                appeal_id=appeal.pk,
+                reviewer=staff(request),
+                outcome=form.cleaned_data["outcome"],
+                new_outcome=form.cleaned_data["new_outcome"],
+                reasons=form.cleaned_data["reasons"],
                 ground_findings=form.findings(),
             )
         except AppealError as exc:
             add_service_errors(form, exc, form.service_field_map())
         else:
-            messages.success(request, _("Your independent assessment is recorded. You can now see the AI's result."))
+            messages.success(
+                request, _("Your independent assessment is recorded. You can now see the AI's result.")
+            )
             return _workspace(appeal)
     return render(request, "appeals/review/assess.html", {"case": case, "form": form})
 
@@ -320,7 +360,7 @@ def assess(request: HttpRequest, reference: str) -> HttpResponse:
 def reveal(request: HttpRequest, reference: str) -> HttpResponse:
     appeal = load_case(request, reference, is_assigned_reviewer)
     try:
-        core.explanation_reveal(appeal_id=appeal.pk, reviewer=request.user)
+        core.explanation_reveal(appeal_id=appeal.pk, reviewer=staff(request))
     except AppealError as exc:
         return _refused(request, appeal, exc)
     return redirect("review:decide", reference=appeal.reference)
@@ -330,7 +370,7 @@ def reveal(request: HttpRequest, reference: str) -> HttpResponse:
 def decide(request: HttpRequest, reference: str) -> HttpResponse:
     """The AI's explanation beside the reviewer's own assessment, and the decision."""
     appeal = load_case(request, reference, is_assigned_reviewer)
-    if not permissions.can_see_ai_explanation(request.user, appeal):
+    if not permissions.can_see_ai_explanation(staff(request), appeal):
         return _workspace(appeal)
     can_decide = appeal.state == State.ASSESSMENT_RECORDED
     outcomes = queues.outcome_choices(appeal)
@@ -338,8 +378,11 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and can_decide and form.is_valid():
         try:
             decided = core.appeal_decide(
-                appeal_id=appeal.pk, reviewer=request.user, outcome=form.cleaned_data["outcome"],
-                new_outcome=form.cleaned_data["new_outcome"], justification=form.cleaned_data["justification"],
+                appeal_id=appeal.pk,
+                reviewer=staff(request),
+                outcome=form.cleaned_data["outcome"],
+                new_outcome=form.cleaned_data["new_outcome"],
+                justification=form.cleaned_data["justification"],
             )
         except AppealError as exc:
             add_service_errors(form, exc)
@@ -351,10 +394,20 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
             return _workspace(appeal)
     elif request.method == "POST" and not can_decide:
         form.add_error(None, _("This cannot be done while the appeal is in its current state."))
-    revealed = queues.revealed_case(appeal=appeal, viewer=request.user)
+    revealed = queues.revealed_case(appeal=appeal, viewer=staff(request))
     if not form.is_bound and revealed.case.assessment is not None:
         a = revealed.case.assessment.assessment
-        form.initial = {"outcome": a.final_outcome or a.outcome, "new_outcome": a.final_new_outcome or a.new_outcome}
-    return render(request, "appeals/review/decide.html", {
-        "case": revealed.case, "ai": revealed.ai, "form": form, "can_decide": can_decide,
-    })
+        form.initial = {
+            "outcome": a.final_outcome or a.outcome,
+            "new_outcome": a.final_new_outcome or a.new_outcome,
+        }
+    return render(
+        request,
+        "appeals/review/decide.html",
+        {
+            "case": revealed.case,
+            "ai": revealed.ai,
+            "form": form,
+            "can_decide": can_decide,
+        },
+    )

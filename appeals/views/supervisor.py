@@ -12,11 +12,11 @@ from portal.accounts.models import Role
 
 from .. import permissions, queues
 from ..exceptions import AppealError
-from ..forms_review import AssignForm, CountersignForm, QueueFilterForm, add_service_errors
+from ..forms_review import AssignForm, CountersignForm, add_service_errors
 from ..models import Appeal
 from ..services import core
 from ..states import State
-from .review import load_case, review_staff_page, supervises
+from .review import load_case, review_staff_page, staff, supervises
 
 
 def may_countersign(user: Any, appeal: Appeal) -> bool:
@@ -33,7 +33,7 @@ def may_assign(user: Any, appeal: Appeal) -> bool:
 
 
 def _supervisor_only(request: HttpRequest) -> None:
-    if request.user.role != Role.SUPERVISOR:
+    if staff(request).role != Role.SUPERVISOR:
         raise Http404
 
 
@@ -41,15 +41,16 @@ def _supervisor_only(request: HttpRequest) -> None:
 def countersign_list(request: HttpRequest) -> HttpResponse:
     """Decisions of my body waiting for a countersignature, most urgent first."""
     _supervisor_only(request)
-    form = QueueFilterForm(None, systems=[], team=True)
     filters = queues.QueueFilters(state=State.COUNTERSIGN_PENDING)
     page = queues.team_queue(
-        supervisor=request.user, filters=filters, after=queues.parse_cursor(request.GET.get("after"))
+        supervisor=staff(request), filters=filters, after=queues.parse_cursor(request.GET.get("after"))
     )
     next_url = f"?after={page.next_cursor}" if page.next_cursor else None
-    return render(request, "appeals/review/countersign_list.html", {
-        "form": form, "page": page, "next_url": next_url, "first_url": "?",
-    })
+    return render(
+        request,
+        "appeals/review/countersign_list.html",
+        {"page": page, "next_url": next_url, "first_url": "?"},
+    )
 
 
 @review_staff_page("GET", "POST")
@@ -60,7 +61,9 @@ def countersign(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             core.appeal_countersign(
-                appeal_id=appeal.pk, signer=request.user, agrees=form.cleaned_data["agrees"],
+                appeal_id=appeal.pk,
+                signer=staff(request),
+                agrees=form.cleaned_data["agrees"],
                 note=form.cleaned_data["note"],
             )
         except AppealError as exc:
@@ -72,32 +75,39 @@ def countersign(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.success(request, _("You returned the decision to the reviewer."))
             return redirect("review:countersign-list")
     revealed = (
-        queues.revealed_case(appeal=appeal, viewer=request.user)
-        if permissions.can_see_ai_explanation(request.user, appeal)
+        queues.revealed_case(appeal=appeal, viewer=staff(request))
+        if permissions.can_see_ai_explanation(staff(request), appeal)
         else None
     )
-    case = revealed.case if revealed else queues.blind_case(appeal=appeal, viewer=request.user)
-    return render(request, "appeals/review/countersign.html", {
-        "case": case, "ai": revealed.ai if revealed else None, "form": form,
-    })
+    case = revealed.case if revealed else queues.blind_case(appeal=appeal, viewer=staff(request))
+    return render(
+        request,
+        "appeals/review/countersign.html",
+        {
+            "case": case,
+            "ai": revealed.ai if revealed else None,
+            "form": form,
+        },
+    )
 
 
 @review_staff_page("GET", "POST")
 def assign(request: HttpRequest, reference: str) -> HttpResponse:
     """Give a waiting appeal to a reviewer of my body who is independent of it."""
     appeal = load_case(request, reference, may_assign)
-    reviewers = queues.eligible_reviewers(appeal=appeal, supervisor=request.user)
+    reviewers = queues.eligible_reviewers(appeal=appeal, supervisor=staff(request))
     form = AssignForm(request.POST if request.method == "POST" else None, reviewers=reviewers)
     if request.method == "POST" and form.is_valid():
         try:
-            core.appeal_assign(appeal_id=appeal.pk, reviewer=form.chosen(), supervisor=request.user)
+            core.appeal_assign(appeal_id=appeal.pk, reviewer=form.chosen(), supervisor=staff(request))
         except AppealError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(
                 request,
-                _("The appeal is assigned to %(name)s.") % {"name": form.chosen().full_name or form.chosen().username},
+                _("The appeal is assigned to %(name)s.")
+                % {"name": form.chosen().full_name or form.chosen().username},
             )
             return redirect("review:team")
-    case = queues.blind_case(appeal=appeal, viewer=request.user)
+    case = queues.blind_case(appeal=appeal, viewer=staff(request))
     return render(request, "appeals/review/assign.html", {"case": case, "form": form, "reviewers": reviewers})

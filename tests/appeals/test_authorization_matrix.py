@@ -20,7 +20,15 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from appeals.models import Appeal, Assessment, ConflictDeclaration, Countersignature, Evidence, Ground, TimelineEvent
+from appeals.models import (
+    Appeal,
+    Assessment,
+    ConflictDeclaration,
+    Countersignature,
+    Evidence,
+    Ground,
+    TimelineEvent,
+)
 from portal.accounts.models import User
 from tests import factories
 
@@ -29,8 +37,17 @@ from .review.builders import STEPS, at, drafted
 
 NAMESPACES = ("appeals", "review")
 ACTORS = (
-    "anonymous", "appellant", "other_citizen", "assigned_reviewer", "other_reviewer", "agency_staff",
-    "agency_reviewer", "supervisor", "ombudsman", "token_owner", "token_other",
+    "anonymous",
+    "appellant",
+    "other_citizen",
+    "assigned_reviewer",
+    "other_reviewer",
+    "agency_staff",
+    "agency_reviewer",
+    "supervisor",
+    "ombudsman",
+    "token_owner",
+    "token_other",
 )
 CITIZENS = frozenset({"appellant", "other_citizen"})
 REVIEWERS = frozenset({"assigned_reviewer", "other_reviewer"})
@@ -72,8 +89,11 @@ REVIEW_RULES = {
 # The appellant's pages follow the default rule; these are the exceptions.
 APPEALS_RULES = {
     # Evidence is for whoever may see the appeal (appeals.permissions.can_view_appeal).
-    "appeals:evidence-file": same("assigned", frozenset({"appellant", "assigned_reviewer", "supervisor",
-                                                         "ombudsman"})),
+    "appeals:evidence-file": same(
+        "assigned", frozenset({"appellant", "assigned_reviewer", "supervisor", "ombudsman"})
+    ),
+    # The decision letter exists once the appeal is decided.
+    "appeals:letter": same("decided", frozenset({"appellant"})),
 }
 
 
@@ -127,8 +147,20 @@ def build(world: World, step: str) -> Target:
 
 def snapshot(appeal: Appeal) -> tuple[Any, ...]:
     a = Appeal.objects.get(pk=appeal.pk)
-    fields = (a.state, a.reviewer_id, a.review_body_id, a.outcome, a.new_outcome, a.statement, a.late_reason,
-              a.interim_protection, a.contact_channel, a.contact_language, a.due_date, a.decided_at)
+    fields = (
+        a.state,
+        a.reviewer_id,
+        a.review_body_id,
+        a.outcome,
+        a.new_outcome,
+        a.statement,
+        a.late_reason,
+        a.interim_protection,
+        a.contact_channel,
+        a.contact_language,
+        a.due_date,
+        a.decided_at,
+    )
     related = tuple(
         list(model.objects.filter(appeal=a).order_by("id").values_list("id", flat=True))
         for model in (TimelineEvent, Ground, Evidence, ConflictDeclaration, Assessment, Countersignature)
@@ -170,7 +202,9 @@ def test_the_matrix_covers_the_review_desk():
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[r.name for r in ROUTES])
-def test_every_actor_gets_what_the_rule_says(world: World, route: Route, settings: Any, tmp_path: Any) -> None:
+def test_every_actor_gets_what_the_rule_says(
+    world: World, route: Route, settings: Any, tmp_path: Any
+) -> None:
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     if route.namespace == "review":
         assert route.name in REVIEW_RULES, f"{route.name}: add a row to REVIEW_RULES saying who may use it"
@@ -248,8 +282,17 @@ def test_refused_posts_are_refused_before_any_change_even_with_valid_looking_dat
         "review:hold": ("in_review", {"reason": "x"}),
         "review:recuse": ("assigned", {"reason": "x"}),
         "review:inadmissible": ("assigned", {"reason": "x"}),
-        "review:assess": ("in_review", {"outcome": "DECISION_UPHELD", "reasons": "x", "finding_1": "ACCEPTED",
-                                        "reasons_1": "x", "finding_2": "ACCEPTED", "reasons_2": "x"}),
+        "review:assess": (
+            "in_review",
+            {
+                "outcome": "DECISION_UPHELD",
+                "reasons": "x",
+                "finding_1": "ACCEPTED",
+                "reasons_1": "x",
+                "finding_2": "ACCEPTED",
+                "reasons_2": "x",
+            },
+        ),
         "review:decide": ("revealed", {"outcome": "DECISION_UPHELD", "justification": "x"}),
         "review:countersign": ("countersign", {"agrees": "yes"}),
         "review:assign": ("waiting", {"reviewer": str(world.reviewers[1].pk)}),

@@ -26,7 +26,9 @@ def sign_in(context: Any, live_server: Any, user: User) -> None:
     client = Client()
     client.force_login(user)
     context.clear_cookies()
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
 
 
 def submit(page: Any) -> None:

@@ -20,8 +20,17 @@ FINDINGS = [
     {"ground": 2, "finding": "REJECTED", "reasons": "Not relevant to the rules"},
 ]
 # The points in the order a review goes through them; `at(world, step)` builds an appeal standing at `step`.
-STEPS = ("waiting", "assigned", "declared", "in_review", "on_hold", "assessed", "revealed", "countersign",
-         "decided")
+STEPS = (
+    "waiting",
+    "assigned",
+    "declared",
+    "in_review",
+    "on_hold",
+    "assessed",
+    "revealed",
+    "countersign",
+    "decided",
+)
 
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -42,8 +51,12 @@ def drafted(
 
         from appeals.services.evidence import evidence_add
 
-        evidence_add(appeal_id=appeal.pk, citizen=citizen, now=NOW,
-                     uploaded_file=SimpleUploadedFile("contract.pdf", PDF, content_type="application/pdf"))
+        evidence_add(
+            appeal_id=appeal.pk,
+            citizen=citizen,
+            now=NOW,
+            uploaded_file=SimpleUploadedFile("contract.pdf", PDF, content_type="application/pdf"),
+        )
     return appeal
 
 
@@ -55,7 +68,9 @@ def filed(
     return core.appeal_submit(appeal_id=appeal.pk, citizen=citizen, now=NOW)
 
 
-def at(world: World, step: str, reviewer: User | None = None, *, evidence: bool = False, **draft: Any) -> Appeal:
+def at(
+    world: World, step: str, reviewer: User | None = None, *, evidence: bool = False, **draft: Any
+) -> Appeal:
     """A filed appeal advanced to `step` by `reviewer` (default: the world's first reviewer)."""
     reviewer = reviewer or world.reviewers[0]
     appeal = filed(world, evidence=evidence, **draft)
@@ -72,17 +87,22 @@ def at(world: World, step: str, reviewer: User | None = None, *, evidence: bool 
     if order >= STEPS.index("assessed"):
         adverse = step == "countersign"
         core.assessment_record(
-            appeal_id=pk, reviewer=reviewer, reasons="Registry record is outdated", ground_findings=FINDINGS,
+            appeal_id=pk,
+            reviewer=reviewer,
+            reasons="Registry record is outdated",
+            ground_findings=FINDINGS,
             outcome=Outcome.DECISION_UPHELD if adverse else Outcome.OVERTURNED,
-            new_outcome="" if adverse else "NO_SUPPORT", now=NOW,
+            new_outcome="" if adverse else "NO_SUPPORT",
+            now=NOW,
         )
     if order >= STEPS.index("revealed"):
         core.explanation_reveal(appeal_id=pk, reviewer=reviewer, now=NOW)
     if step == "countersign":
         core.appeal_decide(appeal_id=pk, reviewer=reviewer, outcome=Outcome.DECISION_UPHELD, now=NOW)
     if step == "decided":
-        core.appeal_decide(appeal_id=pk, reviewer=reviewer, outcome=Outcome.OVERTURNED, new_outcome="NO_SUPPORT",
-                           now=NOW)
+        core.appeal_decide(
+            appeal_id=pk, reviewer=reviewer, outcome=Outcome.OVERTURNED, new_outcome="NO_SUPPORT", now=NOW
+        )
     return Appeal.objects.get(pk=pk)
 
 

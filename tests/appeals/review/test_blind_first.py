@@ -70,7 +70,9 @@ def test_no_review_page_reaches_the_model_before_the_reveal(world, step, model_f
             assert response.status_code in (200, 302, 404, 405), (name, response.status_code)
             body = response.content.decode()
             assert 'id="ai-score"' not in body, name
-            touched = [q["sql"] for q in queries.captured_queries if "explanations_storedexplanation" in q["sql"]]
+            touched = [
+                q["sql"] for q in queries.captured_queries if "explanations_storedexplanation" in q["sql"]
+            ]
             assert not touched, (name, touched)
 
 
@@ -79,11 +81,22 @@ def test_the_blind_pages_show_no_score_threshold_contribution_or_counterfactual(
     appeal = at(world, "in_review", evidence=False)
     client = client_for(world.reviewers[0])
     with translation.override(lang):
-        bodies = [client.get(reverse(f"review:{name}", args=[appeal.reference])).content.decode()
-                  for name in ("workspace", "assess", "hold", "recuse", "inadmissible")]
-        ai = explanation_page(decision=appeal.decision, stored=explanation_get_or_compute(decision=appeal.decision))
-    secrets = [ai.score, *ai.thresholds, ai.margin, ai.baseline_sentence, ai.score_sentence,
-               *(a.sentence for a in ai.alternatives), *(r.amount for r in ai.contributions if r.amount != "0")]
+        bodies = [
+            client.get(reverse(f"review:{name}", args=[appeal.reference])).content.decode()
+            for name in ("workspace", "assess", "hold", "recuse", "inadmissible")
+        ]
+        ai = explanation_page(
+            decision=appeal.decision, stored=explanation_get_or_compute(decision=appeal.decision)
+        )
+    secrets = [
+        ai.score,
+        *ai.thresholds,
+        ai.margin,
+        ai.baseline_sentence,
+        ai.score_sentence,
+        *(a.sentence for a in ai.alternatives),
+        *(r.amount for r in ai.contributions if r.amount != "0"),
+    ]
     secrets = [s for s in secrets if s and s != "—"]
     assert len(secrets) >= 4
     for body in bodies:
@@ -93,7 +106,11 @@ def test_the_blind_pages_show_no_score_threshold_contribution_or_counterfactual(
 
 def test_the_blind_pages_take_only_labels_from_the_specification(world):
     appeal = at(world, "in_review")
-    body = client_for(world.reviewers[0]).get(reverse("review:workspace", args=[appeal.reference])).content.decode()
+    body = (
+        client_for(world.reviewers[0])
+        .get(reverse("review:workspace", args=[appeal.reference]))
+        .content.decode()
+    )
     spec = appeal.decision.model_version.spec
     assert "Owns a vehicle" in body and "Eligible for support" in body  # labels of features and outcomes
     for word in ("base_points", "reference_bins", "bands", "min_score", "points"):
@@ -105,10 +122,14 @@ def test_the_blind_pages_take_only_labels_from_the_specification(world):
 
 def test_after_the_reveal_the_decision_page_shows_the_explanation(world):
     appeal = at(world, "revealed")
-    body = client_for(world.reviewers[0]).get(reverse("review:decide", args=[appeal.reference])).content.decode()
+    body = (
+        client_for(world.reviewers[0]).get(reverse("review:decide", args=[appeal.reference])).content.decode()
+    )
     assert 'id="ai-score"' in body
     with translation.override("kk"):
-        ai = explanation_page(decision=appeal.decision, stored=explanation_get_or_compute(decision=appeal.decision))
+        ai = explanation_page(
+            decision=appeal.decision, stored=explanation_get_or_compute(decision=appeal.decision)
+        )
     assert ai.score in body
 
 

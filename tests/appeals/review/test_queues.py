@@ -44,7 +44,11 @@ def _all_pages(fetch) -> list[str]:
         (dt.date(2026, 4, 6), dt.date(2026, 4, 6), Badge.DUE_SOON),
         (dt.date(2026, 4, 6), dt.date(2026, 4, 9), Badge.DUE_SOON),  # Mon → Thu: 3 working days
         (dt.date(2026, 4, 6), dt.date(2026, 4, 10), Badge.ON_TIME),
-        (dt.date(2026, 4, 9), dt.date(2026, 4, 14), Badge.DUE_SOON),  # Thu → Tue over a weekend: 3 working days
+        (
+            dt.date(2026, 4, 9),
+            dt.date(2026, 4, 14),
+            Badge.DUE_SOON,
+        ),  # Thu → Tue over a weekend: 3 working days
         (dt.date(2026, 4, 6), None, Badge.ON_TIME),
     ],
 )
@@ -63,22 +67,33 @@ def test_keyset_pages_cover_the_team_queue_once_in_due_date_order(world):
     for i, appeal in enumerate(appeals):
         _set_due(appeal, dt.date(2026, 5, 1) + dt.timedelta(days=(i * 5) % 7))
 
-    seen = _all_pages(lambda after: queues.team_queue(
-        supervisor=world.supervisor, filters=QueueFilters(), after=after, now=NOW, limit=2))
+    seen = _all_pages(
+        lambda after: queues.team_queue(
+            supervisor=world.supervisor, filters=QueueFilters(), after=after, now=NOW, limit=2
+        )
+    )
 
-    expected = [a.reference for a in sorted(
-        (Appeal.objects.get(pk=a.pk) for a in appeals), key=lambda a: (a.due_date, a.pk))]
+    expected = [
+        a.reference
+        for a in sorted((Appeal.objects.get(pk=a.pk) for a in appeals), key=lambda a: (a.due_date, a.pk))
+    ]
     assert seen == expected
 
 
 def test_the_union_and_the_plain_query_give_the_same_page(world, monkeypatch):
     for step in ("waiting", "assigned", "in_review", "on_hold", "assessed"):
         at(world, step)
-    union = _all_pages(lambda after: queues.team_queue(
-        supervisor=world.supervisor, filters=QueueFilters(), after=after, now=NOW, limit=2))
+    union = _all_pages(
+        lambda after: queues.team_queue(
+            supervisor=world.supervisor, filters=QueueFilters(), after=after, now=NOW, limit=2
+        )
+    )
     monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", False)
-    plain = _all_pages(lambda after: queues.team_queue(
-        supervisor=world.supervisor, filters=QueueFilters(), after=after, now=NOW, limit=2))
+    plain = _all_pages(
+        lambda after: queues.team_queue(
+            supervisor=world.supervisor, filters=QueueFilters(), after=after, now=NOW, limit=2
+        )
+    )
     assert union == plain and len(union) == 5
 
 
@@ -159,7 +174,9 @@ def test_the_next_page_link_keeps_the_filters(world, monkeypatch):
     body = client.get(reverse("review:team"), {"ground_kind": "DATA_WRONG"}).content.decode()
     assert "ground_kind=DATA_WRONG&amp;after=" in body
     cursor = body.split("after=")[1].split('"')[0].replace("%2C", ",")
-    second = client.get(reverse("review:team"), {"ground_kind": "DATA_WRONG", "after": cursor}).content.decode()
+    second = client.get(
+        reverse("review:team"), {"ground_kind": "DATA_WRONG", "after": cursor}
+    ).content.decode()
     assert second.count(ROW_LINK) == 1
     assert 'rel="first"' in second
 
@@ -176,13 +193,18 @@ def test_the_team_page_costs_the_same_queries_for_one_row_or_many(world, django_
 def test_the_waiting_count_agrees_with_what_take_next_gives(world):
     decision = world.decision()
     earlier = filed(world, decision)
-    core.appeal_assign(appeal_id=earlier.pk, reviewer=world.reviewers[0], supervisor=world.supervisor, now=NOW)
+    core.appeal_assign(
+        appeal_id=earlier.pk, reviewer=world.reviewers[0], supervisor=world.supervisor, now=NOW
+    )
     core.appeal_withdraw(appeal_id=earlier.pk, citizen=world.citizen, now=NOW)
     filed(world, decision)  # reviewer 0 reviewed an earlier appeal on this decision: excluded
     conflicted = filed(world)
-    core.appeal_assign(appeal_id=conflicted.pk, reviewer=world.reviewers[0], supervisor=world.supervisor, now=NOW)
-    core.conflict_declare(appeal_id=conflicted.pk, reviewer=world.reviewers[0], has_conflict=True, note="Neighbour",
-                          now=NOW)
+    core.appeal_assign(
+        appeal_id=conflicted.pk, reviewer=world.reviewers[0], supervisor=world.supervisor, now=NOW
+    )
+    core.conflict_declare(
+        appeal_id=conflicted.pk, reviewer=world.reviewers[0], has_conflict=True, note="Neighbour", now=NOW
+    )
     for _ in range(2):
         filed(world)
     reviewer = world.reviewers[0]

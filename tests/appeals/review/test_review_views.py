@@ -12,9 +12,13 @@ from explanations.models import StoredExplanation
 from .builders import FINDINGS, at, client_for, filed
 
 ASSESSMENT_POST = {
-    "outcome": Outcome.OVERTURNED, "new_outcome": "NO_SUPPORT", "reasons": "The registry record is outdated",
-    "finding_1": "ACCEPTED", "reasons_1": "Sale contract provided",
-    "finding_2": "REJECTED", "reasons_2": "Not relevant to the rules",
+    "outcome": Outcome.OVERTURNED,
+    "new_outcome": "NO_SUPPORT",
+    "reasons": "The registry record is outdated",
+    "finding_1": "ACCEPTED",
+    "reasons_1": "Sale contract provided",
+    "finding_2": "REJECTED",
+    "reasons_2": "Not relevant to the rules",
 }
 
 
@@ -24,8 +28,14 @@ def url(name: str, appeal: Appeal | None = None) -> str:
 
 def snapshot(appeal: Appeal) -> tuple:
     a = Appeal.objects.get(pk=appeal.pk)
-    return (a.state, a.reviewer_id, a.outcome, TimelineEvent.objects.filter(appeal=a).count(),
-            Assessment.objects.filter(appeal=a).count(), Countersignature.objects.filter(appeal=a).count())
+    return (
+        a.state,
+        a.reviewer_id,
+        a.outcome,
+        TimelineEvent.objects.filter(appeal=a).count(),
+        Assessment.objects.filter(appeal=a).count(),
+        Countersignature.objects.filter(appeal=a).count(),
+    )
 
 
 def test_take_next_assigns_the_most_urgent_appeal_and_opens_its_workspace(world):
@@ -64,7 +74,10 @@ def test_declaring_no_conflict_then_starting_the_review(world):
     client = client_for(world.reviewers[0])
 
     refused = client.post(url("start", appeal), follow=True)
-    assert "Declare that you have no conflict of interest before you start the review" in refused.content.decode()
+    assert (
+        "Declare that you have no conflict of interest before you start the review"
+        in refused.content.decode()
+    )
     assert Appeal.objects.get(pk=appeal.pk).state == State.ASSIGNED
 
     assert client.post(url("conflict", appeal), {"has_conflict": "no"}).status_code == 302
@@ -154,7 +167,9 @@ def test_blind_then_reveal_then_decide(world):
     assert page.status_code == 200
     assert 'id="ai-score"' in page.content.decode()
 
-    response = client.post(url("decide", appeal), {"outcome": Outcome.OVERTURNED, "new_outcome": "NO_SUPPORT"})
+    response = client.post(
+        url("decide", appeal), {"outcome": Outcome.OVERTURNED, "new_outcome": "NO_SUPPORT"}
+    )
     assert response.status_code == 302
     decided = Appeal.objects.get(pk=appeal.pk)
     assert (decided.state, decided.outcome) == (State.DECIDED, Outcome.OVERTURNED)
@@ -168,10 +183,14 @@ def test_changing_the_outcome_after_the_reveal_shows_the_services_demand_for_a_j
     response = client.post(url("decide", appeal), {"outcome": Outcome.DECISION_UPHELD})
 
     assert response.status_code == 200
-    assert "You changed your assessment after seeing the AI&#x27;s result: say why" in response.content.decode()
+    assert (
+        "You changed your assessment after seeing the AI&#x27;s result: say why" in response.content.decode()
+    )
     assert snapshot(appeal) == before
-    response = client.post(url("decide", appeal), {"outcome": Outcome.DECISION_UPHELD,
-                                                    "justification": "The registry proved right"})
+    response = client.post(
+        url("decide", appeal),
+        {"outcome": Outcome.DECISION_UPHELD, "justification": "The registry proved right"},
+    )
     assert response.status_code == 302
     # High-impact system, adverse outcome: a supervisor must countersign.
     assert Appeal.objects.get(pk=appeal.pk).state == State.COUNTERSIGN_PENDING
@@ -188,13 +207,17 @@ def test_the_supervisor_countersigns_or_returns_with_a_note(world):
     no_note = supervisor.post(url("countersign", appeal), {"agrees": "no", "note": ""})
     assert no_note.status_code == 200 and "Say why you are returning the decision" in no_note.content.decode()
 
-    assert supervisor.post(url("countersign", appeal), {"agrees": "no", "note": "Look at ground 2"}).status_code == 302
+    assert (
+        supervisor.post(url("countersign", appeal), {"agrees": "no", "note": "Look at ground 2"}).status_code
+        == 302
+    )
     assert Appeal.objects.get(pk=appeal.pk).state == State.ASSESSMENT_RECORDED
     returned = client_for(world.reviewers[0]).get(url("workspace", appeal)).content.decode()
     assert "Look at ground 2" in returned
 
-    client_for(world.reviewers[0]).post(url("decide", appeal), {
-        "outcome": Outcome.DECISION_UPHELD, "justification": "Checked ground 2 again"})
+    client_for(world.reviewers[0]).post(
+        url("decide", appeal), {"outcome": Outcome.DECISION_UPHELD, "justification": "Checked ground 2 again"}
+    )
     assert supervisor.post(url("countersign", appeal), {"agrees": "yes"}).status_code == 302
     assert Appeal.objects.get(pk=appeal.pk).state == State.DECIDED
 
@@ -221,7 +244,9 @@ def test_a_supervisor_assigns_a_waiting_appeal_to_an_independent_reviewer_of_the
 
 def test_assigning_someone_who_is_not_listed_is_refused(world):
     appeal = at(world, "waiting")
-    response = client_for(world.supervisor).post(url("assign", appeal), {"reviewer": world.agency_reviewer.pk})
+    response = client_for(world.supervisor).post(
+        url("assign", appeal), {"reviewer": world.agency_reviewer.pk}
+    )
     assert response.status_code == 200 and "Choose a reviewer" in response.content.decode()
     assert Appeal.objects.get(pk=appeal.pk).state == State.ADMISSIBILITY
 
@@ -245,8 +270,15 @@ def test_evidence_is_linked_to_the_appellants_download_page(world):
     from tests.appeals.conftest import NOW
 
     appeal = at(world, "assigned")
-    evidence = Evidence.objects.create(appeal=appeal, stored_name="x" * 40, original_name="contract.pdf",
-                                       content_type="application/pdf", size=2048, sha256="0" * 64, uploaded_at=NOW)
+    evidence = Evidence.objects.create(
+        appeal=appeal,
+        stored_name="x" * 40,
+        original_name="contract.pdf",
+        content_type="application/pdf",
+        size=2048,
+        sha256="0" * 64,
+        uploaded_at=NOW,
+    )
     body = client_for(world.reviewers[0]).get(url("workspace", appeal)).content.decode()
     assert "contract.pdf" in body
     assert reverse("appeals:evidence-file", args=[appeal.reference, evidence.pk]) in body
