@@ -16,15 +16,28 @@ def decision_values(decision: Decision) -> dict[str, Any]:
     return {name: item["value"] for name, item in decision.inputs.items()}
 
 
+def counterfactual_targets(spec: dict[str, Any], recorded_outcome: str) -> tuple[str, ...] | None:
+    """Outcomes a counterfactual should reach: those on the other side of favourable/unfavourable from the
+    recorded one (a household refused support asks what would have given it support, not what would have put it
+    one level lower). None (any different outcome) when every outcome is equally favourable."""
+    favourable = {o["code"]: bool(o.get("favourable")) for o in spec.get("outcomes", [])}
+    if recorded_outcome not in favourable:
+        return None
+    other_side = tuple(code for code, fav in favourable.items() if fav != favourable[recorded_outcome])
+    return other_side or None
+
+
 def explanation_compute(decision: Decision) -> Any:
     """Run the engine on the decision as recorded (pure; nothing stored)."""
+    spec = decision.model_version.spec
     return explain(
-        decision.model_version.spec,
+        spec,
         decision_values(decision),
         recorded_score=decision.score,
         recorded_outcome=decision.outcome,
         attributions=decision.attributions,
         near_band=decision.system.near_threshold_band,
+        target_outcomes=counterfactual_targets(spec, decision.outcome),
     )
 
 
