@@ -62,10 +62,16 @@ class Appeal(models.Model):
     # Frozen at submission: what the decision said, hashed, never changed afterwards.
     frozen_decision = models.JSONField(null=True, blank=True)
     frozen_decision_hash = models.CharField(max_length=64, blank=True)
-    review_body = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="appeals")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="assigned_appeals")
+    review_body = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="appeals"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_appeals",
+    )
     created_at = models.DateTimeField()
     submitted_at = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
@@ -90,7 +96,9 @@ class Appeal(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["decision"],
-                condition=~models.Q(state__in=["CLOSED", "WITHDRAWN", "INADMISSIBLE", "ESCALATED", "DECIDED"]),
+                condition=~models.Q(
+                    state__in=["CLOSED", "WITHDRAWN", "INADMISSIBLE", "ESCALATED", "DECIDED"]
+                ),
                 name="one_open_appeal_per_decision",
             ),
         ]
@@ -268,8 +276,11 @@ class Notification(models.Model):
     class Meta:
         indexes: ClassVar = [
             models.Index(fields=["state", "id"], name="notification_pending_idx"),
-            models.Index(fields=["id"], condition=models.Q(state__in=["PENDING", "SENDING"]),
-                         name="notification_open_idx"),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(state__in=["PENDING", "SENDING"]),
+                name="notification_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -352,7 +363,9 @@ class OutcomeDelivery(models.Model):
         FAILED = "FAILED", _("Push failed after retries")
 
     appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="outcome_delivery")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="outcome_deliveries")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="outcome_deliveries"
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -371,8 +384,11 @@ class OutcomeDelivery(models.Model):
     class Meta:
         indexes: ClassVar = [
             models.Index(fields=["organisation", "id"], name="outcome_delivery_poll_idx"),
-            models.Index(fields=["next_attempt_at", "id"], condition=models.Q(state__in=["PENDING", "SENDING"]),
-                         name="outcome_delivery_due_idx"),
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(state__in=["PENDING", "SENDING"]),
+                name="outcome_delivery_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,14 @@ from typing import Any
 
 from portal.accounts.models import OrganisationKind, Role
 
-from .models import Appeal, Assessment, ConflictDeclaration, Countersignature, ReviewerAssignment, TimelineEvent
+from .models import (
+    Appeal,
+    Assessment,
+    ConflictDeclaration,
+    Countersignature,
+    ReviewerAssignment,
+    TimelineEvent,
+)
 
 
 def is_review_staff(user: Any) -> bool:

@@ -51,8 +51,15 @@ def _t(name: str, sources: set[State], target: State | None, actors: set[Actor],
     return Transition(name, frozenset(sources), target, frozenset(actors), **kw)  # type: ignore[arg-type]
 
 
-OPEN = {State.SUBMITTED, State.ADMISSIBILITY, State.ASSIGNED, State.IN_REVIEW, State.ON_HOLD,
-        State.ASSESSMENT_RECORDED, State.COUNTERSIGN_PENDING}
+OPEN = {
+    State.SUBMITTED,
+    State.ADMISSIBILITY,
+    State.ASSIGNED,
+    State.IN_REVIEW,
+    State.ON_HOLD,
+    State.ASSESSMENT_RECORDED,
+    State.COUNTERSIGN_PENDING,
+}
 CLOCK_RUNNING = OPEN - {State.ON_HOLD}
 TERMINAL = {State.CLOSED, State.WITHDRAWN, State.INADMISSIBLE, State.ESCALATED}
 
@@ -62,24 +69,53 @@ TRANSITIONS: dict[str, Transition] = {
         _t("submit", {State.DRAFT}, State.SUBMITTED, {Actor.APPELLANT}),
         _t("open_admissibility", {State.SUBMITTED}, State.ADMISSIBILITY, {Actor.SYSTEM}),
         _t("assign", {State.ADMISSIBILITY}, State.ASSIGNED, {Actor.REVIEWER, Actor.SUPERVISOR}),
-        _t("declare_inadmissible", {State.ASSIGNED, State.IN_REVIEW}, State.INADMISSIBLE,
-           {Actor.ASSIGNED_REVIEWER}, needs_reason=True),
+        _t(
+            "declare_inadmissible",
+            {State.ASSIGNED, State.IN_REVIEW},
+            State.INADMISSIBLE,
+            {Actor.ASSIGNED_REVIEWER},
+            needs_reason=True,
+        ),
         _t("start_review", {State.ASSIGNED}, State.IN_REVIEW, {Actor.ASSIGNED_REVIEWER}),
-        _t("recuse", {State.ASSIGNED, State.IN_REVIEW}, State.ADMISSIBILITY, {Actor.ASSIGNED_REVIEWER},
-           needs_reason=True),
+        _t(
+            "recuse",
+            {State.ASSIGNED, State.IN_REVIEW},
+            State.ADMISSIBILITY,
+            {Actor.ASSIGNED_REVIEWER},
+            needs_reason=True,
+        ),
         _t("put_on_hold", {State.IN_REVIEW}, State.ON_HOLD, {Actor.ASSIGNED_REVIEWER}, needs_reason=True),
         _t("resume", {State.ON_HOLD}, State.IN_REVIEW, {Actor.ASSIGNED_REVIEWER, Actor.APPELLANT}),
         _t("record_assessment", {State.IN_REVIEW}, State.ASSESSMENT_RECORDED, {Actor.ASSIGNED_REVIEWER}),
-        _t("decide", {State.ASSESSMENT_RECORDED}, None, {Actor.ASSIGNED_REVIEWER},
-           targets=frozenset({State.DECIDED, State.COUNTERSIGN_PENDING})),
+        _t(
+            "decide",
+            {State.ASSESSMENT_RECORDED},
+            None,
+            {Actor.ASSIGNED_REVIEWER},
+            targets=frozenset({State.DECIDED, State.COUNTERSIGN_PENDING}),
+        ),
         _t("countersign", {State.COUNTERSIGN_PENDING}, State.DECIDED, {Actor.SUPERVISOR}),
-        _t("return_for_review", {State.COUNTERSIGN_PENDING}, State.ASSESSMENT_RECORDED, {Actor.SUPERVISOR},
-           needs_reason=True),
+        _t(
+            "return_for_review",
+            {State.COUNTERSIGN_PENDING},
+            State.ASSESSMENT_RECORDED,
+            {Actor.SUPERVISOR},
+            needs_reason=True,
+        ),
         _t("close", {State.DECIDED}, State.CLOSED, {Actor.SYSTEM, Actor.SUPERVISOR}),
-        _t("withdraw", OPEN - {State.ASSESSMENT_RECORDED, State.COUNTERSIGN_PENDING} | {State.DRAFT},
-           State.WITHDRAWN, {Actor.APPELLANT}),
-        _t("escalate", {State.DECIDED, State.CLOSED} | OPEN, State.ESCALATED, {Actor.APPELLANT},
-           needs_reason=True),
+        _t(
+            "withdraw",
+            OPEN - {State.ASSESSMENT_RECORDED, State.COUNTERSIGN_PENDING} | {State.DRAFT},
+            State.WITHDRAWN,
+            {Actor.APPELLANT},
+        ),
+        _t(
+            "escalate",
+            {State.DECIDED, State.CLOSED} | OPEN,
+            State.ESCALATED,
+            {Actor.APPELLANT},
+            needs_reason=True,
+        ),
     ]
 }
 

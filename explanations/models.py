@@ -253,7 +253,9 @@ class StoredExplanation(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["decision", "engine_version"], name="one_explanation_per_engine_version"),
+            models.UniqueConstraint(
+                fields=["decision", "engine_version"], name="one_explanation_per_engine_version"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from portal.identifiers import new_reference
 
 from .. import permissions
 from ..deadlines import add_working_days, working_days_between
-from ..exceptions import IllegalTransition, InvalidInput, NothingToTake, NotAllowed, NotIndependent
+from ..exceptions import IllegalTransition, InvalidInput, NotAllowed, NothingToTake, NotIndependent
 from ..models import (
     Appeal,
     Assessment,
@@ -31,7 +31,7 @@ from ..models import (
     ReviewerAssignment,
     TimelineEvent,
 )
-from ..states import ADVERSE_OUTCOMES, Actor, Outcome, State, TRANSITIONS
+from ..states import ADVERSE_OUTCOMES, TRANSITIONS, Actor, Outcome, State
 from .notify import enqueue_for_appeal
 
 
@@ -68,8 +68,15 @@ def _lock(appeal_id: int) -> Appeal:
 
 
 def _apply(
-    *, appeal: Appeal, name: str, user: Any, now: dt.datetime, reason: str = "", target: State | None = None,
-    data: dict[str, Any] | None = None, change: Callable[[Appeal], None] | None = None,
+    *,
+    appeal: Appeal,
+    name: str,
+    user: Any,
+    now: dt.datetime,
+    reason: str = "",
+    target: State | None = None,
+    data: dict[str, Any] | None = None,
+    change: Callable[[Appeal], None] | None = None,
     needs_independence: bool = False,
 ) -> Appeal:
     """The one path of every transition; the caller holds the row lock."""
@@ -90,7 +97,9 @@ def _apply(
     if change is not None:
         change(appeal)
     if before in (State.ON_HOLD,) and new_state != State.ON_HOLD and appeal.hold_started_at:
-        appeal.held_working_days += working_days_between(_local_date(appeal.hold_started_at), _local_date(now))
+        appeal.held_working_days += working_days_between(
+            _local_date(appeal.hold_started_at), _local_date(now)
+        )
         appeal.hold_started_at = None
         _recompute_due(appeal)
     appeal.state = new_state
@@ -98,15 +107,26 @@ def _apply(
     code = _EVENT_CODES[name]
     actor_role = sorted(r.value for r in roles)[0]
     TimelineEvent.objects.create(
-        appeal=appeal, code=code, actor=user, actor_role=actor_role, from_state=before, to_state=new_state,
-        reason=reason, data=data or {}, at=now,
+        appeal=appeal,
+        code=code,
+        actor=user,
+        actor_role=actor_role,
+        from_state=before,
+        to_state=new_state,
+        reason=reason,
+        data=data or {},
+        at=now,
     )
     enqueue_for_appeal(appeal=appeal, event=code, now=now)
     # Last before the commit: the audit chain is appended under one database-wide lock, held until the commit,
     # so nothing else of the transaction should run while it is held.
     audit_record(
-        action=code, actor=user, object_type="appeal", object_id=appeal.pk,
-        data={"from": before, "to": new_state, "reference": appeal.reference, **(data or {})}, now=now,
+        action=code,
+        actor=user,
+        object_type="appeal",
+        object_id=appeal.pk,
+        data={"from": before, "to": new_state, "reference": appeal.reference, **(data or {})},
+        now=now,
     )
     return appeal
 
@@ -134,7 +154,8 @@ def _recompute_due(appeal: Appeal) -> None:
     if appeal.submitted_at is None:
         return
     deadline = add_working_days(
-        _local_date(appeal.submitted_at), appeal.decision.system.review_deadline_working_days,
+        _local_date(appeal.submitted_at),
+        appeal.decision.system.review_deadline_working_days,
         held_days=appeal.held_working_days,
     )
     appeal.due_date = deadline.due
@@ -169,7 +190,10 @@ def appeal_start(*, decision: Decision, citizen: Any, now: dt.datetime | None = 
     if existing:
         return existing
     return Appeal.objects.create(
-        reference=new_reference(), decision=decision, appellant=citizen, created_at=now,
+        reference=new_reference(),
+        decision=decision,
+        appellant=citizen,
+        created_at=now,
         contact_language=citizen.preferred_language or "kk",
     )
 
@@ -183,7 +207,9 @@ def _editable_draft(appeal_id: int, citizen: Any) -> Appeal:
     return appeal
 
 
-DRAFT_FIELDS = frozenset({"statement", "late_reason", "interim_protection", "contact_channel", "contact_language"})
+DRAFT_FIELDS = frozenset(
+    {"statement", "late_reason", "interim_protection", "contact_channel", "contact_language"}
+)
 
 
 @transaction.atomic
@@ -191,7 +217,7 @@ def appeal_update_draft(*, appeal_id: int, citizen: Any, **fields: Any) -> Appea
     appeal = _editable_draft(appeal_id, citizen)
     unknown = set(fields) - DRAFT_FIELDS
     if unknown:
-        raise InvalidInput({k: "cannot be changed here" for k in unknown})
+        raise InvalidInput(dict.fromkeys(unknown, "cannot be changed here"))
     for key, value in fields.items():
         setattr(appeal, key, value)
     appeal.full_clean(exclude=["decision", "appellant", "review_body", "reviewer"])
@@ -220,8 +246,13 @@ def ground_set(*, appeal_id: int, citizen: Any, grounds: list[dict[str, str]]) -
     appeal.grounds.all().delete()
     return [
         Ground.objects.create(
-            appeal=appeal, position=i + 1, kind=g["kind"], why=g["why"].strip(), feature=g.get("feature", ""),
-            correct_value=str(g.get("correct_value", "")).strip(), circumstance=g.get("circumstance", ""),
+            appeal=appeal,
+            position=i + 1,
+            kind=g["kind"],
+            why=g["why"].strip(),
+            feature=g.get("feature", ""),
+            correct_value=str(g.get("correct_value", "")).strip(),
+            circumstance=g.get("circumstance", ""),
         )
         for i, g in enumerate(grounds)
     ]
@@ -259,9 +290,19 @@ def appeal_submit(*, appeal_id: int, citizen: Any, now: dt.datetime | None = Non
         a.submitted_at = now
         _recompute_due(a)
 
-    _apply(appeal=appeal, name="submit", user=citizen, now=now, change=change,
-           data={"frozen_decision_hash": hashlib.sha256(orjson.dumps(frozen, option=orjson.OPT_SORT_KEYS))
-                 .hexdigest(), "late": bool(appeal.late_reason)})
+    _apply(
+        appeal=appeal,
+        name="submit",
+        user=citizen,
+        now=now,
+        change=change,
+        data={
+            "frozen_decision_hash": hashlib.sha256(
+                orjson.dumps(frozen, option=orjson.OPT_SORT_KEYS)
+            ).hexdigest(),
+            "late": bool(appeal.late_reason),
+        },
+    )
     return _apply(appeal=appeal, name="open_admissibility", user=None, now=now)
 
 
@@ -315,13 +356,19 @@ def _assign(appeal: Appeal, reviewer: Any, by: Any, now: dt.datetime) -> Appeal:
         a.reviewer = reviewer
         a.review_body = reviewer.organisation
         a.assigned_at = now
-        ReviewerAssignment.objects.create(appeal=a, reviewer=reviewer, decision_id=a.decision_id, assigned_at=now)
+        ReviewerAssignment.objects.create(
+            appeal=a, reviewer=reviewer, decision_id=a.decision_id, assigned_at=now
+        )
 
-    return _apply(appeal=appeal, name="assign", user=by, now=now, change=change, data={"reviewer": reviewer.pk})
+    return _apply(
+        appeal=appeal, name="assign", user=by, now=now, change=change, data={"reviewer": reviewer.pk}
+    )
 
 
 @transaction.atomic(durable=True)
-def appeal_assign(*, appeal_id: int, reviewer: Any, supervisor: Any, now: dt.datetime | None = None) -> Appeal:
+def appeal_assign(
+    *, appeal_id: int, reviewer: Any, supervisor: Any, now: dt.datetime | None = None
+) -> Appeal:
     return _assign(_lock(appeal_id), reviewer, supervisor, _now(now))
 
 
@@ -337,10 +384,18 @@ def conflict_declare(
     if has_conflict and not note.strip():
         raise InvalidInput({"note": "describe the conflict"})
     ConflictDeclaration.objects.update_or_create(
-        appeal=appeal, reviewer=reviewer, defaults={"has_conflict": has_conflict, "note": note, "declared_at": now}
+        appeal=appeal,
+        reviewer=reviewer,
+        defaults={"has_conflict": has_conflict, "note": note, "declared_at": now},
     )
-    audit_record(action="appeal.conflict.declared", actor=reviewer, object_type="appeal", object_id=appeal.pk,
-                 data={"has_conflict": has_conflict}, now=now)
+    audit_record(
+        action="appeal.conflict.declared",
+        actor=reviewer,
+        object_type="appeal",
+        object_id=appeal.pk,
+        data={"has_conflict": has_conflict},
+        now=now,
+    )
     if has_conflict:
         return _recuse(appeal, reviewer, note, now)
     return appeal
@@ -369,14 +424,18 @@ def appeal_start_review(*, appeal_id: int, reviewer: Any, now: dt.datetime | Non
 
 
 @transaction.atomic(durable=True)
-def appeal_put_on_hold(*, appeal_id: int, reviewer: Any, reason: str, now: dt.datetime | None = None) -> Appeal:
+def appeal_put_on_hold(
+    *, appeal_id: int, reviewer: Any, reason: str, now: dt.datetime | None = None
+) -> Appeal:
     """Ask the citizen for something; the review clock stops until the appeal resumes."""
     now = _now(now)
 
     def change(a: Appeal) -> None:
         a.hold_started_at = now
 
-    return _apply(appeal=_lock(appeal_id), name="put_on_hold", user=reviewer, now=now, reason=reason, change=change)
+    return _apply(
+        appeal=_lock(appeal_id), name="put_on_hold", user=reviewer, now=now, reason=reason, change=change
+    )
 
 
 @transaction.atomic(durable=True)
@@ -388,8 +447,14 @@ def appeal_resume(*, appeal_id: int, user: Any, note: str = "", now: dt.datetime
 def appeal_declare_inadmissible(
     *, appeal_id: int, reviewer: Any, reason: str, now: dt.datetime | None = None
 ) -> Appeal:
-    return _apply(appeal=_lock(appeal_id), name="declare_inadmissible", user=reviewer, now=_now(now),
-                  reason=reason, needs_independence=True)
+    return _apply(
+        appeal=_lock(appeal_id),
+        name="declare_inadmissible",
+        user=reviewer,
+        now=_now(now),
+        reason=reason,
+        needs_independence=True,
+    )
 
 
 def _check_findings(appeal: Appeal, findings: list[dict[str, Any]]) -> dict[str, str]:
@@ -408,8 +473,14 @@ def _check_findings(appeal: Appeal, findings: list[dict[str, Any]]) -> dict[str,
 
 @transaction.atomic(durable=True)
 def assessment_record(
-    *, appeal_id: int, reviewer: Any, outcome: str, reasons: str, ground_findings: list[dict[str, Any]],
-    new_outcome: str = "", now: dt.datetime | None = None,
+    *,
+    appeal_id: int,
+    reviewer: Any,
+    outcome: str,
+    reasons: str,
+    ground_findings: list[dict[str, Any]],
+    new_outcome: str = "",
+    now: dt.datetime | None = None,
 ) -> Assessment:
     """Record the reviewer's independent assessment, before the AI's explanation is revealed to them."""
     now = _now(now)
@@ -424,12 +495,24 @@ def assessment_record(
     if errors:
         raise InvalidInput(errors)
     assessment = Assessment(
-        appeal=appeal, reviewer=reviewer, outcome=outcome, new_outcome=new_outcome, reasons=reasons,
-        ground_findings=ground_findings, recorded_at=now,
+        appeal=appeal,
+        reviewer=reviewer,
+        outcome=outcome,
+        new_outcome=new_outcome,
+        reasons=reasons,
+        ground_findings=ground_findings,
+        recorded_at=now,
         seconds_spent=int((now - appeal.assigned_at).total_seconds()) if appeal.assigned_at else None,
     )
-    _apply(appeal=appeal, name="record_assessment", user=reviewer, now=now, needs_independence=True,
-           change=lambda a: assessment.save(), data={"outcome": outcome})
+    _apply(
+        appeal=appeal,
+        name="record_assessment",
+        user=reviewer,
+        now=now,
+        needs_independence=True,
+        change=lambda a: assessment.save(),
+        data={"outcome": outcome},
+    )
     return assessment
 
 
@@ -446,10 +529,20 @@ def explanation_reveal(*, appeal_id: int, reviewer: Any, now: dt.datetime | None
     if assessment.revealed_at is None:
         assessment.revealed_at = now
         assessment.save(update_fields=["revealed_at"])
-        TimelineEvent.objects.create(appeal=appeal, code="appeal.review.revealed", actor=reviewer,
-                                     actor_role=Actor.ASSIGNED_REVIEWER, at=now)
-        audit_record(action="appeal.review.revealed", actor=reviewer, object_type="appeal", object_id=appeal.pk,
-                     now=now)
+        TimelineEvent.objects.create(
+            appeal=appeal,
+            code="appeal.review.revealed",
+            actor=reviewer,
+            actor_role=Actor.ASSIGNED_REVIEWER,
+            at=now,
+        )
+        audit_record(
+            action="appeal.review.revealed",
+            actor=reviewer,
+            object_type="appeal",
+            object_id=appeal.pk,
+            now=now,
+        )
     return assessment
 
 
@@ -460,7 +553,12 @@ def _quality_sample() -> bool:
 
 @transaction.atomic(durable=True)
 def appeal_decide(
-    *, appeal_id: int, reviewer: Any, outcome: str, new_outcome: str = "", justification: str = "",
+    *,
+    appeal_id: int,
+    reviewer: Any,
+    outcome: str,
+    new_outcome: str = "",
+    justification: str = "",
     now: dt.datetime | None = None,
 ) -> Appeal:
     """Decide after the reveal. A change from the recorded assessment needs its own justification; an adverse
@@ -495,8 +593,16 @@ def appeal_decide(
         if target == State.DECIDED:
             a.decided_at = now
 
-    _apply(appeal=appeal, name="decide", user=reviewer, now=now, target=target, change=change,
-           needs_independence=True, data={"outcome": outcome, "changed_after_reveal": changed})
+    _apply(
+        appeal=appeal,
+        name="decide",
+        user=reviewer,
+        now=now,
+        target=target,
+        change=change,
+        needs_independence=True,
+        data={"outcome": outcome, "changed_after_reveal": changed},
+    )
     if target == State.DECIDED:
         from .outcomes import outcome_effects
 
@@ -530,7 +636,9 @@ def appeal_countersign(
 
 
 @transaction.atomic(durable=True)
-def appeal_withdraw(*, appeal_id: int, citizen: Any, reason: str = "", now: dt.datetime | None = None) -> Appeal:
+def appeal_withdraw(
+    *, appeal_id: int, citizen: Any, reason: str = "", now: dt.datetime | None = None
+) -> Appeal:
     return _apply(appeal=_lock(appeal_id), name="withdraw", user=citizen, now=_now(now), reason=reason)
 
 

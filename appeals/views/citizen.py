@@ -708,5 +708,7 @@ def letter(request: HttpRequest, reference: str) -> HttpResponse:
     language = (get_language() or "kk")[:2]
     pdf = letter_get_or_render(appeal=appeal, language=language)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="decision-letter-{appeal.reference}-{language}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="decision-letter-{appeal.reference}-{language}.pdf"'
+    )
     return response

@@ -437,7 +437,9 @@ def decisions_ingest(
         rows.append(row | {"index": index})
 
     for ext in _existing_external_ids(system, [row["external_id"] for row in rows]):
-        checker.fail(seen[ext], "external_id", "a decision with this external_id already exists for this system")
+        checker.fail(
+            seen[ext], "external_id", "a decision with this external_id already exists for this system"
+        )
 
     wanted = {row["supersedes"] for row in rows if row["supersedes"]}
     earlier = {

@@ -14,7 +14,7 @@ from portal.accounts.middleware import STORE_GRACE_SECONDS
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
 
-from .conftest import fresh_iin, make_staff, url
+from .conftest import url
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 

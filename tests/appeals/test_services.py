@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from appeals import permissions
-from appeals.exceptions import IllegalTransition, InvalidInput, NotAllowed, NotIndependent, NothingToTake
+from appeals.exceptions import IllegalTransition, InvalidInput, NotAllowed, NothingToTake, NotIndependent
 from appeals.models import Appeal, Notification, RegistryCorrection, TimelineEvent
 from appeals.services import core
 from appeals.states import Outcome, State
@@ -17,10 +17,19 @@ from .conftest import NOW
 def filed(world, decision=None, **draft):
     decision = decision or world.decision()
     appeal = core.appeal_start(decision=decision, citizen=world.citizen, now=NOW)
-    core.ground_set(appeal_id=appeal.pk, citizen=world.citizen, grounds=[
-        {"kind": "DATA_WRONG", "why": "I sold the car in 2024", "feature": "has_vehicle", "correct_value": "no"},
-        {"kind": "CIRCUMSTANCES_MISSED", "why": "I care for my mother", "circumstance": "CARING"},
-    ])
+    core.ground_set(
+        appeal_id=appeal.pk,
+        citizen=world.citizen,
+        grounds=[
+            {
+                "kind": "DATA_WRONG",
+                "why": "I sold the car in 2024",
+                "feature": "has_vehicle",
+                "correct_value": "no",
+            },
+            {"kind": "CIRCUMSTANCES_MISSED", "why": "I care for my mother", "circumstance": "CARING"},
+        ],
+    )
     if draft:
         core.appeal_update_draft(appeal_id=appeal.pk, citizen=world.citizen, **draft)
     return core.appeal_submit(appeal_id=appeal.pk, citizen=world.citizen, now=NOW)
@@ -30,10 +39,15 @@ def assessed(world, appeal, reviewer, outcome=Outcome.OVERTURNED):
     core.conflict_declare(appeal_id=appeal.pk, reviewer=reviewer, has_conflict=False, now=NOW)
     core.appeal_start_review(appeal_id=appeal.pk, reviewer=reviewer, now=NOW)
     core.assessment_record(
-        appeal_id=appeal.pk, reviewer=reviewer, outcome=outcome, reasons="Registry record is outdated",
+        appeal_id=appeal.pk,
+        reviewer=reviewer,
+        outcome=outcome,
+        reasons="Registry record is outdated",
         new_outcome="SUPPORT" if outcome != Outcome.DECISION_UPHELD else "",
-        ground_findings=[{"ground": 1, "finding": "ACCEPTED", "reasons": "Sale contract provided"},
-                         {"ground": 2, "finding": "REJECTED", "reasons": "Not relevant to the rules"}],
+        ground_findings=[
+            {"ground": 1, "finding": "ACCEPTED", "reasons": "Sale contract provided"},
+            {"ground": 2, "finding": "REJECTED", "reasons": "Not relevant to the rules"},
+        ],
         now=NOW,
     )
 
@@ -65,16 +79,18 @@ def test_another_citizen_cannot_appeal_my_decision(world):
 
 
 def test_a_late_appeal_needs_a_reason(world):
-    decision = world.decision(decided_at="2026-01-04T10:00:00+00:00", notified=True,
-                              notified_at="2026-01-05T10:00:00+00:00")
+    decision = world.decision(
+        decided_at="2026-01-04T10:00:00+00:00", notified=True, notified_at="2026-01-05T10:00:00+00:00"
+    )
     appeal = core.appeal_start(decision=decision, citizen=world.citizen, now=NOW)
-    core.ground_set(appeal_id=appeal.pk, citizen=world.citizen,
-                    grounds=[{"kind": "OTHER", "why": "Wrong"}])
+    core.ground_set(appeal_id=appeal.pk, citizen=world.citizen, grounds=[{"kind": "OTHER", "why": "Wrong"}])
     with pytest.raises(InvalidInput) as err:
         core.appeal_submit(appeal_id=appeal.pk, citizen=world.citizen, now=NOW)
     assert "late_reason" in err.value.errors
     core.appeal_update_draft(appeal_id=appeal.pk, citizen=world.citizen, late_reason="I was in hospital")
-    assert core.appeal_submit(appeal_id=appeal.pk, citizen=world.citizen, now=NOW).state == State.ADMISSIBILITY
+    assert (
+        core.appeal_submit(appeal_id=appeal.pk, citizen=world.citizen, now=NOW).state == State.ADMISSIBILITY
+    )
 
 
 def test_a_silent_assessment_can_always_be_appealed(world):
@@ -88,8 +104,9 @@ def test_reviewers_of_the_operating_agency_can_never_take_or_be_assigned(world):
     with pytest.raises(NotAllowed):
         core.appeal_take_next(reviewer=world.agency_reviewer, now=NOW)
     with pytest.raises(NotIndependent):
-        core.appeal_assign(appeal_id=appeal.pk, reviewer=world.agency_reviewer, supervisor=world.supervisor,
-                           now=NOW)
+        core.appeal_assign(
+            appeal_id=appeal.pk, reviewer=world.agency_reviewer, supervisor=world.supervisor, now=NOW
+        )
 
 
 def test_take_next_gives_the_most_urgent_appeal(world):
@@ -114,16 +131,23 @@ def test_the_whole_review_blind_first_then_reveal_then_decide(world):
     assessed(world, appeal, reviewer)
     assert not permissions.can_see_ai_explanation(reviewer, Appeal.objects.get(pk=appeal.pk))
     with pytest.raises(IllegalTransition):
-        core.appeal_decide(appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.OVERTURNED, new_outcome="SUPPORT")
+        core.appeal_decide(
+            appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.OVERTURNED, new_outcome="SUPPORT"
+        )
     core.explanation_reveal(appeal_id=appeal.pk, reviewer=reviewer, now=NOW)
     assert permissions.can_see_ai_explanation(reviewer, Appeal.objects.get(pk=appeal.pk))
 
-    decided = core.appeal_decide(appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.OVERTURNED,
-                                 new_outcome="SUPPORT", now=NOW)
+    decided = core.appeal_decide(
+        appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.OVERTURNED, new_outcome="SUPPORT", now=NOW
+    )
 
     assert decided.state == State.DECIDED and decided.outcome == Outcome.OVERTURNED
     correction = RegistryCorrection.objects.get(appeal=appeal)
-    assert (correction.feature, correction.source, correction.correct_value) == ("has_vehicle", "REG_VEHICLE", "no")
+    assert (correction.feature, correction.source, correction.correct_value) == (
+        "has_vehicle",
+        "REG_VEHICLE",
+        "no",
+    )
     assert audit_verify().ok
 
 
@@ -136,8 +160,13 @@ def test_changing_ones_mind_after_the_reveal_needs_a_justification(world):
     with pytest.raises(InvalidInput) as err:
         core.appeal_decide(appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.DECISION_UPHELD, now=NOW)
     assert "justification" in err.value.errors
-    decided = core.appeal_decide(appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.DECISION_UPHELD,
-                                 justification="The registry data proved right", now=NOW)
+    decided = core.appeal_decide(
+        appeal_id=appeal.pk,
+        reviewer=reviewer,
+        outcome=Outcome.DECISION_UPHELD,
+        justification="The registry data proved right",
+        now=NOW,
+    )
     # high impact + adverse → a second independent reviewer must countersign
     assert decided.state == State.COUNTERSIGN_PENDING
     with pytest.raises(NotIndependent):
@@ -163,8 +192,13 @@ def test_a_declared_conflict_recuses_and_excludes_for_good(world):
     appeal = filed(world)
     reviewer = world.reviewers[0]
     core.appeal_take_next(reviewer=reviewer, now=NOW)
-    back = core.conflict_declare(appeal_id=appeal.pk, reviewer=reviewer, has_conflict=True,
-                                 note="The appellant is my neighbour", now=NOW)
+    back = core.conflict_declare(
+        appeal_id=appeal.pk,
+        reviewer=reviewer,
+        has_conflict=True,
+        note="The appellant is my neighbour",
+        now=NOW,
+    )
     assert back.state == State.ADMISSIBILITY and back.reviewer_id is None
     with pytest.raises(NothingToTake):
         core.appeal_take_next(reviewer=reviewer, now=NOW)

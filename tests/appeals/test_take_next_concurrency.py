@@ -42,7 +42,7 @@ def test_twenty_reviewers_never_take_the_same_appeal(postgres):
                     return
                 with lock:
                     taken.append(appeal.pk)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -55,7 +55,9 @@ def test_twenty_reviewers_never_take_the_same_appeal(postgres):
 
     assert not errors, errors[:3]
     assert len(taken) == APPEALS and len(set(taken)) == APPEALS
-    assigned_events = Counter(TimelineEvent.objects.filter(code="appeal.assigned").values_list("appeal_id", flat=True))
+    assigned_events = Counter(
+        TimelineEvent.objects.filter(code="appeal.assigned").values_list("appeal_id", flat=True)
+    )
     assert set(assigned_events.values()) == {1}
     assert Appeal.objects.filter(state=State.ASSIGNED).count() == APPEALS
     per_reviewer = Counter(Appeal.objects.values_list("reviewer_id", flat=True))

@@ -47,8 +47,13 @@ def test_counterfactuals_of_a_refused_household_all_reach_support():
         result = model.score(values)
         if result.outcome in favourable:
             continue
-        exp = explain(spec, values, recorded_score=result.score, recorded_outcome=result.outcome,
-                      target_outcomes=counterfactual_targets(spec, result.outcome)).to_dict()
+        exp = explain(
+            spec,
+            values,
+            recorded_score=result.score,
+            recorded_outcome=result.outcome,
+            target_outcomes=counterfactual_targets(spec, result.outcome),
+        ).to_dict()
         counterfactuals = exp["counterfactuals"]
         assert counterfactuals["alternatives"] or counterfactuals["no_recourse"]
         for cf in counterfactuals["alternatives"]:

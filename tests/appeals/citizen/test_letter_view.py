@@ -16,8 +16,9 @@ def _decided(world):
     core.appeal_take_next(reviewer=reviewer, now=NOW)
     assessed(world, appeal, reviewer, outcome=Outcome.OVERTURNED)
     core.explanation_reveal(appeal_id=appeal.pk, reviewer=reviewer, now=NOW)
-    return core.appeal_decide(appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.OVERTURNED,
-                              new_outcome="SUPPORT", now=NOW)
+    return core.appeal_decide(
+        appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.OVERTURNED, new_outcome="SUPPORT", now=NOW
+    )
 
 
 def _url(appeal, lang):

@@ -150,7 +150,7 @@ def test_each_filter(world):
     assert refs(state="IN_REVIEW") == set()
 
 
-ROW_LINK = '<th scope="row" class="govuk-table__header"><a class="govuk-link" href="/kk/review/appeals/'
+ROW_LINK = '<th scope="row" class="govuk-table__header"><a class="govuk-link" href="/en/review/appeals/'
 
 
 def test_the_team_page_filters_with_a_get_form(world):
