@@ -1,0 +1,81 @@
+"""The end of the journey in a real browser, in each language: the appellant signs in with a one-time code,
+sees the outcome of a decided appeal with its timeline, and downloads the decision letter. axe-core finds no
+WCAG 2.x A/AA violation; screenshots go to docs/screenshots/appeal-outcome-<lang>.png."""
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+
+from appeals.services import core
+from appeals.states import Outcome
+from portal.accounts import services as account_services
+from tests import factories
+from tests.appeals.conftest import NOW, World
+from tests.appeals.test_services import assessed, filed
+
+from .conftest import check_axe, screenshot
+
+pytestmark = pytest.mark.e2e
+
+CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+
+@pytest.fixture(autouse=True)
+def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+    settings.SMS_BACKEND = "portal.accounts.services.LocmemSMSBackend"
+    monkeypatch.setattr(account_services, "DELIVER_INLINE", True)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def wait_for_code(to: str) -> str:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for message in reversed(mail.outbox):
+            if to in message.to and (found := CODE.search(message.body)):
+                return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError("no code was sent")
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_the_appellant_sees_the_outcome_and_downloads_the_letter(page: Any, lang: str) -> None:
+    world = World()
+    appeal = filed(world)
+    reviewer = world.reviewers[0]
+    core.appeal_take_next(reviewer=reviewer, now=NOW)
+    assessed(world, appeal, reviewer, outcome=Outcome.OVERTURNED)
+    core.explanation_reveal(appeal_id=appeal.pk, reviewer=reviewer, now=NOW)
+    core.appeal_decide(
+        appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.OVERTURNED, new_outcome="SUPPORT", now=NOW
+    )
+
+    page.goto(f"/{lang}/accounts/sign-in/")
+    page.fill("#id_iin", factories.iin(1))
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_url(f"**/{lang}/accounts/sign-in/code/")
+    page.fill("#id_code", wait_for_code(world.citizen.email))
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_url(re.compile(rf"/{lang}/"))
+
+    page.goto(f"/{lang}/appeals/{appeal.reference}/")
+    assert page.locator("html").get_attribute("lang") == lang
+    letter_link = page.locator(f"a[href='/{lang}/appeals/{appeal.reference}/letter/']")
+    assert letter_link.count() == 1
+    check_axe(page)
+    screenshot(page, f"appeal-outcome-{lang}")
+
+    with page.expect_download() as download_info:
+        letter_link.click()
+    download = download_info.value
+    assert download.suggested_filename == f"decision-letter-{appeal.reference}-{lang}.pdf"
+    with open(download.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
