@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from explanations.models import Decision, ImpactLevel
-from portal.accounts.models import OrganisationKind, Role
+from portal.accounts.models import Role
 from portal.audit.services import audit_record
 from portal.identifiers import new_reference
 
@@ -650,7 +650,3 @@ def appeal_escalate(*, appeal_id: int, citizen: Any, reason: str, now: dt.dateti
 @transaction.atomic(durable=True)
 def appeal_close(*, appeal_id: int, now: dt.datetime | None = None) -> Appeal:
     return _apply(appeal=_lock(appeal_id), name="close", user=None, now=_now(now))
-
-
-def is_review_body(org: Any) -> bool:
-    return org is not None and org.kind == OrganisationKind.REVIEW_BODY

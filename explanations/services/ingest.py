@@ -76,24 +76,6 @@ HUMAN_KINDS = frozenset(HumanInvolvement.values)
 
 
 @dataclass(frozen=True)
-class LoadedVersion:
-    version: ModelVersion
-    compiled: CompiledModel
-    outcome_codes: frozenset[str]
-    feature_names: frozenset[str]
-
-    @classmethod
-    def load(cls, version: ModelVersion) -> "LoadedVersion":
-        spec = version.spec
-        return cls(
-            version,
-            compile_spec(spec),
-            frozenset(o["code"] for o in spec["outcomes"]),
-            frozenset(f["name"] for f in spec["features"]),
-        )
-
-
-@dataclass(frozen=True)
 class IngestResult:
     batch_id: uuid.UUID
     system: str
@@ -109,7 +91,7 @@ def system_for_agency(*, organisation: Organisation, system_code: str) -> Algori
     return system
 
 
-def _parse_datetime(value: Any) -> dt.datetime | None:
+def parse_aware_datetime(value: Any) -> dt.datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -132,7 +114,7 @@ def _is_date(value: Any) -> bool:
 class _RecordChecker:
     """Checks one record and turns it into a row; collects every problem with its index and field."""
 
-    def __init__(self, versions: dict[str, LoadedVersion], now: dt.datetime) -> None:
+    def __init__(self, versions: dict[str, tuple[ModelVersion, CompiledModel]], now: dt.datetime) -> None:
         self.versions = versions
         self.now = now
         self.problems: list[Problem] = []
@@ -187,7 +169,7 @@ class _RecordChecker:
                 allowed = ", ".join(sorted(GROUP_FIELDS[key]))  # type: ignore[arg-type]
                 self.fail(index, f"group.{key}", f"must be one of: {allowed}")
 
-        decided_at = _parse_datetime(record["decided_at"])
+        decided_at = parse_aware_datetime(record["decided_at"])
         if decided_at is None:
             self.fail(index, "decided_at", "must be an ISO 8601 date-time with a time zone")
         elif decided_at > self.now + dt.timedelta(minutes=5):
@@ -197,7 +179,7 @@ class _RecordChecker:
         if not isinstance(notified, bool):
             self.fail(index, "notified", "must be true or false")
         elif notified:
-            notified_at = _parse_datetime(record.get("notified_at"))
+            notified_at = parse_aware_datetime(record.get("notified_at"))
             if notified_at is None:
                 self.fail(
                     index, "notified_at", "required when notified is true: an ISO 8601 date-time with a zone"
@@ -252,11 +234,11 @@ class _RecordChecker:
 
         if version_entry is None:
             return None
-        version, compiled = version_entry.version, version_entry.compiled
+        version, compiled = version_entry
         for feature, message in compiled.validate_inputs(values):
             self.fail(index, f"inputs.{feature}", message)
         outcome = record["outcome"]
-        if outcome not in version_entry.outcome_codes:
+        if outcome not in compiled.outcome_codes:
             self.fail(index, "outcome", f"unknown outcome {outcome!r} for model version {version.version}")
         attributions = record.get("attributions")
         if version.kind == ModelKind.OPAQUE:
@@ -264,7 +246,7 @@ class _RecordChecker:
                 self.fail(index, "attributions", "required for an opaque model: a number per feature")
             else:
                 for name, weight in attributions.items():
-                    if name not in version_entry.feature_names:
+                    if name not in compiled.feature_names:
                         self.fail(index, f"attributions.{name}", "unknown feature")
                     elif (
                         isinstance(weight, bool)
@@ -422,7 +404,7 @@ def decisions_ingest(
             code="batch_too_large",
         )
 
-    versions = {v.version: LoadedVersion.load(v) for v in ModelVersion.objects.filter(system=system)}
+    versions = {v.version: (v, compile_spec(v.spec)) for v in ModelVersion.objects.filter(system=system)}
     checker = _RecordChecker(versions, now)
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}

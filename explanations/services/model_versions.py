@@ -3,7 +3,6 @@
 import base64
 import binascii
 import datetime as dt
-import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from ..exceptions import Conflict, Problem, ValidationFailed
 from ..models import ModelKind, ModelVersion
 from ..spec import spec_hash, validate_spec
 from ..spec.artifacts import artifact_sha256, check_artifact_matches_spec
-from .ingest import system_for_agency
+from .ingest import parse_aware_datetime, system_for_agency
 
 FIELDS = frozenset(
     {
@@ -39,16 +38,6 @@ _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ARTIFACT_KINDS = frozenset({ModelKind.LINEAR, ModelKind.LOGISTIC, ModelKind.DECISION_TREE})
 MAX_ARTIFACT_BYTES = 20 * 1024 * 1024
-
-
-def _datetime(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
 
 
 def _i18n_problem(value: Any) -> str | None:
@@ -75,12 +64,12 @@ def _check_payload(payload: Any) -> tuple[list[Problem], dict[str, Any]]:
         problems.append(
             Problem("version", "1–64 letters, digits, '.', '_' or '-', starting with a letter or digit")
         )
-    clean["released_at"] = _datetime(payload["released_at"])
+    clean["released_at"] = parse_aware_datetime(payload["released_at"])
     if clean["released_at"] is None:
         problems.append(Problem("released_at", "must be an ISO 8601 date-time with a time zone"))
     clean["retired_at"] = None
     if payload.get("retired_at") is not None:
-        clean["retired_at"] = _datetime(payload["retired_at"])
+        clean["retired_at"] = parse_aware_datetime(payload["retired_at"])
         if clean["retired_at"] is None:
             problems.append(Problem("retired_at", "must be an ISO 8601 date-time with a time zone, or null"))
         elif clean["released_at"] and clean["retired_at"] < clean["released_at"]:
@@ -198,14 +187,3 @@ def model_version_register(
     except IntegrityError as exc:
         raise Conflict(f"Version {payload['version']} was registered concurrently; read it back.") from exc
     return version, True
-
-
-def model_version_hash_check(version: ModelVersion) -> bool:
-    """True when the stored spec still hashes to the hash recorded at registration."""
-    return spec_hash(version.spec) == version.spec_hash and (
-        not version.artifact_sha256
-        or hashlib.sha256(
-            (Path(settings.PRIVATE_MEDIA_ROOT) / version.artifact_path).read_bytes()
-        ).hexdigest()
-        == version.artifact_sha256
-    )
