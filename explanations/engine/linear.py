@@ -616,7 +616,8 @@ class _Search:
 
         A strict requirement met exactly is left to the replay/nudge step, which moves the last continuous
         feature on by the smallest float amount; it never brings in an extra feature only to break an exact
-        tie (that would show a person a "change" of 1e-16), except when the tie is the case itself.
+        tie (that would show a person a "change" of 1e-16), except when the tie is the case itself or the
+        features used so far are at their limit (then the next one must move, or nothing would help).
         """
         if need < 0 or (need == 0 and not self.strict):
             return []
@@ -635,8 +636,14 @@ class _Search:
             remaining -= it.gain * use
         if remaining > 0:
             return None
-        if self.strict and fill[-1][1] == fill[-1][0].cap:  # exactly at the limit: cannot go beyond
-            return None
+        if self.strict and fill[-1][1] == fill[-1][0].cap:
+            # Exactly at the limit of the features used so far: the requirement is strict, so the next
+            # feature with room joins at zero and the nudge moves it on by the smallest step. Without one,
+            # the threshold cannot be passed with these features.
+            spare = next((it for it in self.continuous[len(fill) :] if it.cap > 0), None)
+            if spare is None:
+                return None
+            fill.append((spare, Fraction(0)))
         return fill
 
     def _nudge(self, changes: dict[str, Any], fill: list[tuple[_Item, Fraction]]) -> Candidate | None:

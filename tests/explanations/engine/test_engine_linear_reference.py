@@ -15,13 +15,13 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from scipy.optimize import linprog
 
 from explanations.engine import explain
 from explanations.spec import compile_spec, validate_spec
 from tests.explanations.engine.checks import check_all
-from tests.explanations.engine.strategies_small import allowed_values, continuous_linears, linears
+from tests.explanations.engine.strategies_small import allowed_values, continuous_linears, linears, outcomes
 
 EXAMPLES = int(os.environ.get("ENGINE_EXAMPLES", "70"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -98,8 +98,39 @@ def _lp_min_cost(spec: dict[str, Any], values: dict[str, Any], below_now: bool) 
     return (float(res.fun) if res.status == 0 else None), reach - abs(gap)
 
 
+def _unit(name: str) -> dict[str, Any]:
+    label = {"kk": "белгі", "ru": "метка", "en": "label"}
+    return {
+        "name": name,
+        "type": "number",
+        "mutable": True,
+        "source": "TEST_REGISTRY",
+        "label": label,
+        "min": 0,
+        "max": 1,
+    }
+
+
+# Found by CI: the first feature fills exactly to its limit on a strict requirement; the second must move on.
+_TWO_AT_THE_LIMIT = (
+    {
+        "kind": "linear",
+        "features": [_unit("f0"), _unit("f1")],
+        "outcomes": outcomes(("A", "B")),
+        "intercept": 0.0,
+        "coefficients": {"f0": -1.0, "f1": -1.0},
+        "baseline": {"f0": 0, "f1": 0},
+        "threshold": -1.0,
+        "outcome_at_or_above": "B",
+        "outcome_below": "A",
+    },
+    {"f0": 0.0, "f1": 0.0},
+)
+
+
 @SETTINGS
 @given(continuous_linears())
+@example(_TWO_AT_THE_LIMIT)
 def test_continuous_features_reach_the_lp_optimum(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     spec, values = case
     assert validate_spec(spec) == []
