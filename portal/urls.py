@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("api/v1/", include("explanations.api.urls")),
     path("api/v1/", include("appeals.api.urls")),
+    path("api/v1/open-data/", include("portal.oversight.api_urls")),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("api/docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
     path("api/redoc/", login_not_required(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
@@ -20,5 +21,9 @@ urlpatterns += i18n_patterns(
     path("appeals/", include("appeals.urls")),
     path("staff/", include("appeals.urls_staff")),
     path("review/", include("appeals.urls_review")),
+    path("oversight/", include("portal.oversight.urls")),
+    path("oversight/", include("portal.inquiries.urls")),
+    path("open-data/", include("portal.oversight.urls_open")),
+    path("access/", include("portal.access.urls")),
     path("admin/", admin.site.urls),
 )

@@ -65,6 +65,8 @@ CODE_ERRORS = {
 def _staff_home(user: User) -> str:
     if user.role in (Role.REVIEWER, Role.SUPERVISOR):
         name = "review:home"
+    elif user.role == Role.OMBUDSMAN:
+        name = "oversight:dashboard"
     else:
         name = "admin:index" if user.is_staff else "explanations:home"
     try:

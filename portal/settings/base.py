@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.audit",
     "portal.web",
+    "portal.oversight",
+    "portal.inquiries",
+    "portal.access",
     "explanations",
     "appeals",
 ]

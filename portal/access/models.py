@@ -1,0 +1,1 @@
+"""Access transparency: every staff view of a person's data, with its purpose."""

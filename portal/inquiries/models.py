@@ -1,0 +1,1 @@
+"""Alerts raised by the oversight checks, and the ombudsman's own-initiative inquiries."""

@@ -1,0 +1,3 @@
+"""Public open-data API (aggregates only): /api/v1/open-data/..."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Rollups behind the ombudsman's statistics (maintained incrementally or refreshed by Celery)."""
