@@ -13,6 +13,8 @@ BENCHES = [
     "bench_letter_pdf.py",
     "bench_reviewer_queue.py",
     "bench_take_next.py",
+    "bench_dashboard.py",
+    "bench_rollup_refresh.py",
 ]
 
 

@@ -129,6 +129,9 @@ CELERY_BEAT_SCHEDULE = {
     "appeals-notification-relay": {"task": "appeals.notification_relay", "schedule": 60},
     "appeals-letter-relay": {"task": "appeals.letter_relay", "schedule": 60},
     "appeals-outcome-webhooks": {"task": "appeals.outcome_webhook_scan", "schedule": 30},
+    # Oversight: rollups catch up with new decisions and appeals; alert checks run over the rollups.
+    "oversight-rollup-refresh": {"task": "oversight.rollup_refresh", "schedule": 5 * 60},
+    "inquiries-alert-scan": {"task": "inquiries.alert_scan", "schedule": 15 * 60},
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
