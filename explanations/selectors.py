@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -294,30 +295,38 @@ def decision_for_page(reference: str) -> Decision | None:
     """Just enough of the decision to check who may see it and to find its cached page: one small query.
 
     Annotated with ``successor_reference`` (a correction, if any), ``explanation_sha256`` (None until the
-    explanation has been computed) and ``flag_count``. Everything else loads only on a cache miss.
+    explanation has been computed) and ``flag_count``. Everything else loads only on a cache miss (the
+    instance is built with ``Model.from_db``, so other fields are deferred exactly as with ``.only()``).
+
+    Written as SQL rather than the equivalent ORM query with two subqueries: this runs on every view of the
+    most visited page, and compiling that query costs ~0.7 ms of CPU, ten times its execution.
     """
     from .engine import ENGINE_VERSION
 
     canonical = normalise_reference(reference)
     if canonical is None:
         return None
-    stored = StoredExplanation.objects.filter(decision=OuterRef("pk"), engine_version=ENGINE_VERSION)
-    flags = (
-        DataFlag.objects.filter(decision=OuterRef("pk"))
-        .values("decision")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        Decision.objects.filter(reference=canonical)
-        .only("id", "reference", "subject_iin_hash")
-        .annotate(
-            successor_reference=F("superseded_by__reference"),
-            explanation_sha256=Subquery(stored.values("sha256")[:1]),
-            flag_count=Subquery(flags[:1]),
-        )
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_DECISION_FOR_PAGE_SQL, [ENGINE_VERSION, canonical])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    decision = Decision.from_db(connection.alias, ["id", "reference", "subject_iin_hash"], row[:3])
+    decision.successor_reference = row[3]  # type: ignore[attr-defined]
+    decision.explanation_sha256 = row[4]  # type: ignore[attr-defined]
+    decision.flag_count = row[5]  # type: ignore[attr-defined]
+    return decision
+
+
+# Table names as Django names them (tests/explanations/views check the query against the ORM's answer).
+_DECISION_FOR_PAGE_SQL = """
+SELECT d.id, d.reference, d.subject_iin_hash, successor.reference,
+       (SELECT e.sha256 FROM explanations_storedexplanation e
+        WHERE e.decision_id = d.id AND e.engine_version = %s LIMIT 1),
+       (SELECT COUNT(*) FROM explanations_dataflag f WHERE f.decision_id = d.id)
+FROM explanations_decision d LEFT OUTER JOIN explanations_decision successor ON successor.supersedes_id = d.id
+WHERE d.reference = %s
+"""
 
 
 # Bump when templates/explanations/citizen/ change what a cached page shows.

@@ -93,3 +93,15 @@ def _default_language() -> Iterator[None]:
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache() -> None:
+    """Each test starts with an empty in-memory cache: on SQLite a rolled-back test's ids are used again, and a
+    user or page cached under an id by an earlier test must not answer for a later one."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    default = caches["default"]
+    if isinstance(default, LocMemCache):
+        default.clear()

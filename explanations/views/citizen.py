@@ -9,6 +9,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,6 +41,9 @@ from ..selectors import (
 from ..services.explain import explanation_get_or_compute
 from ..services.flags import CORRECT_VALUE_MAX, NOTE_MAX, data_flag_record
 from ..services.pdf import decision_pdf_get_or_render
+
+# The names of the {% cache %} fragments of templates/explanations/citizen/decision.html: title, body.
+PAGE_FRAGMENTS = ("explanation_title", "explanation_page")
 
 
 def lookup_grants(request: HttpRequest) -> Collection[str]:
@@ -87,7 +92,16 @@ def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
         )
     )
     key = explanation_page_key(decision=decision, explanation_sha256=sha256, flagged=flagged, now=now)
-    context = {"page": page, "page_key": key, "cache_seconds": PAGE_CACHE_SECONDS}
+    title_key, body_key = (make_template_fragment_key(name, [key]) for name in PAGE_FRAGMENTS)
+    found = cache.get_many([title_key, body_key])
+    context = {
+        "page": page,
+        "page_key": key,
+        "cache_seconds": PAGE_CACHE_SECONDS,
+        # Fragments already rendered (marked safe when they were stored by the {% cache %} tag).
+        "cached_title": found.get(title_key),
+        "cached_body": found.get(body_key),
+    }
     return render(request, "explanations/citizen/decision.html", context)
 
 

@@ -72,6 +72,19 @@ class User(AbstractUser):
     def is_citizen(self) -> bool:
         return self.role == Role.CITIZEN
 
+    def set_password(self, raw_password: str | None) -> None:
+        self.__dict__.pop("_cached_session_auth_hash", None)
+        super().set_password(raw_password)
+
+    def set_unusable_password(self) -> None:
+        self.__dict__.pop("_cached_session_auth_hash", None)
+        super().set_unusable_password()
+
+    def get_session_auth_hash(self) -> str:
+        # A user read from the cache (accounts/backends.py) carries the hash instead of the password hash.
+        cached = self.__dict__.get("_cached_session_auth_hash")
+        return cached if cached is not None else super().get_session_auth_hash()
+
     def __str__(self) -> str:
         return self.username
 

@@ -135,6 +135,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one client per pool (see portal/cache.py)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["explanations.api.auth.AgencyTokenAuthentication"],
@@ -165,6 +167,11 @@ INGEST_MAX_BATCH = env.int("INGEST_MAX_BATCH", default=10_000)
 INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=64 * 1024 * 1024)
 # An Idempotency-Key stays "in flight" this long before a crashed request may be retried.
 IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=600)
+
+AUTHENTICATION_BACKENDS = ["portal.accounts.backends.CachedModelBackend"]
+# The signed-in user's fields are read from the cache (portal/accounts/backends.py); an entry is dropped on
+# every save and expires after this long in any case.
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
 
 # Sessions are read from the cache (Redis in production) and written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

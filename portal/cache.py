@@ -1,0 +1,34 @@
+"""Django's Redis cache with one `redis.Redis` client per connection pool, built once.
+
+Django's `RedisCacheClient.get_client` constructs a new `redis.Redis` for every cache call. The connection
+pool is shared, so this is correct, but each construction rebuilds redis-py's table of ~170 response
+callbacks: about 0.15 ms per call, paid two or three times on every signed-in page (session, page fragments).
+The client object is thread-safe (it takes a connection from the pool per command), so one per pool suffices.
+"""
+
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+
+
+class RedisCacheClient(DjangoRedisCacheClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            if index not in self._pools:
+                self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
+            pool = self._pools[index]
+            client = self._clients.setdefault(index, self._client(connection_pool=pool))
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = RedisCacheClient

@@ -1,0 +1,83 @@
+"""`{% load chrome %}`: the page chrome (service navigation, language switcher, footer), rendered once per kind
+of page and kept in memory.
+
+The chrome is the same for every request that agrees on: the language, the page's address (the language
+switcher posts it back), the page's route name (which navigation item is current), and who is signed in only
+as far as the navigation shows it (signed in or not, citizen or not, the role). Those make the key. Its
+forms carry a CSRF token, which is per browser: the chrome is rendered with a placeholder token and the
+request's own token is put in on the way out, so a cached copy never carries someone else's token.
+
+Rendering it costs ~20 URL reversals and a dozen template includes: the largest part of a cached page's time.
+Kept per process (a bounded LRU), not in the shared cache: it is cheaper to render than to fetch over the
+network, and it never changes while the process runs (templates and URLs are fixed at start). With DEBUG on,
+templates may change on disk, so nothing is kept.
+"""
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+MAX_ENTRIES = 1024
+_PLACEHOLDER = "csrf-token-placeholder-8d1f0c2a"
+_entries: "OrderedDict[tuple[Any, ...], str]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def _key(context: template.Context, name: str) -> tuple[Any, ...]:
+    request = context.get("request")
+    user = context.get("user")
+    match = getattr(request, "resolver_match", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    return (
+        name,
+        translation.get_language(),
+        request.get_full_path() if request is not None else "",
+        getattr(match, "namespace", ""),
+        getattr(match, "url_name", ""),
+        signed_in,
+        getattr(user, "role", "") if signed_in else "",
+    )
+
+
+def _render(context: template.Context, name: str) -> str:
+    tmpl = (
+        context.template.engine.get_template(name) if context.template else template.loader.get_template(name)
+    )
+    with context.push(csrf_token=_PLACEHOLDER):
+        return str(tmpl.render(context))
+
+
+@register.simple_tag(takes_context=True)
+def chrome(context: template.Context, name: str) -> SafeString:
+    """Render the chrome template `name` for this page, from memory when an equal page was rendered before."""
+    if settings.DEBUG:
+        html = _render(context, name)
+    else:
+        key = _key(context, name)
+        with _lock:
+            html = _entries.get(key)  # type: ignore[assignment]
+            if html is not None:
+                _entries.move_to_end(key)
+        if html is None:
+            html = _render(context, name)
+            with _lock:
+                _entries[key] = html
+                while len(_entries) > MAX_ENTRIES:
+                    _entries.popitem(last=False)
+    token = context.get("csrf_token")
+    if _PLACEHOLDER in html:
+        html = html.replace(_PLACEHOLDER, str(token) if token else "")
+    return mark_safe(html)  # noqa: S308  (rendered by the template engine, which escaped it)
+
+
+def clear() -> None:
+    """Forget every rendered chrome (tests that change the URLconf or templates at run time)."""
+    with _lock:
+        _entries.clear()
