@@ -604,10 +604,21 @@ def appeal_decide(
         data={"outcome": outcome, "changed_after_reveal": changed},
     )
     if target == State.DECIDED:
-        from .outcomes import outcome_effects
-
-        outcome_effects(appeal=appeal, now=now)
+        _outcome_effects(appeal, now)
     return appeal
+
+
+def _outcome_effects(appeal: Appeal, now: dt.datetime) -> None:
+    """Inside the deciding transaction: correction notices for the data found wrong, then error propagation:
+    every other decision that used a corrected item for the same person or household is flagged for its
+    operator's review (portal.access.services.propagation_flag)."""
+    from portal.access.services import propagation_flag
+
+    from .outcomes import outcome_effects
+
+    corrections = outcome_effects(appeal=appeal, now=now)
+    if corrections:
+        propagation_flag(corrections=corrections, now=now)
 
 
 @transaction.atomic(durable=True)
@@ -629,9 +640,7 @@ def appeal_countersign(
         a.decided_at = now
 
     _apply(appeal=appeal, name="countersign", user=signer, now=now, change=change)
-    from .outcomes import outcome_effects
-
-    outcome_effects(appeal=appeal, now=now)
+    _outcome_effects(appeal, now)
     return appeal
 
 

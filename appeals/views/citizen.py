@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from explanations.permissions import is_citizen
+from portal.access.gate import ReasonRequired, log_case_view, reason_redirect
 from portal.identifiers import format_reference
 
 from .. import forms, selectors
@@ -682,6 +683,10 @@ def evidence_file(request: HttpRequest, reference: str, evidence_id: int) -> Htt
     evidence = selectors.evidence_for_viewer(reference=reference, evidence_id=evidence_id, user=request.user)
     if evidence is None:
         raise Http404
+    try:  # staff downloading it are logged with their purpose (or asked for a reason first)
+        log_case_view(request, evidence.appeal)
+    except ReasonRequired as exc:
+        return reason_redirect(exc)
     try:
         handle = evidence_path(evidence).open("rb")
     except (OSError, ValueError) as exc:

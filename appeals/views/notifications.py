@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.access.gate import ReasonRequired, log_case_view, reason_redirect
 from portal.accounts.models import Role
 
 from .. import permissions
@@ -56,7 +57,10 @@ def _staff_page(view: View) -> View:
             return redirect_to_login(request.get_full_path(), STAFF_SIGN_IN)
         if not permissions.is_review_staff(request.user):
             raise Http404
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except ReasonRequired as exc:
+            return reason_redirect(exc)
 
     return never_cache(login_not_required(require_GET(wrapped)))
 
@@ -72,6 +76,7 @@ def _appeal(request: HttpRequest, reference: str, predicate: Callable[[Any, Appe
     )
     if appeal is None or not predicate(request.user, appeal):
         raise Http404
+    log_case_view(request, appeal, delivery=True)
     return appeal
 
 

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from portal.access.gate import ReasonRequired, log_case_view, reason_redirect
 from portal.accounts.models import Role, User
 
 from .. import permissions, queues
@@ -63,7 +64,10 @@ def review_staff_page(*methods: str) -> Callable[[View], View]:
                 raise Http404
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except ReasonRequired as exc:  # a case outside the viewer's assigned work: a reason first
+                return reason_redirect(exc)
 
         # The sign-in check is the first thing `wrapped` does; LoginRequiredMiddleware would send API clients
         # to an HTML sign-in page instead of refusing them.
@@ -102,9 +106,12 @@ def may_open_case(user: Any, appeal: Appeal) -> bool:
 
 
 def load_case(request: HttpRequest, reference: str, predicate: Callable[[Any, Appeal], bool]) -> Appeal:
+    """The appeal, if the predicate allows; a GET is logged in the access log with its purpose (a case outside
+    the viewer's assigned work raises ReasonRequired until they have stated why they open it)."""
     appeal = queues.case_for_review(reference)
     if appeal is None or not predicate(staff(request), appeal):
         raise Http404
+    log_case_view(request, appeal)
     return appeal
 
 

@@ -134,6 +134,15 @@ CELERY_BEAT_SCHEDULE = {
     "inquiries-alert-scan": {"task": "inquiries.alert_scan", "schedule": 15 * 60},
 }
 
+# The audit chain's daily checkpoint is also appended (signed) to a file here, outside the database, so that a
+# rewrite of history is detected. Production: a volume the database role cannot write to. Empty: no export.
+AUDIT_CHECKPOINT_DIR = env("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "audit"))
+AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="")  # empty: derived from SECRET_KEY
+# Access transparency: repeated views of the same case for the same purpose within this time are logged once;
+# a reason stated to open a case outside one's assigned work stays valid this long.
+ACCESS_LOG_DEDUPE_SECONDS = env.int("ACCESS_LOG_DEDUPE_SECONDS", default=600)
+ACCESS_REASON_VALID_SECONDS = env.int("ACCESS_REASON_VALID_SECONDS", default=3600)
+
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one client per pool (see portal/cache.py)

@@ -16,5 +16,6 @@ class Command(BaseCommand):
                 f"({result.checked} events verified before it)"
             )
         self.stdout.write(
-            f"Audit chain intact: {result.checked} events, head {result.head_seq} {result.head_hash}"
+            f"Audit chain intact: {result.checked} events, head {result.head_seq} {result.head_hash}; "
+            f"{result.exported_checkpoints} exported checkpoint(s) agree"
         )

@@ -1,0 +1,63 @@
+"""The edge of access transparency, for the views that show a person's data to staff.
+
+`log_case_view(request, appeal)` is called by such a view after its own permission check: a view that is part of
+the viewer's assigned work is logged with its implicit purpose; any other view needs a reason stated first and
+raises `ReasonRequired`, which the view's decorator turns into a redirect to the reason form
+(`reason_redirect`). Only GET (and HEAD) views are logged: the state changes made by POSTs are in the audit chain
+already.
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+from appeals.models import Appeal
+
+from . import permissions
+from .models import Purpose
+from .selectors import stated_reason
+from .services import access_log
+
+
+class ReasonRequired(Exception):
+    """The case is outside the viewer's assignment and no valid reason has been stated for it."""
+
+    def __init__(self, appeal: Appeal, next_url: str) -> None:
+        super().__init__(appeal.reference)
+        self.appeal = appeal
+        self.next_url = next_url
+
+
+def _page(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return (match.view_name if match else "") or request.path[:80]
+
+
+def log_case_view(request: HttpRequest, appeal: Appeal, *, delivery: bool = False) -> None:
+    """Log this view of the appeal's person, or raise ReasonRequired. The appellant's own views are not logged.
+    `delivery`: a page of the appeal's notifications and letters (see permissions.implicit_purpose)."""
+    user: Any = request.user
+    if request.method not in ("GET", "HEAD") or not permissions.is_staff_viewer(user, appeal):
+        return
+    purpose = permissions.implicit_purpose(user, appeal, delivery=delivery)
+    reason = ""
+    if purpose is None:
+        given = stated_reason(viewer=user, appeal=appeal)
+        if given is None:
+            raise ReasonRequired(appeal, request.get_full_path())
+        purpose, reason = Purpose.STATED_REASON, given
+    access_log(
+        viewer=user,
+        decision=appeal.decision,
+        appeal=appeal,
+        purpose=purpose,
+        reason=reason,
+        page=_page(request),
+    )
+
+
+def reason_redirect(exc: ReasonRequired) -> HttpResponseRedirect:
+    url = reverse("access:state-reason", args=[exc.appeal.reference])
+    return HttpResponseRedirect(f"{url}?{urlencode({'next': exc.next_url})}")
