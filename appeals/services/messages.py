@@ -18,6 +18,7 @@ from ..models import Notification
 APPELLANT = "appellant"
 REVIEWER = "reviewer"
 SUPERVISOR = "supervisor"
+OMBUDSMAN = "ombudsman"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,16 @@ class _Text:
 def _texts(event: str, audience: str, context: dict[str, Any]) -> _Text:
     """The texts of one event for one audience (English msgids, translated under the active language)."""
     decided = context.get("state") == "DECIDED"
+    if audience == OMBUDSMAN and event == "oversight.alert.raised":
+        # Raised by the periodic oversight checks (portal/inquiries); about a system, never about a person.
+        return _Text(
+            _("New oversight alert about %(system)s"),
+            _(
+                "The periodic oversight checks raised an alert about the system %(system)s. Sign in and open "
+                "Oversight, then Alerts, to read what was measured, acknowledge the alert or open an inquiry."
+            ),
+            _("New oversight alert about %(system)s. Please sign in."),
+        )
     if audience == REVIEWER:
         if event == "appeal.assigned":
             return _Text(
@@ -188,7 +199,11 @@ def _texts(event: str, audience: str, context: dict[str, Any]) -> _Text:
 
 
 def _format_context(context: dict[str, Any]) -> dict[str, str]:
-    out = {"reference": str(context.get("reference") or ""), "due_date": ""}
+    out = {
+        "reference": str(context.get("reference") or ""),
+        "due_date": "",
+        "system": str(context.get("system") or ""),
+    }
     due = context.get("due_date")
     if due:
         out["due_date"] = formats.date_format(dt.date.fromisoformat(str(due)), "DATE_FORMAT")
