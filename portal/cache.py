@@ -18,13 +18,13 @@ class RedisCacheClient(DjangoRedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        base: Any = self  # Django's private attributes, not in django-stubs
+        index = base._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
-            if index not in self._pools:
-                self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
-            pool = self._pools[index]
-            client = self._clients.setdefault(index, self._client(connection_pool=pool))
+            if index not in base._pools:
+                base._pools[index] = base._pool_class.from_url(base._servers[index], **base._pool_options)
+            client = self._clients.setdefault(index, base._client(connection_pool=base._pools[index]))
         return client
 
 

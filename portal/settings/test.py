@@ -15,7 +15,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 STAFF_REQUIRE_TOTP = False  # so tests may force_login staff; tests/accounts/test_staff_totp.py turns it on
-AUDIT_CHECKPOINT_DIR = ""  # each test database has its own chain; tests of the export point it at a scratch folder
+AUDIT_CHECKPOINT_DIR = (
+    ""  # each test database has its own chain; tests of the export point it at a scratch folder
+)
 
 _pg = postgres_url()
 if _pg:

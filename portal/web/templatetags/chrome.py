@@ -15,10 +15,11 @@ templates may change on disk, so nothing is kept.
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.conf import settings
+from django.template import loader
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -47,9 +48,11 @@ def _key(context: template.Context, name: str) -> tuple[Any, ...]:
 
 
 def _render(context: template.Context, name: str) -> str:
-    tmpl = (
-        context.template.engine.get_template(name) if context.template else template.loader.get_template(name)
-    )
+    tmpl: Any
+    if context.template is not None:
+        tmpl = context.template.engine.get_template(name)
+    else:
+        tmpl = cast(Any, loader.get_template(name)).template
     with context.push(csrf_token=_PLACEHOLDER):
         return str(tmpl.render(context))
 

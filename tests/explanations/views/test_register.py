@@ -122,8 +122,9 @@ def test_register_detail_shows_every_model_version_with_hashes_and_performance(
             assert key in page
     assert "e" * 64 in page  # the current version's artifact
     assert label(ModelKind.SCORECARD.label, lang) in page
-    # data sources, versions, and the current version's overall and per-group performance
-    assert page.count('<caption class="govuk-table__caption') == 4
+    # data sources, versions, the current version's overall and per-group performance, and the open-data
+    # overturn rate per version
+    assert page.count('<caption class="govuk-table__caption') == 5
     with translation.override(lang):
         assert str(translation.gettext("Accuracy")) in page
         assert str(translation.gettext("Urban or rural")) in page
