@@ -1,7 +1,11 @@
 """Every write of alerts, alert rules and inquiries: keyword-only, atomic, audited in the same transaction.
 
-The periodic scan (`alert_scan`) measures first, outside any transaction (checks.py, read-only), then writes in
-one short transaction under an advisory lock, so that two scans never interleave their writes. An alert is raised
+The periodic scan (`alert_scan`) holds a session-level advisory lock on PostgreSQL from before it measures until
+after its writes have committed, so scans never overlap: a scan that finds the lock held skips (it does not wait; the
+next beat runs it again). Without that, a scan that measured before another scan's writes could undo them (clear
+an alert the other just confirmed, or raise again one it just cleared, notifying everyone twice). Inside the lock
+it measures first, outside any transaction (checks.py, read-only), then writes in one short durable transaction,
+so no transaction stays open while the checks run. An alert is raised
 at most once per episode of a condition (the database refuses a second live alert with the same dedupe key), and
 each ombudsman is notified of it exactly once: one outbox row per alert and person, keyed, delivered after commit
 by the appeals notification machinery.
@@ -11,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +49,7 @@ from .models import (
 from .permissions import can_edit_rules, can_open_inquiry, can_view_alerts
 
 ALERT_EVENT = "oversight.alert.raised"
-_SCAN_LOCK = 0x414C5254  # "ALRT": one scan writes at a time
+_SCAN_LOCK = 0x414C5254  # "ALRT": one scan at a time, measuring and writing
 TITLE_MAX = 200
 TEXT_MAX = 10_000
 MIN_COUNT_MAX = 1_000_000
@@ -86,6 +92,7 @@ class ScanResult:
     raised: int
     cleared: int
     notified: int
+    skipped: bool = False  # another scan held the lock: nothing was measured or written
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -93,6 +100,7 @@ class ScanResult:
             "raised": self.raised,
             "cleared": self.cleared,
             "notified": self.notified,
+            "skipped": int(self.skipped),
         }
 
 
@@ -108,22 +116,54 @@ def ombudsmen() -> list[User]:
 def alert_scan(*, now: dt.datetime | None = None) -> ScanResult:
     """Evaluate every enabled rule; raise an alert for each new condition, end the episodes that cleared.
 
-    Idempotent: run twice on the same data, the second run raises nothing and notifies nobody.
+    Idempotent: run twice on the same data, the second run raises nothing and notifies nobody. Returns at once
+    with ``skipped`` set, having measured and written nothing, while another scan is running.
     """
     now = now or timezone.now()
     # The numbers are the dashboard's rollups; fold in what the 5-minute refresh has not yet (cheap: only the
     # increment, and it never waits for a refresh already running).
     rollups.ensure_fresh(now=now)
-    rules = list(AlertRule.objects.filter(enabled=True).order_by("id"))
-    measured = [(rule, checks.evaluate(rule, now)) for rule in rules]
-    return _record_findings(measured, now)
+    with _scan_lock() as got:
+        if not got:
+            return ScanResult(rules=0, raised=0, cleared=0, notified=0, skipped=True)
+        rules = list(AlertRule.objects.filter(enabled=True).order_by("id"))
+        measured = [(rule, checks.evaluate(rule, now)) for rule in rules]
+        return _record_findings(measured, now)
+
+
+@contextmanager
+def _scan_lock() -> Iterator[bool]:
+    """One scan at a time: a session-level advisory lock (it outlives the write transaction, so it covers the
+    measuring before it and the commit). Yields False, without waiting, when another scan holds it. SQLite has
+    one writer and no concurrent scans (development only): no lock."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_SCAN_LOCK])
+        row = cursor.fetchone()
+    if not (row and row[0]):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        _scan_unlock()
+
+
+def _scan_unlock() -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_SCAN_LOCK])
+    except DatabaseError:
+        # The session cannot run the unlock (connection lost, or an enclosing transaction aborted): end the
+        # session, which releases its advisory locks, rather than leave every later scan skipping.
+        connection.close()
 
 
 @transaction.atomic(durable=True)
 def _record_findings(measured: list[tuple[AlertRule, list[checks.Finding]]], now: dt.datetime) -> ScanResult:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SCAN_LOCK])
+    """Write what one scan measured: called only under `_scan_lock`, in one short transaction."""
     recipients = ombudsmen()
     raised = cleared = notified = 0
     for rule, findings in measured:
