@@ -107,12 +107,24 @@ def may_open_case(user: Any, appeal: Appeal) -> bool:
 
 def load_case(request: HttpRequest, reference: str, predicate: Callable[[Any, Appeal], bool]) -> Appeal:
     """The appeal, if the predicate allows; a GET is logged in the access log with its purpose (a case outside
-    the viewer's assigned work raises ReasonRequired until they have stated why they open it)."""
+    the viewer's assigned work raises ReasonRequired until they have stated why they open it). A POST is logged
+    only if it is answered with the case (`render_case`): one answered with a redirect shows nothing."""
     appeal = queues.case_for_review(reference)
     if appeal is None or not predicate(staff(request), appeal):
         raise Http404
-    log_case_view(request, appeal)
+    if request.method in ("GET", "HEAD"):
+        log_case_view(request, appeal)
     return appeal
+
+
+def render_case(
+    request: HttpRequest, appeal: Appeal, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """A page that shows the case. A POST answered with it (a form shown again with its errors) shows the
+    person's data as much as a GET does, so it is logged too (a GET was logged by load_case)."""
+    if request.method not in ("GET", "HEAD"):
+        log_case_view(request, appeal)
+    return render(request, template, context, status=status)
 
 
 def _workspace(appeal: Appeal) -> HttpResponse:
@@ -215,8 +227,9 @@ def _render_workspace(
 ) -> HttpResponse:
     case = queues.blind_case(appeal=appeal, viewer=staff(request))
     assigned = is_assigned_reviewer(staff(request), appeal)
-    return render(
+    return render_case(
         request,
+        appeal,
         "appeals/review/workspace.html",
         {
             "case": case,
@@ -312,7 +325,7 @@ def _reason_page(request: HttpRequest, reference: str, kind: str) -> HttpRespons
             messages.success(request, done)
             return redirect("review:mine") if kind == "recuse" else _workspace(appeal)
     case = queues.blind_case(appeal=appeal, viewer=staff(request))
-    return render(request, f"appeals/review/{kind}.html", {"case": case, "form": form})
+    return render_case(request, appeal, f"appeals/review/{kind}.html", {"case": case, "form": form})
 
 
 @review_staff_page("GET", "POST")
@@ -360,7 +373,7 @@ def assess(request: HttpRequest, reference: str) -> HttpResponse:
                 request, _("Your independent assessment is recorded. You can now see the AI's result.")
             )
             return _workspace(appeal)
-    return render(request, "appeals/review/assess.html", {"case": case, "form": form})
+    return render_case(request, appeal, "appeals/review/assess.html", {"case": case, "form": form})
 
 
 @review_staff_page("POST")
@@ -408,8 +421,9 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
             "outcome": a.final_outcome or a.outcome,
             "new_outcome": a.final_new_outcome or a.new_outcome,
         }
-    return render(
+    return render_case(
         request,
+        appeal,
         "appeals/review/decide.html",
         {
             "case": revealed.case,

@@ -16,7 +16,7 @@ from ..forms_review import AssignForm, CountersignForm, add_service_errors
 from ..models import Appeal
 from ..services import core
 from ..states import State
-from .review import load_case, review_staff_page, staff, supervises
+from .review import load_case, render_case, review_staff_page, staff, supervises
 
 
 def may_countersign(user: Any, appeal: Appeal) -> bool:
@@ -80,8 +80,9 @@ def countersign(request: HttpRequest, reference: str) -> HttpResponse:
         else None
     )
     case = revealed.case if revealed else queues.blind_case(appeal=appeal, viewer=staff(request))
-    return render(
+    return render_case(
         request,
+        appeal,
         "appeals/review/countersign.html",
         {
             "case": case,
@@ -110,4 +111,6 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
             )
             return redirect("review:team")
     case = queues.blind_case(appeal=appeal, viewer=staff(request))
-    return render(request, "appeals/review/assign.html", {"case": case, "form": form, "reviewers": reviewers})
+    return render_case(
+        request, appeal, "appeals/review/assign.html", {"case": case, "form": form, "reviewers": reviewers}
+    )

@@ -42,8 +42,14 @@ class ProactiveReviewSerializer(serializers.Serializer):
     feature = serializers.CharField(help_text="The input found wrong.")
     source = serializers.CharField(help_text="The registry that holds it (empty if not recorded).")  # type: ignore[assignment]
     recorded_value = serializers.JSONField(help_text="The value your decision used.")
-    confirmed_wrong_value = serializers.JSONField(help_text="The value the appeal found wrong.")
-    correct_value = serializers.CharField(help_text="The value the appeal found correct.")
+    confirmed_wrong_value = serializers.JSONField(
+        allow_null=True,
+        help_text="The value the appeal found wrong; only for your own decision's appellant (same person, same "
+        "value), else null.",
+    )
+    correct_value = serializers.CharField(
+        allow_null=True, help_text="The value the appeal found correct; same condition, else null."
+    )
     confirmed_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=ProactiveReview.Status.values)
     flagged_at = serializers.DateTimeField()
@@ -85,7 +91,8 @@ class ProactiveReviewListView(AgencyView):
         description=(
             "When an appeal confirms that an item of registry data was wrong, every other decision that used the "
             "same item (same input name, and the same source registry when both record one) for the same person "
-            "or the same household is flagged for its operator. Review each one and mark it reviewed. Keyset "
+            "(any system), or for the same household in your own systems when your decision used the very value "
+            "found wrong, is flagged for its operator. Review each one and mark it reviewed. Keyset "
             "pagination by id: pass `next_cursor` as `after`."
         ),
         parameters=[

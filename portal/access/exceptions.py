@@ -2,11 +2,13 @@
 
 
 class AccessError(Exception):
-    """A write refused: `errors` maps a field to what is wrong, in English (the caller translates)."""
+    """A write refused: `errors` maps a field to what is wrong, in English; `code` names the rule that refused it,
+    so that a page can show that rule's own translated message (portal.access.views.reason_error_message)."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], *, code: str = "") -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+        self.code = code
 
 
 class ProactiveReviewNotFound(Exception):

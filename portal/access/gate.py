@@ -3,8 +3,13 @@
 `log_case_view(request, appeal)` is called by such a view after its own permission check: a view that is part of
 the viewer's assigned work is logged with its implicit purpose; any other view needs a reason stated first and
 raises `ReasonRequired`, which the view's decorator turns into a redirect to the reason form
-(`reason_redirect`). Only GET (and HEAD) views are logged: the state changes made by POSTs are in the audit chain
-already.
+(`reason_redirect`).
+
+What is logged is a response that shows the case, whatever the method: a GET of a case page, and equally a POST
+answered with the case (a form shown again with its errors, which renders the person's data as the GET did). So
+call it from every code path that renders the case, and not from a POST answered with a redirect (that shows
+nothing; the state change it made is in the audit chain already). The review desk does this with
+`appeals.views.review.load_case` (GET) and `render_case` (a POST answered with the case).
 """
 
 from typing import Any
@@ -36,10 +41,11 @@ def _page(request: HttpRequest) -> str:
 
 
 def log_case_view(request: HttpRequest, appeal: Appeal, *, delivery: bool = False) -> None:
-    """Log this view of the appeal's person, or raise ReasonRequired. The appellant's own views are not logged.
+    """Log this view of the appeal's person, or raise ReasonRequired; call it before a response that shows the
+    case, whatever the request's method. The appellant's own views are not logged.
     `delivery`: a page of the appeal's notifications and letters (see permissions.implicit_purpose)."""
     user: Any = request.user
-    if request.method not in ("GET", "HEAD") or not permissions.is_staff_viewer(user, appeal):
+    if not permissions.is_staff_viewer(user, appeal):
         return
     purpose = permissions.implicit_purpose(user, appeal, delivery=delivery)
     reason = ""

@@ -4,11 +4,12 @@
   of the audit chain (`audit_seq`).
 - `ChainVerification`: one run of the audit chain's verification asked for by an ombudsman, with its result.
 - `ProactiveReview`: a decision flagged for its operator's review because an appeal confirmed that a data item
-  it used (same person or same household, same item) was wrong (error propagation).
+  it used (same person or same household, same item) was wrong (error propagation; the matching rule is in
+  portal.access.services' docstring).
 """
 
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -131,6 +132,20 @@ class ChainVerification(models.Model):
         return self.reason
 
 
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two JSON values are the same value: numbers by value (1 == 1.0), but a boolean is not a number
+    (JSON false is not 0) and a string is not a number ("1" is not 1); lists and objects item by item."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
 class MatchKind(models.TextChoices):
     PERSON = "PERSON", _("Same person")
     HOUSEHOLD = "HOUSEHOLD", _("Same household")
@@ -176,3 +191,14 @@ class ProactiveReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision_id}:{self.feature}"
+
+    @property
+    def discloses_values(self) -> bool:
+        """Whether the operator may be told the value the appeal found wrong and the correct one (the appellant's
+        data): only the appealed decision's own operator, for the same person, where this decision used the very
+        value found wrong. Never another agency, never for a household flag (it is about someone else)."""
+        return (
+            self.match == MatchKind.PERSON
+            and self.organisation_id == self.correction.decision.system.operator_id
+            and same_value(self.recorded_value, self.correction.recorded_value)
+        )

@@ -111,13 +111,17 @@ def proactive_reviews_for_agency(
     rows = ProactiveReview.objects.filter(organisation=organisation, pk__gt=after)
     if status:
         rows = rows.filter(status=status)
-    return list(rows.select_related("decision__system", "correction__appeal").order_by("id")[:limit])
+    return list(
+        rows.select_related(
+            "decision__system", "correction__appeal", "correction__decision__system"
+        ).order_by("id")[:limit]
+    )
 
 
 def proactive_review_for_agency(*, organisation: Any, flag_id: int) -> ProactiveReview:
     flag = (
         ProactiveReview.objects.filter(organisation=organisation, pk=flag_id)
-        .select_related("decision__system", "correction__appeal")
+        .select_related("decision__system", "correction__appeal", "correction__decision__system")
         .first()
     )
     if flag is None:
@@ -126,9 +130,11 @@ def proactive_review_for_agency(*, organisation: Any, flag_id: int) -> Proactive
 
 
 def proactive_review_view(flag: ProactiveReview) -> dict[str, Any]:
-    """What the operator is told: its own decision, the item, the value its decision used, the value the appeal
-    found wrong and the correct one. Never the other person's decision or appeal (in a household match, it
-    is about someone else)."""
+    """What the operator is told: its own decision, the item, the value its decision used, that an appeal
+    confirmed the registry's value wrong and when. The value found wrong and the correct one only when
+    `flag.discloses_values` (the appealed decision's own operator, the same person, the very value); else null.
+    Never the appellant's decision, appeal or identity (see the rule in portal.access.services)."""
+    disclosed = flag.discloses_values
     return {
         "id": flag.pk,
         "decision_reference": flag.decision.reference,
@@ -138,8 +144,8 @@ def proactive_review_view(flag: ProactiveReview) -> dict[str, Any]:
         "feature": flag.feature,
         "source": flag.source,
         "recorded_value": flag.recorded_value,
-        "confirmed_wrong_value": flag.correction.recorded_value,
-        "correct_value": flag.correction.correct_value,
+        "confirmed_wrong_value": flag.correction.recorded_value if disclosed else None,
+        "correct_value": flag.correction.correct_value if disclosed else None,
         "confirmed_at": flag.correction.created_at,
         "status": flag.status,
         "flagged_at": flag.created_at,

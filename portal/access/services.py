@@ -2,6 +2,33 @@
 chain, and flagging decisions that used a data item an appeal confirmed wrong (error propagation).
 
 Every write is atomic and audited in the same transaction (portal.audit.services.audit_record).
+
+Error propagation: what counts as "the same data item for the same person or household"
+-----------------------------------------------------------------------------------------
+A decided appeal that accepts a "data wrong" ground writes a RegistryCorrection: input `feature` of the appealed
+decision, read from registry `source`, had the value `recorded_value`, which the review found wrong. Another
+decision (never the appealed one itself) is flagged for its operator's review when:
+
+- Same person (PERSON): its subject is the appellant (same IIN hash), in any system of any operator; and it
+  used an input of the same name, from the same registry when both decisions record one (a decision that names
+  another registry for it used another item). The value it used may differ (read on another date, say).
+- Same household (HOUSEHOLD): its subject is someone else, and all of these hold:
+  1. its system is operated by the same agency as the appealed decision's. `household_id` is each agency's
+     own identifier, free text: "hh-1" of one agency says nothing about "hh-1" of another;
+  2. it has the same `household_id`;
+  3. its input of the same name records the same source registry (both must record one);
+  4. the value it used is the very value found wrong (same JSON type and value; see models.same_value).
+     An input of the same name can be about each member (their own age, their own income): only where the
+     other member's decision used exactly the value found wrong is it the same household item.
+
+What an operator is told about a flag (selectors.proactive_review_view): its own decision, the input's name,
+the registry, the value its own decision used, that an appeal confirmed the registry's value wrong, and when;
+never the appellant's decision, appeal or identity. The value found wrong and the correct value are the
+appellant's data (models.ProactiveReview.discloses_values): they are given only to the appealed decision's own
+operator, which receives them with the appeal's outcome anyway (appeals.services.agency_outcomes), and only for
+a same-person match whose decision used the very value found wrong. Everyone else gets null for both: another
+agency learns that the registry's value it used for this person was confirmed wrong and reads the registry
+again (the registry itself received the correction notice); a household flag is about someone else.
 """
 
 import datetime as dt
@@ -17,10 +44,22 @@ from explanations.models import Decision
 from portal.audit.services import audit_record, audit_verify
 
 from .exceptions import AccessError, ProactiveReviewNotFound
-from .models import REASON_PAGE, AccessRecord, ChainVerification, MatchKind, ProactiveReview, Purpose
+from .models import (
+    REASON_PAGE,
+    AccessRecord,
+    ChainVerification,
+    MatchKind,
+    ProactiveReview,
+    Purpose,
+    same_value,
+)
 
 REASON_MAX = 2000
 NOTE_MAX = 2000
+# Why access_state_reason refused (AccessError.code): each has its own message on the reason page.
+REASON_MISSING = "reason_missing"
+REASON_TOO_LONG = "reason_too_long"
+CASE_NOT_OPENABLE = "case_not_openable"
 
 
 def dedupe_seconds() -> int:
@@ -127,11 +166,11 @@ def access_state_reason(
 
     reason = reason.strip()
     if not reason:
-        raise AccessError({"reason": "give a reason"})
+        raise AccessError({"reason": "give a reason"}, code=REASON_MISSING)
     if len(reason) > REASON_MAX:
-        raise AccessError({"reason": f"use {REASON_MAX} characters or fewer"})
+        raise AccessError({"reason": f"use {REASON_MAX} characters or fewer"}, code=REASON_TOO_LONG)
     if not may_state_reason(viewer, appeal):
-        raise AccessError({"appeal": "not a case this person may open"})
+        raise AccessError({"appeal": "not a case this person may open"}, code=CASE_NOT_OPENABLE)
     return _record(
         viewer=viewer,
         decision=appeal.decision,
@@ -217,26 +256,42 @@ def chain_verification_run(*, verification_id: int, now: dt.datetime | None = No
 # --- error propagation ----------------------------------------------------------------------------------------
 
 
-def _same_item(inputs: Any, feature: str, source: str) -> tuple[bool, Any]:
-    """Whether a decision's inputs hold the same data item: the same feature name, and the same source
-    registry when both name one. Returns (matches, the value that decision used)."""
+def _registry_item(inputs: Any, feature: str) -> tuple[bool, Any, str]:
+    """(whether the inputs hold `feature`, the value used, the source registry recorded for it or "")."""
     if not isinstance(inputs, dict) or feature not in inputs:
-        return False, None
+        return False, None, ""
     item = inputs[feature]
     if not isinstance(item, dict):
-        return True, item
-    other_source = str(item.get("source") or "")
-    if source and other_source and other_source != source:
+        return True, item, ""
+    return True, item.get("value"), str(item.get("source") or "")
+
+
+def _same_item(decision: Decision, correction: RegistryCorrection, kind: str) -> tuple[bool, Any]:
+    """Whether `decision` used the item `correction` found wrong, by the rule of the module docstring for a match
+    of this kind. Returns (matches, the value that decision used)."""
+    holds, value, source = _registry_item(decision.inputs, correction.feature)
+    if not holds:
         return False, None
-    return True, item.get("value")
+    if kind == MatchKind.PERSON:
+        if correction.source and source and source != correction.source:
+            return False, None
+        return True, value
+    if not correction.source or source != correction.source:
+        return False, None
+    return same_value(value, correction.recorded_value), value
 
 
 def propagation_candidates(correction: RegistryCorrection) -> list[tuple[Decision, str, Any]]:
-    """Every other decision, in any system, that used the corrected item for the same person or household:
+    """Every other decision that used the corrected item for the same person (any system, any operator) or the
+    same household (systems of the appealed decision's operator only), by the rule of the module docstring:
     (decision, match kind, the value it used). Reads by the indexed person and household columns only."""
     source_decision = correction.decision
     person = Q(subject_iin_hash=source_decision.subject_iin_hash)
-    household = Q(household_id=source_decision.household_id) if source_decision.household_id else Q(pk__in=[])
+    household = (
+        Q(household_id=source_decision.household_id, system__operator_id=source_decision.system.operator_id)
+        if source_decision.household_id
+        else Q(pk__in=[])
+    )
     found: list[tuple[Decision, str, Any]] = []
     rows = (
         Decision.objects.filter(person | household)
@@ -245,15 +300,14 @@ def propagation_candidates(correction: RegistryCorrection) -> list[tuple[Decisio
         .order_by("id")
     )
     for decision in rows:
-        matches, value = _same_item(decision.inputs, correction.feature, correction.source)
-        if not matches:
-            continue
         kind = (
             MatchKind.PERSON
             if decision.subject_iin_hash == source_decision.subject_iin_hash
             else MatchKind.HOUSEHOLD
         )
-        found.append((decision, kind, value))
+        matches, value = _same_item(decision, correction, kind)
+        if matches:
+            found.append((decision, kind, value))
     return found
 
 
@@ -261,8 +315,8 @@ def propagation_flag(
     *, corrections: list[RegistryCorrection], now: dt.datetime | None = None
 ) -> list[ProactiveReview]:
     """Inside the transaction that confirmed `corrections`: flag every decision that used the same item for the
-    same person or household for its operator's proactive review. Idempotent (one flag per decision and item);
-    returns the flags created now."""
+    same person or household (the rule of the module docstring) for its operator's proactive review.
+    Idempotent (one flag per decision and item); returns the flags created now."""
     now = _now(now)
     created: list[ProactiveReview] = []
     for correction in corrections:

@@ -30,10 +30,27 @@ from .exceptions import AccessError
 from .forms import StatedReasonForm
 from .gate import ReasonRequired, log_case_view, reason_redirect
 from .models import ChainVerification
-from .services import access_state_reason, chain_verification_request
+from .services import (
+    REASON_MAX,
+    REASON_MISSING,
+    REASON_TOO_LONG,
+    access_state_reason,
+    chain_verification_request,
+)
 
 View = Callable[..., HttpResponse]
 STAFF_SIGN_IN = "accounts:staff-login"
+
+
+def reason_error_message(code: str) -> str | None:
+    """What the reason page says when access_state_reason refuses the reason: one message per rule
+    (AccessError.code), the same words as the form's own check. None for any other refusal (the case is not one
+    this person may open, or no longer): the page answers 404 then, like a case that does not exist."""
+    if code == REASON_MISSING:
+        return _("Say why you need to open this case")
+    if code == REASON_TOO_LONG:
+        return _("Use %(limit_value)s characters or fewer") % {"limit_value": REASON_MAX}
+    return None
 
 
 def staff_page(*methods: str) -> Callable[[View], View]:
@@ -109,9 +126,10 @@ def state_reason(request: HttpRequest, reference: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except AccessError as exc:
-            form.add_error(
-                "reason" if "reason" in exc.errors else None, _("Say why you need to open this case")
-            )
+            message = reason_error_message(exc.code)
+            if message is None:
+                raise Http404 from exc
+            form.add_error("reason", message)
         else:
             return redirect(next_url)
     return render(

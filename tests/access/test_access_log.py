@@ -300,3 +300,90 @@ def test_the_access_log_is_append_only_in_the_database(world, postgres):
         AccessRecord.objects.filter(pk=record.pk).update(reason="rewritten")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AccessRecord.objects.filter(pk=record.pk).delete()
+
+
+@pytest.mark.parametrize(
+    ("step", "page", "actor", "purpose"),
+    [
+        ("assigned", "review:conflict", "reviewer", Purpose.ASSIGNED_REVIEW),
+        ("in_review", "review:hold", "reviewer", Purpose.ASSIGNED_REVIEW),
+        ("in_review", "review:inadmissible", "reviewer", Purpose.ASSIGNED_REVIEW),
+        ("in_review", "review:recuse", "reviewer", Purpose.ASSIGNED_REVIEW),
+        ("in_review", "review:assess", "reviewer", Purpose.ASSIGNED_REVIEW),
+        ("revealed", "review:decide", "reviewer", Purpose.ASSIGNED_REVIEW),
+        ("countersign", "review:countersign", "supervisor", Purpose.COUNTERSIGNATURE),
+        ("waiting", "review:assign", "supervisor", Purpose.ASSIGNMENT),
+    ],
+)
+def test_an_invalid_post_answered_with_the_case_is_logged_as_a_view(world, step, page, actor, purpose):
+    appeal = at(world, step)
+    state = appeal.state
+    user = world.reviewers[0] if actor == "reviewer" else world.supervisor
+
+    response = client_for(user).post(reverse(page, args=[appeal.reference]), {})
+
+    assert response.status_code == 200, response.content  # the form again, with its errors, and the case
+    assert "govuk-error-summary" in response.content.decode()
+    [record] = records(appeal)
+    assert (record.viewer_id, record.purpose, record.page) == (user.pk, purpose, page)
+    assert AuditEvent.objects.get(seq=record.audit_seq).action == "access.viewed"
+    appeal.refresh_from_db()
+    assert appeal.state == state, "an invalid form changes nothing"
+
+
+def test_a_post_answered_with_a_redirect_is_not_logged_as_a_view(world):
+    appeal = at(world, "in_review")
+    response = client_for(world.reviewers[0]).post(
+        reverse("review:hold", args=[appeal.reference]), {"reason": "Please send the sale contract"}
+    )
+    assert response.status_code == 302
+    assert records(appeal) == []
+
+
+def test_each_refusal_of_a_stated_reason_has_its_own_message():
+    from portal.access.services import CASE_NOT_OPENABLE, REASON_MISSING, REASON_TOO_LONG
+    from portal.access.views import reason_error_message
+
+    missing, too_long = reason_error_message(REASON_MISSING), reason_error_message(REASON_TOO_LONG)
+    assert missing == "Say why you need to open this case"
+    assert too_long == "Use 2000 characters or fewer"
+    assert reason_error_message(CASE_NOT_OPENABLE) is None  # not a message: the page answers 404
+
+
+@pytest.mark.parametrize(
+    ("reason", "code"),
+    [("", "reason_missing"), ("x" * 2001, "reason_too_long"), ("Complaint", "case_not_openable")],
+)
+def test_the_service_names_the_rule_that_refused_a_stated_reason(world, reason, code):
+    from portal.access.exceptions import AccessError
+    from portal.access.services import access_state_reason
+
+    appeal = at(world, "decided")
+    who = world.reviewers[1] if code == "case_not_openable" else world.supervisor
+    with pytest.raises(AccessError) as refused:
+        access_state_reason(viewer=who, appeal=appeal, reason=reason)
+    assert refused.value.code == code
+    assert records(appeal) == []
+
+
+def test_a_case_that_can_no_longer_be_opened_when_the_reason_is_stored_is_a_404_not_a_reason_error(
+    world, monkeypatch
+):
+    from portal.access import permissions
+
+    appeal = at(world, "decided")
+    allowed = permissions.may_state_reason
+    answers = iter(
+        [True]
+    )  # the page's own check still allows it; the service's check (a moment later) does not
+
+    def may_state_reason(user: Any, appeal: Appeal) -> bool:
+        return next(answers, False) and allowed(user, appeal)
+
+    monkeypatch.setattr(permissions, "may_state_reason", may_state_reason)
+
+    response = client_for(world.supervisor).post(reason_url(appeal), {"reason": "Complaint"})
+
+    assert response.status_code == 404
+    assert "Say why you need to open this case" not in response.content.decode()
+    assert records(appeal) == []

@@ -1,6 +1,7 @@
 """Every page of portal.access × every kind of actor × GET and POST: allowed actors get their page (or a redirect
 that is not to a sign-in), everyone else 404 (405 where the route does not take the method at all), anonymous
-visitors a sign-in page, an API token never a page. Routes are discovered, so a new page needs a rule here."""
+visitors a sign-in page, an API token never a page. A role OMBUDSMAN outside an ombudsman organisation (a
+misconfigured account) is nobody here. Routes are discovered, so a new page needs a rule here."""
 
 from typing import Any
 
@@ -11,7 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal.access.models import AccessRecord, ChainVerification
 from portal.access.services import chain_verification_request
+from portal.accounts.models import Role
 from tests import factories
+from tests.appeals.conftest import make_user
 from tests.appeals.review.builders import at
 
 ACTORS = (
@@ -24,6 +27,8 @@ ACTORS = (
     "agency_reviewer",
     "supervisor",
     "ombudsman",
+    "ombudsman_role_in_an_agency",
+    "ombudsman_role_in_a_review_body",
     "token",
 )
 # route name -> (actors allowed to GET, actors allowed to POST); None: the route does not take the method.
@@ -74,6 +79,9 @@ def test_every_actor_gets_what_the_rule_says(world, name):
         "agency_reviewer": world.agency_reviewer,
         "supervisor": world.supervisor,
         "ombudsman": world.ombudsman,
+        # Misconfigured accounts: the role alone is not the ombudsman's office.
+        "ombudsman_role_in_an_agency": make_user("ombudsman-at-agency", Role.OMBUDSMAN, world.agency),
+        "ombudsman_role_in_a_review_body": make_user("ombudsman-at-body", Role.OMBUDSMAN, world.body),
     }
     get_rule, post_rule = RULES[name]
     problems = []

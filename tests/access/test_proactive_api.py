@@ -24,8 +24,10 @@ def flagged(world: Any) -> Scene:
     scene = Scene(world)
     appealed = scene.decide(Planned("family-card", 0, "hh-P", SOURCE))
     scene.decide(Planned("family-card", 0, "hh-P", SOURCE))
+    scene.decide(Planned("family-card", 1, "hh-P", SOURCE))
     scene.decide(Planned("tax-risk", 0, "hh-P", SOURCE))
-    scene.decide(Planned("tax-risk", 1, "hh-P", SOURCE))
+    scene.decide(Planned("tax-risk", 0, "hh-Q", SOURCE, value=True))
+    scene.decide(Planned("tax-risk", 1, "hh-P", SOURCE))  # another agency's "hh-P": not the same family
     decide_appeal(world, appealed)
     return scene
 
@@ -46,25 +48,38 @@ def test_each_agency_lists_only_the_flags_on_its_own_systems(flagged: Scene):
     assert mof_ids == set(
         ProactiveReview.objects.filter(organisation=flagged.other_agency).values_list("id", flat=True)
     )
-    assert len(mlsp_ids) == 1 and len(mof_ids) == 2 and not mlsp_ids & mof_ids
+    assert len(mlsp_ids) == 2 and len(mof_ids) == 2 and not mlsp_ids & mof_ids
     assert {r["system"] for r in mof.json()["results"]} == {"tax-risk"}
-    assert {r["match"] for r in mof.json()["results"]} == {"PERSON", "HOUSEHOLD"}
+    assert {r["match"] for r in mof.json()["results"]} == {"PERSON"}
+    assert {r["match"] for r in mlsp.json()["results"]} == {"PERSON", "HOUSEHOLD"}
     assert api(factories.organisation(code="nobody")).get(LIST).json()["results"] == []
 
 
-def test_a_result_names_the_item_and_values_but_not_the_other_persons_case(flagged: Scene):
-    [row] = [r for r in api(flagged.other_agency).get(LIST).json()["results"] if r["match"] == "HOUSEHOLD"]
-    assert (row["feature"], row["source"], row["recorded_value"], row["confirmed_wrong_value"]) == (
-        "has_vehicle",
-        "REG_VEHICLE",
+def test_a_result_names_the_item_and_its_own_value_but_never_the_other_persons_case(flagged: Scene):
+    mlsp = api(flagged.world.agency).get(LIST).json()["results"]
+    mof = api(flagged.other_agency).get(LIST).json()["results"]
+    [own_person] = [r for r in mlsp if r["match"] == "PERSON"]
+    [household] = [r for r in mlsp if r["match"] == "HOUSEHOLD"]
+    for row in [*mlsp, *mof]:
+        assert (row["feature"], row["source"], row["status"]) == ("has_vehicle", "REG_VEHICLE", "OPEN")
+        text = json.dumps(row)
+        appeal = ProactiveReview.objects.get(pk=row["id"]).correction.appeal
+        assert appeal.reference not in text and appeal.decision.reference not in text
+        assert flagged.iins[0] not in text and flagged.iins[1] not in text
+    # The appealed decision's own operator, same person, same value: the values it receives with the outcome.
+    assert (
+        own_person["recorded_value"],
+        own_person["confirmed_wrong_value"],
+        own_person["correct_value"],
+    ) == (
         False,
         False,
+        "no",
     )
-    assert row["correct_value"] == "no" and row["status"] == "OPEN"
-    text = json.dumps(row)
-    appeal = ProactiveReview.objects.get(pk=row["id"]).correction.appeal
-    assert appeal.reference not in text and appeal.decision.reference not in text
-    assert flagged.iins[0] not in text and flagged.iins[1] not in text
+    # Someone else of the household, or another agency: only that the registry's value was confirmed wrong.
+    for row in [household, *mof]:
+        assert (row["confirmed_wrong_value"], row["correct_value"]) == (None, None), row
+    assert sorted(r["recorded_value"] for r in mof) == [False, True]  # each decision's own value
 
 
 def test_pagination_and_status_filter(flagged: Scene):

@@ -1,5 +1,6 @@
-"""Error propagation: when an appeal confirms that a registry item was wrong, every other decision, in any system,
-that used the same item for the same person or household is flagged for its operator; exactly those, once."""
+"""Error propagation: when an appeal confirms that a registry item was wrong, every other decision that used the
+same item for the same person (any system) or household (the same agency's systems, the very value found wrong) is
+flagged for its operator; exactly those, once; and only the appealed decision's own operator is told the values."""
 
 import copy
 import random
@@ -14,7 +15,7 @@ from appeals.states import Outcome
 from explanations.models import Decision
 from explanations.services.ingest import decisions_ingest
 from portal.access.models import MatchKind, ProactiveReview
-from portal.access.selectors import propagation_panel
+from portal.access.selectors import proactive_review_view, propagation_panel
 from portal.access.services import propagation_run_for_appeal
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_verify
@@ -40,6 +41,7 @@ class Planned:
     person: int  # index into the people's IINs
     household: str
     source: str  # source of has_vehicle ("" when the system does not use it)
+    value: bool = False  # has_vehicle; the appealed decisions use False, which the appeal finds wrong
 
 
 class Scene:
@@ -65,6 +67,10 @@ class Scene:
             del record["inputs"][FEATURE]
         else:
             record["inputs"][FEATURE]["source"] = plan.source
+            record["inputs"][FEATURE]["value"] = plan.value
+            if plan.value:  # a vehicle is worth 10 points in the scorecard: keep the record replayable
+                record["score"] += 10
+                record["outcome"] = "SUPPORT" if record["score"] < 30 else "NO_SUPPORT"
         system = self.systems[plan.system]
         result = decisions_ingest(
             organisation=system.operator, system_code=system.code, records=[record], actor="test"
@@ -100,6 +106,10 @@ def scene(world: World) -> Scene:
     return Scene(world)
 
 
+# The operating agency of each system of the scene: family-card is the world's agency's, the others another's.
+OPERATOR = {"family-card": "mlsp", "tax-risk": "mof", "housing": "mof"}
+
+
 def expected_flags(appealed: Planned, plans: dict[int, Planned]) -> dict[int, str]:
     """Independent recomputation from the generation plan: decision id -> match kind."""
     out = {}
@@ -109,7 +119,11 @@ def expected_flags(appealed: Planned, plans: dict[int, Planned]) -> dict[int, st
             continue
         if plan.person == appealed.person:
             out[pk] = MatchKind.PERSON
-        elif plan.household == appealed.household:
+        elif (
+            plan.household == appealed.household
+            and OPERATOR[plan.system] == OPERATOR[appealed.system]
+            and plan.value is appealed.value
+        ):
             out[pk] = MatchKind.HOUSEHOLD
     return out
 
@@ -121,9 +135,22 @@ def test_the_named_cases_are_flagged_or_not(scene: Scene):
         "same person, other agency's system": (Planned("tax-risk", 0, "hh-P", SOURCE), MatchKind.PERSON),
         "same person, same system": (Planned("family-card", 0, "hh-P", SOURCE), MatchKind.PERSON),
         "same person, moved household": (Planned("tax-risk", 0, "hh-NEW", SOURCE), MatchKind.PERSON),
-        "household member": (Planned("tax-risk", 1, "hh-P", SOURCE), MatchKind.HOUSEHOLD),
+        "same person, other agency, another value": (
+            Planned("tax-risk", 0, "hh-P", SOURCE, value=True),
+            MatchKind.PERSON,
+        ),
+        "household member, same agency": (Planned("family-card", 1, "hh-P", SOURCE), MatchKind.HOUSEHOLD),
+        "household member, same agency, another value": (
+            Planned("family-card", 2, "hh-P", SOURCE, value=True),
+            None,
+        ),
+        "household member, same agency, another registry": (
+            Planned("family-card", 3, "hh-P", "REG_OTHER"),
+            None,
+        ),
+        "another agency's household with the same id": (Planned("tax-risk", 1, "hh-P", SOURCE), None),
         "different person and household": (Planned("tax-risk", 2, "hh-R", SOURCE), None),
-        "household member who moved out": (Planned("tax-risk", 1, "hh-Q2", SOURCE), None),
+        "household member who moved out": (Planned("family-card", 1, "hh-Q2", SOURCE), None),
         "same person, system without the item": (Planned("housing", 0, "hh-P", ""), None),
         "same person, same item name from another registry": (
             Planned("tax-risk", 0, "hh-P", "REG_OTHER"),
@@ -146,7 +173,7 @@ def test_the_named_cases_are_flagged_or_not(scene: Scene):
         flag = flags[made[name].pk]
         assert flag.organisation_id == scene.systems[plan.system].operator_id, name
         assert (flag.feature, flag.source, flag.correction_id) == (FEATURE, SOURCE, correction.pk)
-        assert flag.recorded_value is False and flag.status == ProactiveReview.Status.OPEN
+        assert flag.recorded_value is plan.value and flag.status == ProactiveReview.Status.OPEN
     event = AuditEvent.objects.get(action="access.propagation.flagged")
     assert sorted(f["flag"] for f in event.data["flags"]) == sorted(f.pk for f in flags.values())
     assert audit_verify().ok
@@ -166,6 +193,7 @@ def test_propagation_on_generated_data_equals_a_direct_recomputation(scene: Scen
             person=rng.randrange(len(scene.iins)),
             household=rng.choice(households),
             source="" if system == "housing" else rng.choice([SOURCE, SOURCE, SOURCE, "REG_OTHER"]),
+            value=rng.choice([False, False, True]),
         )
         plans[scene.decide(plan).pk] = plan
 
@@ -174,12 +202,55 @@ def test_propagation_on_generated_data_equals_a_direct_recomputation(scene: Scen
     got = dict(ProactiveReview.objects.values_list("decision_id", "match"))
     assert got == expected_flags(appealed_plan, plans)
     assert got, "the generated data should include some matches"
+    for flag in ProactiveReview.objects.select_related("correction__decision__system"):
+        plan = plans[flag.decision_id]
+        told = proactive_review_view(flag)
+        disclosed = flag.match == MatchKind.PERSON and plan.system == "family-card" and plan.value is False
+        assert (told["confirmed_wrong_value"], told["correct_value"]) == (
+            (False, "no") if disclosed else (None, None)
+        ), plan
+
+
+def test_another_agencys_household_with_the_same_id_is_not_flagged_and_gets_no_values(scene: Scene):
+    appealed = scene.decide(Planned("family-card", 0, "hh-1", SOURCE))
+    # The other agency's "hh-1" is its own label, for another family.
+    other_family = scene.decide(Planned("tax-risk", 1, "hh-1", SOURCE))
+    other_family_person_item = scene.decide(Planned("tax-risk", 2, "hh-1", SOURCE, value=True))
+    same_person_elsewhere = scene.decide(Planned("tax-risk", 0, "hh-9", SOURCE))
+    same_person_other_value = scene.decide(Planned("tax-risk", 0, "hh-9", SOURCE, value=True))
+    same_household = scene.decide(Planned("family-card", 1, "hh-1", SOURCE))
+    same_person_same_agency = scene.decide(Planned("family-card", 0, "hh-1", SOURCE))
+
+    decide_appeal(scene.world, appealed)
+
+    flags = {f.decision_id: f for f in ProactiveReview.objects.all()}
+    assert other_family.pk not in flags and other_family_person_item.pk not in flags
+    assert {pk: f.match for pk, f in flags.items()} == {
+        same_person_elsewhere.pk: MatchKind.PERSON,
+        same_person_other_value.pk: MatchKind.PERSON,
+        same_household.pk: MatchKind.HOUSEHOLD,
+        same_person_same_agency.pk: MatchKind.PERSON,
+    }
+    told = {pk: proactive_review_view(f) for pk, f in flags.items()}
+    for pk in (same_person_elsewhere.pk, same_person_other_value.pk):
+        assert flags[pk].organisation_id == scene.other_agency.pk
+        assert (told[pk]["confirmed_wrong_value"], told[pk]["correct_value"]) == (None, None)
+        assert (told[pk]["feature"], told[pk]["source"]) == (FEATURE, SOURCE)
+    assert told[same_person_other_value.pk]["recorded_value"] is True  # its own value, nothing more
+    assert (told[same_household.pk]["confirmed_wrong_value"], told[same_household.pk]["correct_value"]) == (
+        None,
+        None,
+    )
+    assert (
+        told[same_person_same_agency.pk]["confirmed_wrong_value"],
+        told[same_person_same_agency.pk]["correct_value"],
+    ) == (False, "no")
 
 
 def test_propagation_is_idempotent(scene: Scene):
     appealed = scene.decide(Planned("family-card", 0, "hh-P", SOURCE))
     scene.decide(Planned("tax-risk", 0, "hh-P", SOURCE))
-    scene.decide(Planned("tax-risk", 1, "hh-P", SOURCE))
+    scene.decide(Planned("family-card", 1, "hh-P", SOURCE))
     appeal = decide_appeal(scene.world, appealed)
     before = list(ProactiveReview.objects.order_by("id").values_list("id", "decision_id", "created_at"))
     events = AuditEvent.objects.filter(action="access.propagation.flagged").count()
@@ -208,7 +279,7 @@ def test_the_dashboard_panel_counts_open_and_reviewed_per_agency(scene: Scene):
     appealed = scene.decide(Planned("family-card", 0, "hh-P", SOURCE))
     scene.decide(Planned("family-card", 0, "hh-P", SOURCE))
     scene.decide(Planned("tax-risk", 0, "hh-P", SOURCE))
-    scene.decide(Planned("tax-risk", 1, "hh-P", SOURCE))
+    scene.decide(Planned("tax-risk", 0, "hh-X", SOURCE))
     decide_appeal(scene.world, appealed)
     one = ProactiveReview.objects.filter(organisation=scene.other_agency).order_by("id").first()
     assert one is not None
@@ -228,7 +299,7 @@ def test_the_backfill_command_flags_what_is_missing_and_nothing_twice(scene: Sce
 
     appealed = scene.decide(Planned("family-card", 0, "hh-P", SOURCE))
     scene.decide(Planned("tax-risk", 0, "hh-P", SOURCE))
-    scene.decide(Planned("tax-risk", 1, "hh-P", SOURCE))
+    scene.decide(Planned("family-card", 1, "hh-P", SOURCE))
     decide_appeal(scene.world, appealed)
     ProactiveReview.objects.filter(match=MatchKind.HOUSEHOLD).delete()  # as if decided before propagation
 
