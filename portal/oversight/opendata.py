@@ -23,7 +23,7 @@ region was not recorded) into one row, so that even the list of regions says not
 Every (version, month, region) combination is listed, including empty ones, so that the presence of a row does
 not reveal that something happened there.
 
-Suppression (the rule, applied to each count measure separately; see ``suppress``):
+Suppression (the rule, applied to every count of every row at once; see ``suppress``):
 
 1. Primary: every count from 1 to 9 is hidden, at every level. A zero is shown: it is about no one, and
    hiding zeros would hide, as their complements, most of the numbers around them.
@@ -34,9 +34,23 @@ Suppression (the rule, applied to each count measure separately; see ``suppress`
 3. Complementary, for a hidden total: a hidden total whose parts were all shown could be rebuilt by adding
    them up, so its smallest part (non-zero first) is hidden too.
 4. Rules 2 and 3 repeat until nothing changes (hiding a month total for rule 2 may call for rule 3 below it).
-5. A rate is hidden when its numerator or its denominator is hidden (a rate and its denominator, or the
+5. Differences: on one row, some counts are subsets of others (``SUBSETS``: silent of decisions; decided of
+   appeals; overturned and deadlines_kept of decided, and so of appeals). Two such counts shown side by side
+   publish their difference too (decided 12 and overturned 10 say that 2 appeals were not overturned), so
+   each difference is treated as a count of its own: it is shown when both counts are, and hidden by hiding
+   the smaller count (the subset). Rule 1 applies to it (a difference from 1 to 9 hides the subset), and so
+   do rules 2 to 4 (the difference of two totals is the sum of the differences of their parts): subtracting
+   shown differences from a shown one gives only the sum, at least 10, of two or more hidden differences.
+   Hiding a count for a difference may call for rules 2 and 3 on that count's own totals, and back: all
+   rules repeat together until nothing changes. When a shown total has too few shown parts left to complete
+   rule 2 (a lone part, hidden for a difference), the total is hidden too.
+6. A hidden subset whose whole is shown as zero would be known to be zero: the whole is hidden too.
+7. A rate is hidden when its numerator or its denominator is hidden (a rate and its denominator, or the
    interval and the denominator, would give the numerator back).
 
+So neither a hidden count nor a hidden difference can be worked out exactly from the published totals and
+differences (tests/oversight/test_open_data_suppression.py checks it by linear algebra), though of course a
+hidden subset is known to lie between zero and its whole when the whole is shown.
 Hidden cells are not labelled by reason, so that a reader cannot tell a small number from its complement.
 Only complete months are published. Residual risk, by design of live figures: appeals keep being decided for
 closed months, so comparing two downloads made on different days shows what changed in between, in cells that
@@ -56,7 +70,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +79,8 @@ from appeals.models import Appeal
 from explanations.models import AlgorithmicSystem, ModelVersion
 from explanations.selectors import systems_public
 
+from .exports import _scalar as csv_cell
+from .rollups import OVERTURNS
 from .selectors import Period, open_data_counts
 from .stats import wilson
 
@@ -76,6 +92,16 @@ COUNT_MEASURES: tuple[str, ...] = (
     "decided",
     "overturned",
     "deadlines_kept",
+)
+# (whole, part): on every row, the part counts a subset of what the whole counts (transitively closed), so the
+# difference of the two is about people too and is protected like a count (module docstring, rule 5).
+SUBSETS: tuple[tuple[str, str], ...] = (
+    ("decisions", "silent"),
+    ("appeals", "decided"),
+    ("appeals", "overturned"),
+    ("appeals", "deadlines_kept"),
+    ("decided", "overturned"),
+    ("decided", "deadlines_kept"),
 )
 MEASURE_LABELS: dict[str, Any] = {
     "decisions": _("Decisions"),
@@ -104,7 +130,11 @@ SUPPRESSION_RULE = (
     "Every count from 1 to 9 is hidden (null, suppressed: true); zeros are shown. When a total is shown and any of "
     "its parts is hidden, at least two parts are hidden and the hidden parts add up to at least 10, so that no "
     "hidden number can be worked out by subtracting the shown parts from the total; a hidden total whose "
-    "parts were all shown has its smallest part hidden too. Rates are hidden when their numerator or "
+    "parts were all shown has its smallest part hidden too. The same holds for the difference between two "
+    "counts of a row where one is part of the other (silent of decisions; decided of appeals; overturned and "
+    "deadlines_kept of decided and of appeals): two such counts are never both shown when their difference is "
+    "from 1 to 9 (the smaller is hidden), and differences get the same complementary suppression as counts. "
+    "A hidden part of a total shown as 0 hides that total too. Rates are hidden when their numerator or "
     "denominator is hidden. Hidden numbers are not labelled by reason. Regions with fewer than 10 decisions "
     "in the period are pooled into one row (region null). Only complete calendar months are published."
 )
@@ -123,40 +153,96 @@ class Group:
     children: tuple[Any, ...]
 
 
-def suppress(values: Mapping[Any, int], groups: Sequence[Group], threshold: int = THRESHOLD) -> set[Any]:
-    """The keys to hide so that no value from 1 to `threshold` - 1 is shown or can be worked out from the
-    groups' sums (module docstring, rules 1 to 4).
+@dataclass(frozen=True)
+class Difference:
+    """``whole`` − ``part``, where ``part`` counts a subset of what ``whole`` counts (keys into the values):
+    when both are shown, their difference is published too."""
 
-    Deterministic: complements are chosen smallest non-zero value first, then zeros, ties broken by the
-    children's order.
+    whole: Any
+    part: Any
+
+
+def _difference_groups(groups: Sequence[Group], differences: Sequence[Difference]) -> list[Group]:
+    """The additive relations between differences: when ``whole`` and ``part`` are both parents of groups
+    whose children are pairwise differences, the difference of the parents is the sum of the children's."""
+    by_pair = {(d.whole, d.part): d for d in differences}
+    by_parent = {g.parent: g for g in groups}
+    out = []
+    for d in differences:
+        of_whole, of_part = by_parent.get(d.whole), by_parent.get(d.part)
+        if of_whole is None or of_part is None or len(of_whole.children) != len(of_part.children):
+            continue
+        children = [by_pair.get(pair) for pair in zip(of_whole.children, of_part.children, strict=True)]
+        if all(c is not None for c in children):
+            out.append(Group(d, tuple(children)))
+    return out
+
+
+def suppress(
+    values: Mapping[Any, int],
+    groups: Sequence[Group],
+    threshold: int = THRESHOLD,
+    subsets: Sequence[tuple[Any, Any]] = (),
+) -> set[Any]:
+    """The keys to hide so that no value from 1 to `threshold` - 1 is shown or can be worked out from the
+    groups' sums, nor the difference of a `subsets` pair (whole, part) (module docstring, rules 1 to 6).
+
+    A difference counts as shown when both its keys are shown, and is hidden by hiding its part (the smaller
+    count). Deterministic: complements are chosen smallest non-zero value first, then zeros, ties broken by
+    the children's order. Raises ValueError when a part is larger than its whole (inconsistent counts).
     """
-    hidden = {key for key, value in values.items() if 0 < value < threshold}
+    differences = [Difference(whole, part) for whole, part in subsets]
+    for d in differences:
+        if values[d.part] > values[d.whole]:
+            raise ValueError(f"{d.part!r} ({values[d.part]}) exceeds {d.whole!r} ({values[d.whole]})")
+    value: dict[Any, int] = dict(values)
+    value.update({d: values[d.whole] - values[d.part] for d in differences})
+    wholes_of: dict[Any, list[Any]] = defaultdict(list)
+    for d in differences:
+        wholes_of[d.part].append(d.whole)
+    hidden: set[Any] = set()
+
+    def is_hidden(key: Any) -> bool:
+        if isinstance(key, Difference):
+            return key.whole in hidden or key.part in hidden
+        return key in hidden
+
+    def hide(key: Any) -> None:
+        key = key.part if isinstance(key, Difference) else key
+        hidden.add(key)
+        for whole in wholes_of[key]:  # rule 6: a part of a shown zero is zero, hidden or not
+            if value[whole] == 0 and whole not in hidden:
+                hide(whole)
+
+    for key in (*values, *differences):  # rule 1 (and rule 5 for differences)
+        if 0 < value[key] < threshold and not is_hidden(key):
+            hide(key)
+    all_groups = [*groups, *_difference_groups(groups, differences)]
     changed = True
     while changed:
         changed = False
-        for group in groups:
+        for group in all_groups:
             if not group.children:
                 continue
-            shown = sorted(
-                (c for c in group.children if c not in hidden),
-                key=lambda c: (values[c] == 0, values[c], group.children.index(c)),
-            )
-            hidden_children = [c for c in group.children if c in hidden]
-            if group.parent in hidden:
-                if not hidden_children:  # rule 3: the parts would add up to the hidden total
-                    hidden.add(shown[0])
-                    changed = True
-                continue
-            if not hidden_children:
-                continue
-            total_hidden = sum(values[c] for c in hidden_children)
-            count_hidden = len(hidden_children)
-            for candidate in shown:  # rule 2
-                if count_hidden >= 2 and total_hidden >= threshold:
+            while True:
+                hidden_children = [c for c in group.children if is_hidden(c)]
+                shown = sorted(
+                    (c for c in enumerate(group.children) if not is_hidden(c[1])),
+                    key=lambda ic: (value[ic[1]] == 0, value[ic[1]], ic[0]),
+                )
+                if is_hidden(group.parent):
+                    # Rule 3: the parts would add up to the hidden total. Not for a difference: it is hidden
+                    # because a count is, and rule 3 on that count's own group hides one of its parts.
+                    needed = not hidden_children and not isinstance(group.parent, Difference)
+                else:  # rule 2
+                    total = sum(value[c] for c in hidden_children)
+                    needed = bool(hidden_children) and (len(hidden_children) < 2 or total < threshold)
+                if not needed:
                     break
-                hidden.add(candidate)
-                count_hidden += 1
-                total_hidden += values[candidate]
+                if shown:
+                    hide(shown[0][1])
+                else:  # too few parts left to hide (a part hidden for a difference): the total goes too
+                    hide(group.parent)
                 changed = True
     return hidden
 
@@ -262,7 +348,9 @@ def raw_counts(
     """Counts per (version, month, region as recorded) of the decisions made in the months, unsuppressed.
 
     The month is the decision's (local time); appeal-side counts follow the decision cohort, as on the
-    ombudsman's dashboard (portal/oversight/selectors.py): the appeals against those decisions.
+    ombudsman's dashboard (portal/oversight/selectors.py): the appeals against those decisions. Decisions and
+    silent assessments come from the decision rollups; the four appeal counts from one aggregate query over
+    the appeals (`_appeal_counts`), so that a part never exceeds its whole on any row.
     """
     counts: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_MEASURES, 0))
     period = Period(first_month, last_month)
@@ -270,40 +358,51 @@ def raw_counts(
         target = counts[(cell.version, _month_key(cell.month), cell.region)]
         target["decisions"] += cell.decisions
         target["silent"] += cell.silent
-        target["appeals"] += cell.appeals
-        target["decided"] += cell.decided_appeals
-        target["overturned"] += cell.overturned
-    for (version, month, region), kept in _deadlines_kept(system, period).items():
-        counts[(version, month, region)]["deadlines_kept"] += kept
+    for key, appeal_counts in _appeal_counts(system, period).items():
+        for measure, n in appeal_counts.items():
+            counts[key][measure] += n
     return dict(counts)
 
 
-def _deadlines_kept(system: AlgorithmicSystem, period: Period) -> dict[Key, int]:
-    """Decided appeals (decision cohort) decided on or before their due date, per (version, month, region).
+def _appeal_counts(system: AlgorithmicSystem, period: Period) -> dict[Key, dict[str, int]]:
+    """appeals, decided, overturned and deadlines_kept per (version, decision month, region), in one statement.
 
-    Reads decided appeals only (a small table next to decisions), joined to their decisions by key.
+    Why not the appeal rollups: they hold no count of deadlines kept per decision month (OutcomeCell is by the
+    month of the outcome), and a count read live next to a rolled-up one could exceed it (more appeals decided
+    since the last rebuild). One statement reads one snapshot, so deadlines_kept <= decided <= appeals and
+    overturned <= decided hold on every row; `suppress` relies on it (and raises if not). The definitions are
+    the rollups' (portal/oversight/rollups.py, `_rebuild_appeal_cells`): submitted appeals; decided: with a
+    decision time and an outcome; overturned in whole or in part; kept: decided on or before the due date
+    (local date). The appeals are a small table next to the decisions, read only for this system and period.
     """
     tz = _local_tz()
     start = dt.datetime.combine(period.from_month, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(period.end_exclusive, dt.time.min, tzinfo=tz)
+    decided = Q(decided_at__isnull=False) & ~Q(outcome="")
     rows = (
         Appeal.objects.filter(
             decision__system=system,
             decision__decided_at__gte=start,
             decision__decided_at__lt=end,
-            decided_at__isnull=False,
-            due_date__isnull=False,
-            due_date__gte=TruncDate("decided_at", tzinfo=tz),
+            submitted_at__isnull=False,
         )
         .annotate(month=TruncMonth("decision__decided_at", tzinfo=tz))
         .values("decision__model_version__version", "month", "decision__region")
-        .annotate(kept=Count("id"))
+        .annotate(
+            appeals=Count("id"),
+            decided=Count("id", filter=decided),
+            overturned=Count("id", filter=decided & Q(outcome__in=OVERTURNS)),
+            deadlines_kept=Count(
+                "id",
+                filter=decided & Q(due_date__isnull=False, due_date__gte=TruncDate("decided_at", tzinfo=tz)),
+            ),
+        )
         .order_by()
     )
     return {
-        (row["decision__model_version__version"], _month_key(row["month"]), row["decision__region"]): row[
-            "kept"
-        ]
+        (row["decision__model_version__version"], _month_key(row["month"]), row["decision__region"]): {
+            m: row[m] for m in ("appeals", "decided", "overturned", "deadlines_kept")
+        }
         for row in rows
     }
 
@@ -392,14 +491,20 @@ def build(system: AlgorithmicSystem, *, now: dt.datetime) -> SystemOpenData:
         node_counts[v_node] = v_total
         groups.append(Group(v_node, tuple(month_nodes)))
 
-    hidden = {
-        measure: suppress({node: c[measure] for node, c in node_counts.items()}, groups)
-        for measure in COUNT_MEASURES
-    }
+    # One suppression over every (node, measure): the measures of a node are tied by their differences.
+    hidden = suppress(
+        {(node, m): c[m] for node, c in node_counts.items() for m in COUNT_MEASURES},
+        [
+            Group((g.parent, m), tuple((child, m) for child in g.children))
+            for m in COUNT_MEASURES
+            for g in groups
+        ],
+        subsets=[((node, whole), (node, part)) for node in node_counts for whole, part in SUBSETS],
+    )
 
     def figures(node: tuple[str, ...]) -> Figures:
         c = node_counts[node]
-        values = {m: Value(None, True) if node in hidden[m] else Value(c[m], False) for m in COUNT_MEASURES}
+        values = {m: Value(None, True) if (node, m) in hidden else Value(c[m], False) for m in COUNT_MEASURES}
         if values["decided"].suppressed or values["overturned"].suppressed:
             rate = Rate(None, None, None, True)
         else:
@@ -500,7 +605,9 @@ POOLED_REGION_MARK = "(other or not recorded)"
 
 def csv_rows(data: SystemOpenData) -> Iterable[list[str]]:
     """A header, then one row per version total, month total and cell (`level` says which). A hidden value
-    reads `suppressed`; the pooled region reads `(other or not recorded)`."""
+    reads `suppressed`; the pooled region reads `(other or not recorded)`. Every cell goes through the
+    dashboard exports' rule (portal/oversight/exports.py): text that a spreadsheet would run as a formula
+    gets a leading apostrophe (region names and versions come from agencies)."""
     yield list(CSV_COLUMNS)
     tail = [data.generated_at.isoformat(), LICENCE["url"]]
 
@@ -512,7 +619,7 @@ def csv_rows(data: SystemOpenData) -> Iterable[list[str]]:
         rate = f.overturn_rate
         for number in (rate.value, rate.low, rate.high):
             cells.append(SUPPRESSED_MARK if rate.suppressed else ("" if number is None else f"{number:.4f}"))
-        return cells + tail
+        return [csv_cell(cell) for cell in cells + tail]  # text from agencies: no spreadsheet formulas
 
     for v in data.versions:
         yield row(v.version, "version", "", "", v.figures)

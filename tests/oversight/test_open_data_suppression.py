@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.oversight.opendata import THRESHOLD, Group, suppress
+from portal.oversight.opendata import SUBSETS, THRESHOLD, Difference, Group, suppress
 
 
 def test_nine_is_hidden_and_ten_is_shown() -> None:
@@ -81,44 +81,56 @@ def test_ties_are_broken_by_order_so_the_result_is_stable() -> None:
 # a hidden value can be worked out exactly when its unit vector lies in the row space of those equations.
 
 
-def _rank(rows: list[list[Fraction]]) -> int:
-    matrix = [row[:] for row in rows]
-    rank, columns = 0, len(matrix[0]) if matrix else 0
-    for col in range(columns):
-        pivot = next((r for r in range(rank, len(matrix)) if matrix[r][col] != 0), None)
-        if pivot is None:
-            continue
-        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
-        for r in range(len(matrix)):
-            if r != rank and matrix[r][col] != 0:
-                factor = matrix[r][col] / matrix[rank][col]
-                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[rank], strict=True)]
-        rank += 1
-    return rank
+def _reduce(basis: list[tuple[int, list[Fraction]]], row: list[Fraction]) -> list[Fraction]:
+    row = row[:]
+    for col, pivot_row in basis:
+        if row[col] != 0:
+            factor = row[col] / pivot_row[col]
+            row = [a - factor * b for a, b in zip(row, pivot_row, strict=True)]
+    return row
 
 
-def determined(values: dict[Any, int], groups: list[Group], hidden: set[Any]) -> set[Any]:
-    """The hidden keys whose value follows from the shown values and the groups' sums."""
+def determined(
+    values: dict[Any, int],
+    groups: list[Group],
+    hidden: set[Any],
+    subsets: list[tuple[Any, Any]] | None = None,
+) -> set[Any]:
+    """The hidden keys, and the hidden differences (whole, part) of `subsets`, whose value follows from the
+    shown values, the groups' sums, and the one bound that pins a value: a part of a whole shown as 0 is 0."""
     unknowns = sorted(hidden, key=repr)
     index = {key: i for i, key in enumerate(unknowns)}
+    width = len(unknowns)
     rows: list[list[Fraction]] = []
     for group in groups:
-        row = [Fraction(0)] * len(unknowns)
+        row = [Fraction(0)] * width
         for key, sign in [(group.parent, 1), *((c, -1) for c in group.children)]:
             if key in index:
                 row[index[key]] += sign
         if any(row):
             rows.append(row)
-    if not rows:
-        return set()
-    base = _rank(rows)
-    found = set()
+    for whole, part in subsets or []:
+        if part in index and whole not in index and values[whole] == 0:
+            row = [Fraction(0)] * width
+            row[index[part]] = Fraction(1)
+            rows.append(row)
+    basis: list[tuple[int, list[Fraction]]] = []  # echelon form: (pivot column, row)
+    for row in rows:
+        reduced = _reduce(basis, row)
+        pivot = next((i for i, a in enumerate(reduced) if a != 0), None)
+        if pivot is not None:
+            basis.append((pivot, reduced))
+    targets: list[tuple[Any, list[Fraction]]] = []
     for key in unknowns:
-        unit = [Fraction(0)] * len(unknowns)
+        unit = [Fraction(0)] * width
         unit[index[key]] = Fraction(1)
-        if _rank([*rows, unit]) == base:
-            found.add(key)
-    return found
+        targets.append((key, unit))
+    for whole, part in subsets or []:
+        if whole in index and part in index:  # one hidden: the same as that one
+            vector = [Fraction(0)] * width
+            vector[index[whole]], vector[index[part]] = Fraction(1), Fraction(-1)
+            targets.append(((whole, part), vector))
+    return {key for key, vector in targets if not any(_reduce(basis, vector))}
 
 
 def assert_nothing_hidden_is_determined(
@@ -187,3 +199,144 @@ def test_zeros_are_shown_and_are_the_last_choice_as_a_complement() -> None:
 
     # Hiding a zero would add nothing to the hidden sum: the complement is the smallest non-zero part.
     assert hidden == {"a", "b"}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Differences: a count that is part of another on the same row publishes their difference when both are shown.
+
+
+def test_decided_12_and_overturned_10_do_not_tell_that_2_were_not_overturned() -> None:
+    values = {"decided": 12, "overturned": 10}
+
+    hidden = suppress(values, [], subsets=[("decided", "overturned")])
+
+    assert hidden == {"overturned"}  # the smaller count; 12 alone says nothing about the 2
+
+
+def test_the_checker_catches_a_recoverable_difference() -> None:
+    values = {"d": 30, "o": 20, "d1": 12, "o1": 10, "d2": 18, "o2": 10}
+    groups = [Group("d", ("d1", "d2")), Group("o", ("o1", "o2"))]
+    subsets = [("d", "o"), ("d1", "o1"), ("d2", "o2")]
+
+    # Hiding o1 alone would leave o1 = 20 - 10 and so d1 - o1 = 2.
+    assert determined(values, groups, {"o1"}, subsets) == {"o1"}
+    # With o2 hidden too, o1 + o2 = 20 is known but neither o1 nor o1's difference is.
+    assert determined(values, groups, {"o1", "o2"}, subsets) == set()
+
+
+def test_a_small_difference_in_a_cell_gets_complements_for_the_count_and_for_the_difference() -> None:
+    # Month: decided 52, overturned 35. Cell a: 12 and 10 (2 not overturned), cell b: 10 and 10 (0),
+    # cell c: 30 and 15 (15).
+    values = {"d": 52, "o": 35, "da": 12, "oa": 10, "db": 10, "ob": 10, "dc": 30, "oc": 15}
+    groups = [Group("d", ("da", "db", "dc")), Group("o", ("oa", "ob", "oc"))]
+    subsets = [("d", "o"), ("da", "oa"), ("db", "ob"), ("dc", "oc")]
+
+    hidden = suppress(values, groups, subsets=subsets)
+
+    # oa for the difference 2; ob as oa's complement (overturned 20 hidden in two cells); the hidden
+    # differences of a and b would add up to 2 (52 - 35 - 15), so oc is hidden too: 17 in three cells.
+    assert hidden == {"oa", "ob", "oc"}
+    assert determined(values, groups, hidden, subsets) == set()
+
+
+def test_a_zero_complement_whose_whole_is_a_shown_zero_takes_its_whole_with_it() -> None:
+    # t = q + p = 12 + 0; q is hidden for its difference with wq (15 - 12 = 3), so p, a zero, is its only
+    # possible complement; but p is part of w, shown as 0, so p would be known to be 0 and q to be 12.
+    values = {"t": 12, "q": 12, "p": 0, "wq": 15, "w": 0}
+    groups = [Group("t", ("q", "p"))]
+    subsets = [("wq", "q"), ("w", "p")]
+
+    hidden = suppress(values, groups, subsets=subsets)
+
+    assert hidden == {"q", "p", "w"}
+    assert determined(values, groups, {"q", "p"}, subsets) == {"q", "p"}  # what w's hiding prevents
+    assert determined(values, groups, hidden, subsets) == set()
+
+
+def test_a_part_larger_than_its_whole_is_refused() -> None:
+    with pytest.raises(ValueError, match="exceeds"):
+        suppress({"decided": 5, "overturned": 6}, [], subsets=[("decided", "overturned")])
+
+
+@st.composite
+def rows_of_measures(draw: Any) -> tuple[dict[Any, int], list[Group], list[tuple[Any, Any]]]:
+    """The published shape: a version total over months over regions, each with the six measures of open data,
+    drawn so that every subset relation holds (silent of decisions, overturned and kept of decided of
+    appeals) and small enough to need suppression."""
+    months = draw(st.integers(1, 3))
+    regions = draw(st.integers(1, 3))
+    values: dict[Any, int] = {}
+    node_groups: list[tuple[Any, tuple[Any, ...]]] = []
+    month_nodes = []
+    for m in range(months):
+        cells = tuple(("c", m, r) for r in range(regions))
+        for cell in cells:
+            decisions = draw(st.integers(0, 40))
+            appeals = draw(st.integers(0, 30))
+            decided = draw(st.integers(0, appeals))
+            row = {
+                "decisions": decisions,
+                "silent": draw(st.integers(0, decisions)),
+                "appeals": appeals,
+                "decided": decided,
+                "overturned": draw(st.integers(0, decided)),
+                "deadlines_kept": draw(st.integers(0, decided)),
+            }
+            values.update({(cell, k): v for k, v in row.items()})
+        node_groups.append((("m", m), cells))
+        month_nodes.append(("m", m))
+    node_groups.append((("v",), tuple(month_nodes)))
+    measures = ("decisions", "silent", "appeals", "decided", "overturned", "deadlines_kept")
+    for parent, children in node_groups:  # months first, then the version over them
+        for k in measures:
+            values[(parent, k)] = sum(values[(c, k)] for c in children)
+    groups = [Group((p, k), tuple((c, k) for c in children)) for p, children in node_groups for k in measures]
+    nodes = {key[0] for key in values}
+    subsets = [((n, whole), (n, part)) for n in sorted(nodes, key=repr) for whole, part in SUBSETS]
+    return values, groups, subsets
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows_of_measures())
+def test_no_hidden_number_or_difference_can_be_worked_out_and_no_small_difference_is_shown(
+    case: tuple[dict[Any, int], list[Group], list[tuple[Any, Any]]],
+) -> None:
+    values, groups, subsets = case
+
+    hidden = suppress(values, groups, subsets=subsets)
+
+    def is_hidden(key: Any) -> bool:
+        return key.whole in hidden or key.part in hidden if isinstance(key, Difference) else key in hidden
+
+    def value(key: Any) -> int:
+        return values[key.whole] - values[key.part] if isinstance(key, Difference) else values[key]
+
+    assert {k for k, v in values.items() if 0 < v < THRESHOLD} <= hidden
+    for whole, part in subsets:
+        if whole not in hidden and part not in hidden:
+            assert not 0 < values[whole] - values[part] < THRESHOLD, (whole, part)
+        if part in hidden and whole not in hidden:
+            assert values[whole] != 0, "a part of a shown zero is known to be zero"
+    assert determined(values, groups, hidden, subsets) == set()
+    # The complementary rules, for counts and for differences (the difference of two totals is the sum of
+    # the differences of their parts).
+    pairs = {(w, p) for w, p in subsets}
+    by_parent = {g.parent: g for g in groups}
+    derived = [
+        Group(
+            Difference(w, p),
+            tuple(
+                Difference(a, b) for a, b in zip(by_parent[w].children, by_parent[p].children, strict=True)
+            ),
+        )
+        for w, p in subsets
+        if w in by_parent and p in by_parent
+    ]
+    assert all((c.whole, c.part) in pairs for g in derived for c in g.children)
+    for group in [*groups, *derived]:
+        parts = [c for c in group.children if is_hidden(c)]
+        if not is_hidden(group.parent) and parts:
+            assert len(parts) >= 2, group
+            assert sum(value(c) for c in parts) >= THRESHOLD, group
+        if is_hidden(group.parent):
+            assert parts, "a hidden total must not be the sum of shown parts"

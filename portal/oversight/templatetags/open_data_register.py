@@ -2,8 +2,8 @@
 
 `{% system_open_data system %}` (called by templates/explanations/register_detail.html) links to the system's
 open data and shows the live overturn rate of each model version, from the same suppressed figures as the
-open-data page: a hidden version total is always a count under 10 (version totals are never hidden as a
-complement, see portal/oversight/opendata.py), so it reads "fewer than 10".
+open-data page. A hidden version total reads "Not published", never "fewer than 10": it may be hidden because
+its difference with another count is under 10 (decided 12, overturned 10; portal/oversight/opendata.py).
 """
 
 import datetime as dt
@@ -38,9 +38,9 @@ def od_count(value: Any) -> str:
 
 @register.filter
 def od_total(value: Any) -> str:
-    """A version total: when hidden it is always under the threshold, so it says so."""
+    """A version total, or "Not published" when hidden (not "fewer than 10": see the module docstring)."""
     if not isinstance(value, opendata.Value) or value.suppressed or value.value is None:
-        return gettext("fewer than %(threshold)s") % {"threshold": opendata.THRESHOLD}
+        return gettext("Not published")
     return formats.number_format(value.value, force_grouping=True)
 
 
