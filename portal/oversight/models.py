@@ -31,6 +31,11 @@ class RollupState(models.Model):
     signature = models.CharField(max_length=300, blank=True)  # appeals: the appeal side when last rebuilt
     refreshed_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
+    # decisions: per model version (str(pk)), the rules the folded counts were computed with (near-threshold
+    # edges and band, favourable outcomes). A refresh that finds a version's rule changed (e.g. the system's
+    # near_threshold_band edited) rebuilds the decision cells; None: not recorded yet (rebuild if anything
+    # was folded).
+    fold_rules = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name}@{self.watermark}"

@@ -30,6 +30,16 @@ and open data current with nobody looking; the lazy refresh bounds what an ombud
 when the beat is late or not running (``make run`` has no beat), and costs only the increment since the last
 refresh. It never waits: when another refresh holds the lock, the page is served from the current rollups.
 
+Rules that change: a decision's near-threshold flag (and favourable flag) is computed with its model version's
+rule at fold time, and the system's ``near_threshold_band`` can be edited afterwards. So the decision state
+records the rule each version was folded with (``RollupState.fold_rules``: edges, band and favourable outcomes
+per version). A refresh that finds the rule of an already-folded version changed (or no record at all while
+something was folded: cells from before the record existed) throws the decision cells away and folds every
+decision again with the current rules, in the same snapshot: the result equals ``rollup_rebuild``. Counts
+before the edit are not kept under the old band: every number reads with the band in force now, as the
+explanations do. A new version only adds its rule (nothing of it was folded before). Edits are rare (a
+configuration change), so the full rebuild they cost is acceptable.
+
 Not audited: rollups are derived data, recomputable at any time from audited records (``rollup_rebuild``).
 
 Near a threshold (the explanation engine's definition, explanations/engine ``Thresholds.near_threshold``):
@@ -220,6 +230,26 @@ class VersionInfo:
     favourable: dict[str, bool]
 
 
+def fold_rules(infos: Mapping[int, VersionInfo]) -> dict[str, str]:
+    """Per version (str(pk)): the rules a fold applies to its decisions, as a comparable text."""
+    out = {}
+    for pk, info in infos.items():
+        rule = None if info.rule is None else (info.rule.edges, info.rule.band)
+        out[str(pk)] = repr((rule, sorted(info.favourable.items())))
+    return out
+
+
+def _fold_rules_changed(state: RollupState, current: Mapping[str, str]) -> bool:
+    """Whether the decision cells were folded with a rule that is no longer the version's (see the module
+    docstring): then only a rebuild makes them equal to a recomputation."""
+    if state.watermark == 0 and not PendingGap.objects.exists():
+        return False  # nothing folded yet
+    recorded = state.fold_rules
+    if not isinstance(recorded, dict):
+        return True  # folded before the rules were recorded: unknown, so rebuild once
+    return any(pk in current and current[pk] != rule for pk, rule in recorded.items())
+
+
 def version_infos() -> dict[int, VersionInfo]:
     out = {}
     for pk, system_id, spec, band in ModelVersion.objects.values_list(
@@ -273,6 +303,7 @@ class RefreshReport:
     decisions_folded: int = 0
     gap_decisions_folded: int = 0
     appeals_rebuilt: bool = False
+    decisions_rebuilt: bool = False  # from nothing: asked for, or a version's fold rule had changed
     seconds: float = 0.0
 
 
@@ -280,7 +311,8 @@ def rollup_refresh(*, now: dt.datetime | None = None, wait: bool = True, full: b
     """Fold new decisions into the decision cells and rebuild the appeal cells if the appeal side changed.
 
     ``full``: start from nothing (``rollup_rebuild``). ``wait``: block on a concurrent refresh (the beat task)
-    or skip (a page's lazy refresh)."""
+    or skip (a page's lazy refresh). The decision side also starts from nothing when a version's fold rule
+    (near-threshold band, edges, favourable outcomes) is not the one its cells were folded with."""
     started = time.perf_counter()
     now = now or timezone.now()
     with _refresh_lock(wait) as got:
@@ -288,14 +320,17 @@ def rollup_refresh(*, now: dt.datetime | None = None, wait: bool = True, full: b
             return RefreshReport(skipped=True)
         with _snapshot_transaction():
             infos = version_infos()
+            rules = fold_rules(infos)
             state, _ = RollupState.objects.get_or_create(name=DECISIONS)
-            if full:
+            rebuild_decisions = full or _fold_rules_changed(state, rules)
+            if rebuild_decisions:
                 DecisionCell.objects.all().delete()
                 DecisionGroupCell.objects.all().delete()
                 PendingGap.objects.all().delete()
                 state.watermark = 0
                 state.rebuilt_at = now
             folded, from_gaps = _fold_new_decisions(state, infos, now)
+            state.fold_rules = rules
             state.refreshed_at = now
             state.save()
             rebuilt = _refresh_appeals(now, force=full)
@@ -304,6 +339,7 @@ def rollup_refresh(*, now: dt.datetime | None = None, wait: bool = True, full: b
         decisions_folded=folded,
         gap_decisions_folded=from_gaps,
         appeals_rebuilt=rebuilt,
+        decisions_rebuilt=rebuild_decisions,
         seconds=time.perf_counter() - started,
     )
 

@@ -16,7 +16,8 @@ Public interface (others build on it; keep it stable)::
     group_disparities(f, "sex", metric="overturn_rate") -> list[GroupDisparity]
     deadline_breaches(f)           -> list[DeadlineBreaches]
     not_reproducible_counts(f)     -> list[NotReproducible]
-    open_data_counts("dfc", period) -> list[OpenDataCell] raw counts, NOT suppressed (open data suppresses <10)
+    open_data_counts("dfc", period) -> list[OpenDataCell] raw counts, NOT suppressed (open data suppresses <10);
+                                      reads the rollups as they are (refresh=True: refresh stale ones first)
     drilldown_sample(f, "versions", row_key, n=20, seed=0) -> list[CaseRow] | None (None: unknown table/key)
     filter_choices()               -> FilterChoices       systems, versions and regions for the filter form
 
@@ -87,6 +88,19 @@ in value order). A ratio is group rate / reference rate with the Katz log interv
 0.5 is added to every cell of the 2x2 table for the interval (the point ratio is never corrected; it is None
 when the reference rate is 0). A group whose denominator is under ``MIN_GROUP_N`` (30) is flagged
 ``small`` and gets no ratio: too few cases to read a difference into.
+
+Inconsistent rollups: a rate's numerator is part of its denominator by construction (both come from cells of
+the same key written in one snapshot; e.g. the appealed decisions of a cohort are decisions of that cohort).
+Should a numerator ever exceed its denominator all the same (a fault in the rollups, or cells edited by
+hand), the rate is not clamped to 100 %, which would hide the fault behind a plausible number: a warning is
+logged (logger ``portal.oversight.selectors``, naming the table and row) and the rate, its interval and any
+ratio built on it are shown as not available, with both counts as they are. ``rollup_rebuild`` repairs the
+cells. Every rate shown is therefore successes/total of the counts shown, within [0, 1].
+
+Who refreshes: the dashboard's reads (``dashboard_tables``, ``table`` and the alert selectors) refresh rollups
+older than a minute first (``rollups.ensure_fresh``). The public open-data path (``open_data_counts``) never
+does: anonymous visitors must not be able to make the server write, so open data reads the rollups as the
+beat task (every 5 minutes) left them.
 """
 
 from __future__ import annotations
@@ -94,6 +108,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,6 +122,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from appeals.models import Appeal, Assessment, GroundKind
+from appeals.states import OPEN
 from explanations.models import (
     AgeBand,
     AlgorithmicSystem,
@@ -131,6 +147,8 @@ from .models import (
 from .rollups import ensure_fresh, local_month, reviewer_pseudonym, whole_days
 from .stats import percentile_of_histogram, rate_ratio, wilson
 from .tables import Column, Interval, Table
+
+logger = logging.getLogger(__name__)
 
 MIN_GROUP_N = 30
 GROUP_ATTRIBUTES = ("region", "settlement", "sex", "age_band", "disability")
@@ -455,7 +473,22 @@ _COHORT_NOTES = (
 )
 
 
-def _summary_row(d: dict[str, int], a: dict[str, int]) -> dict[str, Any]:
+def _checked_rate(successes: int, total: int, where: str) -> Interval:
+    """wilson(successes, total), or a rate "not available" with a logged warning when the numerator exceeds
+    the denominator (inconsistent rollups: see the module docstring; never clamped)."""
+    if successes > total:
+        logger.warning(
+            "oversight rollups are inconsistent: %s: numerator %d exceeds denominator %d; rate not shown "
+            "(rollup_rebuild repairs the cells)",
+            where,
+            successes,
+            total,
+        )
+        return Interval(successes, total, None, None, None)
+    return wilson(successes, total)
+
+
+def _summary_row(d: dict[str, int], a: dict[str, int], where: str) -> dict[str, Any]:
     return {
         "decisions": d["decisions"],
         "silent_share": _share(d["silent"], d["decisions"]),
@@ -463,7 +496,7 @@ def _summary_row(d: dict[str, int], a: dict[str, int]) -> dict[str, Any]:
         "not_reproducible": d["mismatch"],
         "not_replayable": d["not_replayable"],
         "appeals": a["appeals"],
-        "appeal_rate": wilson(min(a["appealed"], d["decisions"]), d["decisions"]),
+        "appeal_rate": _checked_rate(a["appealed"], d["decisions"], f"{where}: appeal rate"),
         "decided": a["decided"],
         "overturned": a["overturned"],
         "overturn_rate": wilson(a["overturned"], a["decided"]),
@@ -478,7 +511,9 @@ def _versions_table(filters: Filters) -> Table:
     for pk in sorted(set(dec) | set(app), key=_version_order(versions).__getitem__):
         v = versions[pk]
         row = {"key": str(pk), "system": v.system_name, "version": v.version}
-        row.update(_summary_row(dec.get(pk, _ZERO_DECISIONS), app.get(pk, _ZERO_APPEALS)))
+        row.update(
+            _summary_row(dec.get(pk, _ZERO_DECISIONS), app.get(pk, _ZERO_APPEALS), f"versions row {pk}")
+        )
         rows.append(row)
     return Table(
         id="versions",
@@ -502,7 +537,9 @@ def _systems_table(filters: Filters) -> Table:
     for pk in sorted(set(dec) | set(app), key=lambda p: systems[p][0]):
         code, name = systems[pk]
         row = {"key": code, "system": name}
-        row.update(_summary_row(dec.get(pk, _ZERO_DECISIONS), app.get(pk, _ZERO_APPEALS)))
+        row.update(
+            _summary_row(dec.get(pk, _ZERO_DECISIONS), app.get(pk, _ZERO_APPEALS), f"systems row {code}")
+        )
         rows.append(row)
     return Table(
         id="systems",
@@ -781,7 +818,7 @@ class _Group:
         if metric == "overturn_rate":
             return self.overturned, self.decided
         if metric == "appeal_rate":
-            return min(self.appealed, self.decisions), self.decisions
+            return self.appealed, self.decisions
         if metric == "silent_share":
             return self.silent, self.decisions
         if metric == "unfavourable_share":
@@ -849,16 +886,21 @@ def _reference(groups: list[_Group]) -> _Group | None:
     return best
 
 
-def _disparity(g: _Group, ref: _Group | None, metric: str) -> tuple[Interval, Interval | None, bool]:
-    """(the group's rate, its ratio to the reference or None, small)."""
+def _disparity(
+    g: _Group, ref: _Group | None, metric: str, attribute: str = ""
+) -> tuple[Interval, Interval | None, bool]:
+    """(the group's rate, its ratio to the reference or None, small). An inconsistent count (numerator above
+    denominator, see the module docstring) gives a rate "not available" and no ratio, in the group and in
+    every group compared with it."""
     k, n = g.counts(metric)
     small = n < MIN_GROUP_N
+    rate = _checked_rate(k, n, f"{attribute or 'group'} {g.value!r}: {metric}")
     ratio = None
-    if ref is not None and not small:
+    if ref is not None and not small and rate.rate is not None:
         rk, rn = ref.counts(metric)
-        if rn >= MIN_GROUP_N:
+        if rn >= MIN_GROUP_N and rk <= rn:
             ratio = rate_ratio(k, n, rk, rn)
-    return wilson(k, n), ratio, small
+    return rate, ratio, small
 
 
 def _group_table(filters: Filters, attribute: str) -> Table:
@@ -866,8 +908,8 @@ def _group_table(filters: Filters, attribute: str) -> Table:
     ref = _reference(groups)
     rows = []
     for g in groups:
-        unfav, unfav_ratio, _small_u = _disparity(g, ref, "unfavourable_share")
-        over, over_ratio, _small_o = _disparity(g, ref, "overturn_rate")
+        unfav, unfav_ratio, _small_u = _disparity(g, ref, "unfavourable_share", attribute)
+        over, over_ratio, _small_o = _disparity(g, ref, "overturn_rate", attribute)
         small = g.decisions < MIN_GROUP_N
         rows.append(
             {
@@ -879,7 +921,9 @@ def _group_table(filters: Filters, attribute: str) -> Table:
                 "silent_share": _share(g.silent, g.decisions),
                 "unfavourable": unfav,
                 "unfavourable_ratio": None if small else unfav_ratio,
-                "appeal_rate": wilson(min(g.appealed, g.decisions), g.decisions),
+                "appeal_rate": _checked_rate(
+                    g.appealed, g.decisions, f"{attribute} {g.value!r}: appeal rate"
+                ),
                 "decided": g.decided,
                 "overturn_rate": over,
                 "overturn_ratio": None if small else over_ratio,
@@ -1104,7 +1148,7 @@ def group_disparities(
     ref = _reference(groups)
     out = []
     for g in groups:
-        rate, ratio, small = _disparity(g, ref, metric)
+        rate, ratio, small = _disparity(g, ref, metric, attribute)
         out.append(
             GroupDisparity(
                 attribute=attribute,
@@ -1163,11 +1207,16 @@ def not_reproducible_counts(filters: Filters) -> list[NotReproducible]:
     ]
 
 
-def open_data_counts(system_code: str, period: Period) -> list[OpenDataCell]:
+def open_data_counts(system_code: str, period: Period, *, refresh: bool = False) -> list[OpenDataCell]:
     """Raw counts per (model version, region, month) of one system; the appeal counts follow the decision
     month (cohort). NOT suppressed: open data suppresses cells under 10 itself. Ordered by version, month,
-    region."""
-    ensure_fresh()
+    region.
+
+    Reads the rollups as they are and writes nothing: this is the public path, and an anonymous request must
+    not make the server refresh (the beat does, every 5 minutes). ``refresh=True`` (staff callers only)
+    refreshes stale rollups first, like the dashboard."""
+    if refresh:
+        ensure_fresh()
     versions = _versions()
     f = Filters(period=period, system_code=system_code)
     keys = ("model_version_id", "month", "region")
@@ -1229,15 +1278,40 @@ def _local_start(month: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(month, dt.time.min))
 
 
-_APPEAL_TABLES = frozenset({"outcome_times", "grounds", "data_errors", "reviewers", "review_bodies"})
+_APPEAL_TABLES = frozenset(
+    {"outcome_times", "backlog", "grounds", "data_errors", "reviewers", "review_bodies"}
+)
+# Tables whose rows are not the cohort of decisions made in the period: time to outcome and reviewer signals
+# count appeals (assessments) decided in the period, the backlog counts appeals open now whatever the period.
+_OWN_PERIOD = frozenset({"outcome_times", "backlog", "reviewers", "review_bodies"})
+_MAX_ROW_KEY = (
+    200  # longer than any key a table gives (codes, regions, pseudonyms, "code:KIND", registry codes)
+)
+
+
+def _period_q(field: str, period: Period) -> Q:
+    """``field`` (a datetime) within the period's whole local months."""
+    return Q(
+        **{
+            f"{field}__gte": _local_start(period.from_month),
+            f"{field}__lt": _local_start(period.end_exclusive),
+        }
+    )
+
+
+def _int_key(row_key: str) -> int | None:
+    """A row key that is a database id (ASCII digits, in range), else None."""
+    if row_key.isascii() and row_key.isdigit() and len(row_key) <= 18:
+        return int(row_key)
+    return None
 
 
 def _drill_condition(filters: Filters, table_id: str, row_key: str, prefix: str) -> Q | None:
-    """The condition (on Decision, or on Appeal with prefix "decision__") that selects a row's cases."""
+    """The condition (on Decision, or on Appeal with prefix "decision__") that selects a row's cases: the
+    filters, the row, and for cohort tables the decisions made in the period (the other tables' own period is
+    applied by drilldown_sample)."""
     p = prefix
-    q = Q(**{f"{p}decided_at__gte": _local_start(filters.period.from_month)}) & Q(
-        **{f"{p}decided_at__lt": _local_start(filters.period.end_exclusive)}
-    )
+    q = Q() if table_id in _OWN_PERIOD else _period_q(f"{p}decided_at", filters.period)
     if filters.system_code:
         q &= Q(**{f"{p}system__code": filters.system_code})
     if filters.model_version is not None:
@@ -1247,9 +1321,10 @@ def _drill_condition(filters: Filters, table_id: str, row_key: str, prefix: str)
     if table_id == "systems":
         return q & Q(**{f"{p}system__code": row_key})
     if table_id in ("versions", "outcome_times", "backlog"):
-        if not row_key.isdigit():
+        version = _int_key(row_key)
+        if version is None:
             return None
-        return q & Q(**{f"{p}model_version_id": int(row_key)})
+        return q & Q(**{f"{p}model_version_id": version})
     if table_id == "regions":
         return q & Q(**{f"{p}region": row_key})
     if table_id.startswith("group_") and table_id[6:] in GROUP_ATTRIBUTES:
@@ -1269,15 +1344,21 @@ def drilldown_sample(
     filters: Filters, table_id: str, row_key: str, *, n: int = 20, seed: int = 0
 ) -> list[CaseRow] | None:
     """Up to ``n`` anonymised cases behind one row of one table, the same for the same seed; None for an unknown
-    table or a malformed row key.
+    table or a malformed row key (a NUL character, an overlong key, a version or body id that is no number).
 
-    Decision-side rows sample decisions made in the period; appeal-side rows (outcome_times: decided appeals;
-    grounds, data_errors: appeals with that ground or a confirmed error from that registry; reviewers and
-    review_bodies: appeals the reviewer or body decided) sample appeals. Unlike the dashboard this reads the
-    decisions and appeals themselves, once, bounded by the filters and ``n``: it runs only when an ombudsman
-    asks for a sample. No IIN, name or reference leaves here: the case is a keyed hash of the decision.
+    Each sample is drawn from the cases the row counts. Decision-side rows (systems, versions, group tables):
+    decisions made in the period. Appeal-side rows sample appeals (submitted): outcome_times, appeals decided
+    in the period (``Appeal.decided_at``); backlog, appeals open now (state in OPEN, not decided), whatever the
+    period; grounds and data_errors, appeals against decisions made in the period with that ground or a
+    confirmed error from that registry; reviewers and review_bodies, appeals with an assessment decided in the
+    period (``Assessment.decided_at``, with a final outcome) by that reviewer, or in that review body. Unlike
+    the dashboard this reads the decisions and appeals themselves, once, bounded by the filters and ``n``: it
+    runs only when an ombudsman asks for a sample. No IIN, name or reference leaves here: the case is a keyed
+    hash of the decision.
     """
     if table_id not in _BUILDERS or n <= 0:
+        return None
+    if "\x00" in row_key or len(row_key) > _MAX_ROW_KEY:  # PostgreSQL refuses NUL in a text parameter
         return None
     n = min(n, 100)
     appeal_side = table_id in _APPEAL_TABLES
@@ -1291,9 +1372,12 @@ def drilldown_sample(
         )
         appeals = _latest_appeals(ids)
         return _case_rows(ids, appeals)
+    period = filters.period
     qs = Appeal.objects.filter(where, submitted_at__isnull=False)
     if table_id == "outcome_times":
-        qs = qs.filter(decided_at__isnull=False)
+        qs = qs.filter(_period_q("decided_at", period)).exclude(outcome="")
+    elif table_id == "backlog":  # as rollups._rebuild_appeal_cells: open, and not decided
+        qs = qs.filter(Q(decided_at__isnull=True) | Q(outcome=""), state__in=OPEN)
     elif table_id == "grounds":
         code, _sep, kind = row_key.rpartition(":")
         if not code or kind not in GroundKind.values:
@@ -1305,11 +1389,21 @@ def drilldown_sample(
         reviewer = _reviewer_by_pseudonym(row_key)
         if reviewer is None:
             return []
-        qs = qs.filter(assessments__reviewer_id=reviewer, assessments__decided_at__isnull=False)
+        # One filter() call: the reviewer, the date and the final outcome are of the same assessment.
+        qs = qs.filter(
+            _period_q("assessments__decided_at", period),
+            assessments__reviewer_id=reviewer,
+            assessments__final_outcome__gt="",
+        )
     elif table_id == "review_bodies":
-        if not row_key.isdigit():
+        body = _int_key(row_key) if row_key else None
+        if row_key and body is None:
             return None
-        qs = qs.filter(review_body_id=int(row_key), decided_at__isnull=False)
+        qs = qs.filter(
+            _period_q("assessments__decided_at", period),
+            assessments__final_outcome__gt="",
+            **({"review_body_id": body} if body is not None else {"review_body__isnull": True}),
+        )
     appeal_ids = list(qs.distinct().annotate(o=order).order_by("o").values_list("id", flat=True)[:n])
     rows = {a.pk: a for a in Appeal.objects.filter(pk__in=appeal_ids).prefetch_related("grounds")}
     by_decision = {rows[i].decision_id: rows[i] for i in appeal_ids}

@@ -20,5 +20,6 @@ def rollup_refresh() -> dict[str, Any]:
         "decisions_folded": report.decisions_folded,
         "gap_decisions_folded": report.gap_decisions_folded,
         "appeals_rebuilt": report.appeals_rebuilt,
+        "decisions_rebuilt": report.decisions_rebuilt,
         "seconds": round(report.seconds, 3),
     }

@@ -165,18 +165,20 @@ def export_json(request: HttpRequest, table_id: str) -> HttpResponse:
 
 @ombudsman_page(permissions.can_drill_down)
 def drilldown(request: HttpRequest, table_id: str) -> HttpResponse:
-    """An anonymised sample of the cases behind one row (`?row=<key>`): no IIN, no name, no reference."""
+    """An anonymised sample of the cases behind one row (`?row=<key>`): no IIN, no name, no reference.
+
+    404 unless the key is one of the table's rows for these filters (the links on the dashboard always are):
+    a malformed key (a NUL character, text where an id belongs) never reaches a query."""
     form = _filter_form(request)
     filters = form.filters()
     row_key = request.GET.get("row", "")
+    table = _table_or_404(filters, table_id)
+    row_label = next((r.label for r in charts.present_rows(table) if r.key == row_key), None)
+    if row_label is None:
+        raise Http404
     cases = selectors.drilldown_sample(filters, table_id, row_key, n=SAMPLE_SIZE)
     if cases is None:
         raise Http404
-    table = _table_or_404(filters, table_id)
-    row_label = next(
-        (r.label for r in charts.present_rows(table) if r.key == row_key),
-        row_key,
-    )
     context = {
         "table": table,
         "row_label": row_label,
