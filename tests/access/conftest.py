@@ -29,4 +29,11 @@ def _private_media(settings: Any, tmp_path: Any) -> None:
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
 
 
+@pytest.fixture(autouse=True)
+def _no_random_quality_sample(settings: Any) -> None:
+    """Deciding an appeal samples 5% for a quality check at random, which changes the purpose of a supervisor's
+    view of a decided case. Tests that need a sampled appeal mark it themselves."""
+    settings.APPEAL_QUALITY_REVIEW_SHARE = 0
+
+
 __all__ = ["World", "client_for"]
