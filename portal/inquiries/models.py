@@ -16,6 +16,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from explanations.models import AlgorithmicSystem, ModelVersion
 
@@ -98,7 +99,7 @@ class AlertRule(models.Model):
 class AlertStatus(models.TextChoices):
     OPEN = "OPEN", _("Open")
     ACKNOWLEDGED = "ACKNOWLEDGED", _("Acknowledged")
-    CLOSED = "CLOSED", _("Closed")
+    CLOSED = "CLOSED", pgettext_lazy("alert status", "Closed")
 
 
 class Alert(models.Model):

@@ -956,6 +956,7 @@ def _group_table(filters: Filters, attribute: str) -> Table:
         caption=_period_caption(_COHORT_CAPTION, filters.period),
         notes=(
             _(
+                # xgettext:no-python-format
                 "The reference group is the group with the most decisions. A ratio above 1 means a higher rate "
                 "than in the reference group; its 95% interval is shown in brackets."
             ),
