@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from explanations.api.params import MAX_ID, int_param
 from explanations.api.serializers import ErrorSerializer
 from explanations.api.views import AgencyView
 from explanations.exceptions import NotFound, Problem, ValidationFailed
@@ -17,7 +18,6 @@ from explanations.exceptions import NotFound, Problem, ValidationFailed
 from ..services.agency_outcomes import POLL_MAX, outcome_acknowledge, outcome_view, outcomes_for_agency
 from .serializers import AcknowledgeRequestSerializer, OutcomePageSerializer, OutcomeSerializer
 
-MAX_ID = 2**63 - 1
 ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="Missing, invalid or revoked token."),
     404: OpenApiResponse(ErrorSerializer, description="No such outcome among your systems."),
@@ -35,15 +35,6 @@ WEBHOOK_NOTE = (
     "`<t>.` followed by the raw body. Verify it in constant time and reject timestamps older than 5 minutes. "
     "Answer 2xx to accept; anything else is retried with exponential backoff."
 )
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed([Problem(name, f"must be a whole number from {low} to {high}")])
-    return int(raw)
 
 
 class OutcomeListView(AgencyView):
@@ -74,8 +65,8 @@ class OutcomeListView(AgencyView):
         responses={200: OutcomePageSerializer, 401: ERRORS[401], 422: ERRORS[422]},
     )
     def get(self, request: Request) -> Response:
-        after = _int_param(request, "after", 0, 0, MAX_ID)
-        limit = _int_param(request, "limit", 100, 1, POLL_MAX)
+        after = int_param(request, "after", 0, 0, MAX_ID)
+        limit = int_param(request, "limit", 100, 1, POLL_MAX)
         rows = outcomes_for_agency(
             organisation=self.agency(request).organisation, after=after, limit=limit + 1
         )

@@ -8,19 +8,16 @@ reveal (`queues.revealed_case`).
 """
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, cast
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 
-from portal.access.gate import ReasonRequired, log_case_view, reason_redirect
+from portal.access.gate import log_case_view
 from portal.accounts.models import Role, User
+from portal.web.staff import View, staff_page
 
 from .. import permissions, queues
 from ..exceptions import AppealError
@@ -37,43 +34,11 @@ from ..models import Appeal
 from ..services import core
 from ..states import State
 
-View = Callable[..., HttpResponse]
-STAFF_SIGN_IN = "accounts:staff-login"
-
-
-def _carries_api_token(request: HttpRequest) -> bool:
-    scheme = request.headers.get("Authorization", "").split(" ", 1)[0].lower()
-    return scheme in ("token", "bearer")
-
 
 def review_staff_page(*methods: str) -> Callable[[View], View]:
-    """Sign-in, review-body staff only, allowed methods; in that order.
-
-    Anonymous browsers go to the staff sign-in; an agency's API token does not sign anyone in to a page and
-    gets a 404; a signed-in person who is not staff of an independent review body gets a 404 too.
-    """
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                if _carries_api_token(request):
-                    raise Http404
-                return redirect_to_login(request.get_full_path(), STAFF_SIGN_IN)
-            if not permissions.is_review_staff(request.user):
-                raise Http404
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            try:
-                return view(request, *args, **kwargs)
-            except ReasonRequired as exc:  # a case outside the viewer's assigned work: a reason first
-                return reason_redirect(exc)
-
-        # The sign-in check is the first thing `wrapped` does; LoginRequiredMiddleware would send API clients
-        # to an HTML sign-in page instead of refusing them.
-        return never_cache(login_not_required(wrapped))
-
-    return decorate
+    """Sign-in, review-body staff only, allowed methods (portal/web/staff.py); a case outside the viewer's
+    assigned work asks for a stated reason first."""
+    return staff_page(*methods, allow=permissions.is_review_staff, ask_reason=True)
 
 
 def staff(request: HttpRequest) -> User:

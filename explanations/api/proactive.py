@@ -21,11 +21,11 @@ from portal.access.selectors import (
 from portal.access.services import NOTE_MAX, proactive_review_mark_reviewed
 
 from ..exceptions import NotFound, Problem, ValidationFailed
+from .params import MAX_ID, int_param
 from .serializers import ErrorSerializer
 from .views import AgencyView
 
 PAGE_MAX = 500
-MAX_ID = 2**63 - 1
 NOT_FOUND = "No such flag among your systems' decisions."
 
 
@@ -74,15 +74,6 @@ ERRORS = {
 }
 
 
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed([Problem(name, f"must be a whole number from {low} to {high}")])
-    return int(raw)
-
-
 class ProactiveReviewListView(AgencyView):
     @extend_schema(
         operation_id="proactive_reviews_list",
@@ -114,8 +105,8 @@ class ProactiveReviewListView(AgencyView):
         status = request.query_params.get("status") or None
         if status is not None and status not in ProactiveReview.Status.values:
             raise ValidationFailed([Problem("status", "must be OPEN or REVIEWED")])
-        after = _int_param(request, "after", 0, 0, MAX_ID)
-        limit = _int_param(request, "limit", 100, 1, PAGE_MAX)
+        after = int_param(request, "after", 0, 0, MAX_ID)
+        limit = int_param(request, "limit", 100, 1, PAGE_MAX)
         rows = proactive_reviews_for_agency(
             organisation=self.agency(request).organisation, status=status, after=after, limit=limit + 1
         )

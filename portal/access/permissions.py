@@ -12,7 +12,7 @@ from appeals.models import Appeal
 from appeals.queues import POOL_STATES
 from appeals.states import OPEN, State
 from portal.accounts.models import Role
-from portal.oversight.permissions import is_ombudsman as is_ombudsman_office
+from portal.oversight.permissions import is_ombudsman  # the one rule: role OMBUDSMAN in an ombudsman's office
 
 from .models import Purpose
 
@@ -25,13 +25,6 @@ def _signed_in(user: Any) -> bool:
 
 def is_citizen_with_identity(user: Any) -> bool:
     return _signed_in(user) and user.role == Role.CITIZEN and bool(user.iin_hash)
-
-
-def is_ombudsman(user: Any) -> bool:
-    """A member of the ombudsman's office: role OMBUDSMAN *and* an organisation of kind OMBUDSMAN (the one rule,
-    portal.oversight.permissions.is_ombudsman). A role OMBUDSMAN given by mistake to someone of an agency or a
-    review body opens nothing here."""
-    return is_ombudsman_office(user)
 
 
 def _supervises(user: Any, appeal: Appeal) -> bool:

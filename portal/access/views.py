@@ -6,13 +6,10 @@ render. Staff pages send an anonymous browser to the staff sign-in and answer an
 """
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,11 +21,13 @@ from appeals import permissions as appeal_permissions
 from appeals import queues
 from appeals.models import Appeal
 from portal.identifiers import format_reference
+from portal.web.staff import View
+from portal.web.staff import staff_page as web_staff_page
 
 from . import permissions, selectors
 from .exceptions import AccessError
 from .forms import StatedReasonForm
-from .gate import ReasonRequired, log_case_view, reason_redirect
+from .gate import log_case_view
 from .models import ChainVerification
 from .services import (
     REASON_MAX,
@@ -37,9 +36,6 @@ from .services import (
     access_state_reason,
     chain_verification_request,
 )
-
-View = Callable[..., HttpResponse]
-STAFF_SIGN_IN = "accounts:staff-login"
 
 
 def reason_error_message(code: str) -> str | None:
@@ -55,25 +51,8 @@ def reason_error_message(code: str) -> str | None:
 
 def staff_page(*methods: str) -> Callable[[View], View]:
     """Signed-in staff only (anonymous: the staff sign-in; an API token: 404), allowed methods, and a stated
-    reason asked for when the view raises ReasonRequired."""
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                if request.headers.get("Authorization"):
-                    raise Http404
-                return redirect_to_login(request.get_full_path(), STAFF_SIGN_IN)
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            try:
-                return view(request, *args, **kwargs)
-            except ReasonRequired as exc:
-                return reason_redirect(exc)
-
-        return never_cache(login_not_required(wrapped))
-
-    return decorate
+    reason asked for when the view raises ReasonRequired (portal/web/staff.py)."""
+    return web_staff_page(*methods, ask_reason=True)
 
 
 # --- citizens ---------------------------------------------------------------------------------------------------

@@ -6,53 +6,26 @@ of a service is shown on the form and changes nothing.
 """
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, cast
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 
 from portal.accounts.models import User
+from portal.web.staff import View, staff_page
 
 from . import permissions, selectors, services
 from .exceptions import InquiriesError
 from .forms import AlertStatusForm, InquiryForm, InquiryStatusForm, NoteForm, RuleForm, add_service_errors
 from .models import AlertStatus, InquiryStatus
 
-View = Callable[..., HttpResponse]
-STAFF_SIGN_IN = "accounts:staff-login"
-
-
-def _carries_api_token(request: HttpRequest) -> bool:
-    scheme = request.headers.get("Authorization", "").split(" ", 1)[0].lower()
-    return scheme in ("token", "bearer")
-
 
 def ombudsman_page(*methods: str) -> Callable[[View], View]:
-    """Sign-in, the ombudsman's office only, allowed methods; in that order."""
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                if _carries_api_token(request):
-                    raise Http404
-                return redirect_to_login(request.get_full_path(), STAFF_SIGN_IN)
-            if not permissions.can_view_alerts(request.user):
-                raise Http404
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            return view(request, *args, **kwargs)
-
-        return never_cache(login_not_required(wrapped))
-
-    return decorate
+    """Sign-in, the ombudsman's office only, allowed methods; in that order (portal/web/staff.py)."""
+    return staff_page(*methods, allow=permissions.can_view_alerts)
 
 
 def _me(request: HttpRequest) -> User:

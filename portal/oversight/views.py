@@ -13,28 +13,23 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import engines
 from django.utils import timezone, translation
-from django.views.decorators.cache import never_cache
 
 from appeals.models import GroundKind
 from appeals.states import Outcome, State
 from explanations.models import Reproducibility
+from portal.web.staff import View, staff_page
 
 from . import charts, exports, permissions, selectors
 from .forms import DashboardFilterForm, ReportMonthForm
 from .selectors import Filters, Period
 
-View = Callable[..., HttpResponse]
-STAFF_SIGN_IN = "accounts:staff-login"
 SAMPLE_SIZE = 20
 
 # Panels other parts of the oversight work put on the dashboard: (template tag library, its tags, the
@@ -46,32 +41,9 @@ PANELS = (
 )
 
 
-def _carries_api_token(request: HttpRequest) -> bool:
-    scheme = request.headers.get("Authorization", "").split(" ", 1)[0].lower()
-    return scheme in ("token", "bearer")
-
-
 def ombudsman_page(predicate: Callable[[Any], bool]) -> Callable[[View], View]:
-    """Sign-in, then the predicate (404 when it refuses), then GET or HEAD only; in that order."""
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                if _carries_api_token(request):
-                    raise Http404
-                return redirect_to_login(request.get_full_path(), STAFF_SIGN_IN)
-            if not predicate(request.user):
-                raise Http404
-            if request.method not in ("GET", "HEAD"):
-                return HttpResponseNotAllowed(["GET", "HEAD"])
-            return view(request, *args, **kwargs)
-
-        # The sign-in check is the first thing `wrapped` does (LoginRequiredMiddleware would send an API
-        # client to an HTML page instead of refusing it).
-        return never_cache(login_not_required(wrapped))
-
-    return decorate
+    """Sign-in, then the predicate (404 when it refuses), then GET or HEAD only (portal/web/staff.py)."""
+    return staff_page("GET", "HEAD", allow=predicate)
 
 
 def _language() -> str:
