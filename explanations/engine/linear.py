@@ -650,24 +650,29 @@ class _Search:
         """Move the marginal continuous feature on by 1, 2, 4, … resolution steps until the replay agrees.
 
         Needed only when the rounded optimum still lies exactly on the threshold (or on the old side of it
-        after float rounding in the replay).
+        after float rounding in the replay). When the marginal feature reaches its limit first (rounding to
+        the resolution can carry it there, and a float score may not register a subnormal remainder), it
+        stays at the limit and the next continuous feature with room is nudged the same way.
         """
+        used = {id(it) for it, _ in fill}
         marginal = next((it for it, use in reversed(fill) if use < it.cap), None)
-        if marginal is None:
-            return None
-        d = marginal.d
-        res = d.resolution
-        bound = d.hi if marginal.up else d.lo
-        assert res is not None and bound is not None
-        start = exact(changes.get(d.name, marginal.x))
-        for p in range(64):
-            step = (2**p) * res
-            v = min(start + step, bound) if marginal.up else max(start - step, bound)
-            trial = dict(changes)
-            trial[d.name] = d.typed(d.materialize(v))
-            verified = self.case.accept(trial)
-            if verified is not None:
-                return verified
-            if v == bound:
-                return None
+        order = [] if marginal is None else [marginal]
+        order += [it for it in self.continuous if id(it) not in used and it.cap > 0]
+        trial = dict(changes)
+        for it in order:
+            d = it.d
+            res = d.resolution
+            bound = d.hi if it.up else d.lo
+            assert res is not None and bound is not None
+            start = exact(trial.get(d.name, it.x))
+            for p in range(64):
+                step = (2**p) * res
+                v = min(start + step, bound) if it.up else max(start - step, bound)
+                trial[d.name] = d.typed(d.materialize(v))
+                verified = self.case.accept(trial)
+                if verified is not None:
+                    return verified
+                if v == bound:
+                    break
+        return None
         return None
