@@ -1,16 +1,14 @@
 """Reads of the register and of decisions."""
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.accounts.models import Organisation
 from portal.identifiers import format_reference, normalise_reference
@@ -289,71 +287,6 @@ def decision_by_reference(reference: str) -> Decision | None:
         .filter(reference=canonical)
         .first()
     )
-
-
-def decision_for_page(reference: str) -> Decision | None:
-    """Just enough of the decision to check who may see it and to find its cached page: one small query.
-
-    Annotated with ``successor_reference`` (a correction, if any), ``explanation_sha256`` (None until the
-    explanation has been computed) and ``flag_count``. Everything else loads only on a cache miss (the
-    instance is built with ``Model.from_db``, so other fields are deferred exactly as with ``.only()``).
-
-    Written as SQL rather than the equivalent ORM query with two subqueries: this runs on every view of the
-    most visited page, and compiling that query costs ~0.7 ms of CPU, ten times its execution.
-    """
-    from .engine import ENGINE_VERSION
-
-    canonical = normalise_reference(reference)
-    if canonical is None:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(_DECISION_FOR_PAGE_SQL, [ENGINE_VERSION, canonical])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    decision = Decision.from_db(connection.alias, ["id", "reference", "subject_iin_hash"], row[:3])
-    decision.successor_reference = row[3]  # type: ignore[attr-defined]
-    decision.explanation_sha256 = row[4]  # type: ignore[attr-defined]
-    decision.flag_count = row[5]  # type: ignore[attr-defined]
-    return decision
-
-
-# Table names as Django names them (tests/explanations/views check the query against the ORM's answer).
-_DECISION_FOR_PAGE_SQL = """
-SELECT d.id, d.reference, d.subject_iin_hash, successor.reference,
-       (SELECT e.sha256 FROM explanations_storedexplanation e
-        WHERE e.decision_id = d.id AND e.engine_version = %s LIMIT 1),
-       (SELECT COUNT(*) FROM explanations_dataflag f WHERE f.decision_id = d.id)
-FROM explanations_decision d LEFT OUTER JOIN explanations_decision successor ON successor.supersedes_id = d.id
-WHERE d.reference = %s
-"""
-
-
-# Bump when templates/explanations/citizen/ change what a cached page shows.
-PAGE_TEMPLATE_VERSION = "1"
-# The register entry (contacts, deadlines) is not part of the key: a change to it shows within this time.
-PAGE_CACHE_SECONDS = 300
-
-
-def explanation_page_key(
-    *, decision: Decision, explanation_sha256: str, flagged: frozenset[str], now: dt.datetime
-) -> str:
-    """What a rendered explanation depends on, as one key for the fragment cache.
-
-    The decision, its stored explanation and its model version never change. What can change is named here:
-    a correction, the person's flags, the language and the date (deadlines are stated relative to today);
-    the register entry's text is refreshed after PAGE_CACHE_SECONDS.
-    """
-    parts = [
-        decision.reference,
-        explanation_sha256,
-        PAGE_TEMPLATE_VERSION,
-        get_language() or "",
-        timezone.localdate(now).isoformat(),
-        getattr(decision, "successor_reference", None) or "",
-        ",".join(sorted(flagged)),
-    ]
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
 def lookup_candidate(*, reference: str, iin_hash: str) -> Decision | None:

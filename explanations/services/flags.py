@@ -14,6 +14,7 @@ from portal.audit.services import audit_record
 
 from ..exceptions import NotFound
 from ..models import DataFlag, Decision, FlagChannel
+from ..page_cache import pages_changed
 from ..permissions import can_flag_data
 
 CORRECT_VALUE_MAX = 500
@@ -60,4 +61,5 @@ def data_flag_record(
         data={"flag_id": flag.pk, "feature": feature, "channel": flag.channel},
         now=now,
     )
+    pages_changed([decision.reference])  # the page marks the item "You said this is wrong"
     return flag

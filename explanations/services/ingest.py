@@ -34,6 +34,7 @@ from ..models import (
     Settlement,
     Sex,
 )
+from ..page_cache import pages_changed
 from ..spec import CompiledModel, NotReplayable, compile_spec, scores_match
 
 RECORD_FIELDS = frozenset(
@@ -431,6 +432,7 @@ def decisions_ingest(
         ).values_list("external_id", "pk", "reference", "subject_iin_hash", "superseded_by")
     }
     claimed: dict[str, int] = {}
+    claimed_refs: list[str] = []
 
     out_rows = []
     created = []
@@ -454,6 +456,7 @@ def decisions_ingest(
                 continue
             claimed[row["supersedes"]] = row["index"]
             supersedes_pk, supersedes_ref = target[0], target[1]
+            claimed_refs.append(supersedes_ref)
         reference = new_reference()
         digest = content_hash(
             row, system_code=system.code, iin_hash=iin_hash, supersedes_reference=supersedes_ref
@@ -525,6 +528,8 @@ def decisions_ingest(
                 },
                 now=now,
             )
+            # A superseded decision's page says it was replaced by this correction.
+            pages_changed(claimed_refs)
     except IntegrityError as exc:
         # Another request stored one of these external_ids (or superseded the same decision) in the meantime.
         raise ValidationFailed(

@@ -9,19 +9,22 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
-from django.core.cache.utils import make_template_fragment_key
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.identifiers import normalise_reference
+from portal.web.prefetch import cache_prefetch, prefetched
+
 from ..exceptions import NotFound
 from ..models import Decision
+from ..page_cache import CachedPage, PageKeys, cached_page, page_keys, page_store
 from ..permissions import (
     LOOKUP_GRANTS_SESSION_KEY,
     can_download_pdf,
@@ -30,20 +33,14 @@ from ..permissions import (
     can_view_decision,
 )
 from ..selectors import (
-    PAGE_CACHE_SECONDS,
     decision_by_reference,
-    decision_for_page,
     decisions_of_citizen,
     explanation_page,
-    explanation_page_key,
     flagged_features,
 )
 from ..services.explain import explanation_get_or_compute
 from ..services.flags import CORRECT_VALUE_MAX, NOTE_MAX, data_flag_record
 from ..services.pdf import decision_pdf_get_or_render
-
-# The names of the {% cache %} fragments of templates/explanations/citizen/decision.html: title, body.
-PAGE_FRAGMENTS = ("explanation_title", "explanation_page")
 
 
 def lookup_grants(request: HttpRequest) -> Collection[str]:
@@ -74,35 +71,58 @@ def my_decisions(request: HttpRequest) -> HttpResponse:
     return render(request, "explanations/citizen/my_decisions.html", {"items": items})
 
 
+def _page_keys(reference: str) -> PageKeys | None:
+    canonical = normalise_reference(reference)
+    if canonical is None:
+        return None
+    return page_keys(reference=canonical, language=get_language() or "", day=timezone.localdate())
+
+
+def _prefetch_page(request: HttpRequest, reference: str) -> list[str]:
+    keys = _page_keys(reference)
+    return [] if keys is None else [keys.entry, keys.epoch]
+
+
+@cache_prefetch(_prefetch_page)
 @login_not_required
 @never_cache
 @require_GET
 def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    """The explanation page. Its rendered body is cached (templates/explanations/citizen/decision.html) under
-    a key naming everything it depends on, so the explanation is read and laid out only on a cache miss."""
-    decision = _visible_decision(request, reference, loader=decision_for_page)
-    annotated: Any = decision  # decision_for_page's annotations
-    now = timezone.now()
-    full: Any = SimpleLazyObject(lambda: decision_by_reference(decision.reference))
-    sha256 = annotated.explanation_sha256 or explanation_get_or_compute(decision=full).sha256
-    flagged = flagged_features(decision=decision) if annotated.flag_count else frozenset()
-    page = SimpleLazyObject(
-        lambda: explanation_page(
-            decision=full, stored=explanation_get_or_compute(decision=full), flagged=flagged, now=now
-        )
+    """The explanation page, served from the page cache (explanations/page_cache.py) when it can be.
+
+    The page, its epoch and the signed-in user come in one cache round trip (portal/web/prefetch.py); the
+    person is checked against the page's subject exactly as against a decision loaded from the database. On
+    a miss the decision is loaded, checked, explained and rendered, and the page is kept for the next visit.
+    """
+    keys = _page_keys(reference)
+    if keys is None:
+        raise Http404
+    found = prefetched(request, [keys.entry, keys.epoch])
+    page = cached_page(found, keys)
+    if page is None:
+        page = _render_page(request, keys.reference, now=timezone.now())
+        page_store(keys, epoch=found.get(keys.epoch), page=page)
+    elif not can_view_decision(
+        request.user,
+        Decision(reference=keys.reference, subject_iin_hash=page.subject_iin_hash),
+        lookup_grants(request),
+    ):
+        raise Http404
+    return render(request, "explanations/citizen/decision.html", {"title": page.title, "body": page.body})
+
+
+def _render_page(request: HttpRequest, reference: str, *, now: Any) -> CachedPage:
+    decision = _visible_decision(request, reference)
+    flagged = flagged_features(decision=decision)
+    page = explanation_page(
+        decision=decision, stored=explanation_get_or_compute(decision=decision), flagged=flagged, now=now
     )
-    key = explanation_page_key(decision=decision, explanation_sha256=sha256, flagged=flagged, now=now)
-    title_key, body_key = (make_template_fragment_key(name, [key]) for name in PAGE_FRAGMENTS)
-    found = cache.get_many([title_key, body_key])
-    context = {
-        "page": page,
-        "page_key": key,
-        "cache_seconds": PAGE_CACHE_SECONDS,
-        # Fragments already rendered (marked safe when they were stored by the {% cache %} tag).
-        "cached_title": found.get(title_key),
-        "cached_body": found.get(body_key),
-    }
-    return render(request, "explanations/citizen/decision.html", context)
+    body = render_to_string("explanations/citizen/_decision_body.html", {"page": page}, request=request)
+    return CachedPage(
+        subject_iin_hash=decision.subject_iin_hash,
+        title=f"{page.outcome_label} – {page.system_name}",
+        body=mark_safe(body),  # noqa: S308  (rendered by the portal's own autoescaping template)
+    )
 
 
 @login_not_required

@@ -11,12 +11,17 @@ and expires after USER_CACHE_SECONDS in any case, which bounds staleness after a
 signals (QuerySet.update, raw SQL): code that changes users that way must call `forget_user`.
 """
 
+from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import router
+from django.http import HttpRequest
 
 from .models import User
 
@@ -56,17 +61,47 @@ def forget_user(user_id: Any) -> None:
     cache.delete(_key(user_id))
 
 
+# Entries read by get_many_with_user for the request being resolved; get_user takes its user from here.
+_prefetched: ContextVar[dict[str, Any] | None] = ContextVar("auth_user_prefetched", default=None)
+
+
+def get_many_with_user(request: HttpRequest, keys: Iterable[str]) -> dict[str, Any]:
+    """`cache.get_many(keys)`, with the signed-in user's entry read in the same round trip.
+
+    The user is then resolved at once from that entry, through Django's own `auth.get_user` (backend check,
+    session hash verification) exactly as on any request; only the cache read is shared. A page that needs a
+    few cache entries and the user pays one round trip instead of two.
+    """
+    wanted = list(keys)
+    user_key = None
+    if _ttl() > 0 and not hasattr(request, "_cached_user"):
+        try:
+            user_key = _key(User._meta.pk.to_python(request.session[SESSION_KEY]))
+        except (KeyError, ValidationError):
+            user_key = None
+    found = cache.get_many([*wanted, user_key] if user_key else wanted)
+    if user_key is not None:
+        token = _prefetched.set({user_key: found.pop(user_key, None)})
+        try:
+            request.user.is_authenticated  # noqa: B018  (resolves the lazy user now, from the entry just read)
+        finally:
+            _prefetched.reset(token)
+    return found
+
+
 class CachedModelBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
         if _ttl() <= 0:
             return super().get_user(user_id)
-        entry = cache.get(_key(user_id))
+        key = _key(user_id)
+        prefetched = _prefetched.get()
+        entry = prefetched[key] if prefetched is not None and key in prefetched else cache.get(key)
         if entry is None:
             user = super().get_user(user_id)
             if user is None:
                 return None
             values = tuple(getattr(user, f) for f in CACHED_FIELDS)
-            cache.set(_key(user_id), (values, user.get_session_auth_hash()), _ttl())
+            cache.set(key, (values, user.get_session_auth_hash()), _ttl())
             return user
         values, session_hash = entry
         user = User.from_db(router.db_for_read(User), list(CACHED_FIELDS), list(values))
