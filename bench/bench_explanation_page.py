@@ -34,7 +34,11 @@ RUNS = 3
 
 
 def prepare(env: dict[str, str]) -> tuple[str, str]:
-    """A citizen with a silent assessment (scorecard) and a session; returns (page path, session cookie)."""
+    """A citizen with a silent assessment (scorecard) and a session; returns (page path, Cookie header).
+
+    The Cookie header is what a browser that has seen the page before sends: the session and the CSRF cookie
+    (without the latter every response would mint a new CSRF secret and set a cookie, which no browser that
+    keeps cookies causes)."""
     setup_django(env)
     from django.test import Client
 
@@ -50,19 +54,23 @@ def prepare(env: dict[str, str]) -> tuple[str, str]:
         )
     decision: Decision = builders.decide(system, iin=iin, kind="scorecard", notified=False)
     explanation_get_or_compute(decision=decision)
-    client = Client()
+    import bench.bench_urls  # noqa: F401  (the URLconf and static storage gunicorn serves with)
+
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
+    path = f"/en/decisions/{decision.reference}/"
+    assert client.get(path).status_code == 200  # as a browser would: it now holds the CSRF cookie too
     from django.db import connection
 
     connection.close()
-    return f"/en/decisions/{decision.reference}/", client.cookies["sessionid"].value
+    return path, "; ".join(f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken"))
 
 
 # --- load generators ---------------------------------------------------------------------------------------
 
 
 def _cookie_args(cookie: str) -> list[str]:
-    return ["-H", f"Cookie: sessionid={cookie}"] if cookie else []
+    return ["-H", f"Cookie: {cookie}"] if cookie else []
 
 
 def wrk(url: str, cookie: str, duration: float) -> tuple[float, float]:
@@ -95,7 +103,7 @@ def _client(args: tuple[str, str, float, float, int]) -> list[float]:
     url, cookie, duration, rate, seed = args
     parts = urlsplit(url)
     conn = HTTPConnection(parts.hostname, parts.port, timeout=30)
-    headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+    headers = {"Cookie": cookie} if cookie else {}
     latencies: list[float] = []
     start = time.perf_counter()
     next_at = start + (seed % 7) * 0.001

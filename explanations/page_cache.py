@@ -50,6 +50,7 @@ class PageKeys:
 
 @dataclass(frozen=True)
 class CachedPage:
+    reference: str
     subject_iin_hash: str
     title: str  # plain text: the template escapes it
     body: SafeString  # HTML rendered by the portal's own templates
@@ -74,7 +75,12 @@ def cached_page(found: Mapping[str, Any], keys: PageKeys) -> CachedPage | None:
     if not isinstance(entry, tuple) or len(entry) != 4 or entry[0] != found.get(keys.epoch):
         return None
     _epoch, subject_iin_hash, title, body = entry
-    return CachedPage(subject_iin_hash=subject_iin_hash, title=title, body=mark_safe(body))  # noqa: S308
+    return CachedPage(
+        reference=keys.reference,
+        subject_iin_hash=subject_iin_hash,
+        title=title,
+        body=mark_safe(body),  # noqa: S308
+    )
 
 
 def page_store(keys: PageKeys, *, epoch: Any, page: CachedPage) -> None:

@@ -6,11 +6,22 @@ Staff never see a citizen's page: their access to decisions goes through their o
 """
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Protocol
 
 from portal.accounts.models import Role
 
 from .models import Decision
+
+
+class AboutSomeone(Protocol):
+    """What the checks below read of a decision: a Decision, or a cached page of one (page_cache.CachedPage)."""
+
+    @property
+    def reference(self) -> str: ...
+
+    @property
+    def subject_iin_hash(self) -> str: ...
+
 
 # Session key holding the references this browser session was granted through the letter look-up.
 LOOKUP_GRANTS_SESSION_KEY = "explanations.lookup_grants"
@@ -25,12 +36,12 @@ def can_list_own_decisions(user: Any) -> bool:
     return is_citizen(user) and bool(user.iin_hash)
 
 
-def is_subject(user: Any, decision: Decision) -> bool:
+def is_subject(user: Any, decision: AboutSomeone) -> bool:
     """The signed-in citizen is the person the decision is about."""
     return can_list_own_decisions(user) and decision.subject_iin_hash == user.iin_hash
 
 
-def can_view_decision(user: Any, decision: Decision, lookup_grants: Collection[str] = ()) -> bool:
+def can_view_decision(user: Any, decision: AboutSomeone, lookup_grants: Collection[str] = ()) -> bool:
     """The person the decision is about, signed in or holding a look-up grant for exactly this decision.
 
     A signed-in member of staff is refused even with a grant: a staff session must never become a window on

@@ -102,11 +102,7 @@ def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if page is None:
         page = _render_page(request, keys.reference, now=timezone.now())
         page_store(keys, epoch=found.get(keys.epoch), page=page)
-    elif not can_view_decision(
-        request.user,
-        Decision(reference=keys.reference, subject_iin_hash=page.subject_iin_hash),
-        lookup_grants(request),
-    ):
+    elif not can_view_decision(request.user, page, lookup_grants(request)):
         raise Http404
     return render(request, "explanations/citizen/decision.html", {"title": page.title, "body": page.body})
 
@@ -119,6 +115,7 @@ def _render_page(request: HttpRequest, reference: str, *, now: Any) -> CachedPag
     )
     body = render_to_string("explanations/citizen/_decision_body.html", {"page": page}, request=request)
     return CachedPage(
+        reference=decision.reference,
         subject_iin_hash=decision.subject_iin_hash,
         title=f"{page.outcome_label} – {page.system_name}",
         body=mark_safe(body),  # noqa: S308  (rendered by the portal's own autoescaping template)

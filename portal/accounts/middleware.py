@@ -67,19 +67,25 @@ def session_expired(session: Any, *, now: float) -> str | None:
 class SessionTimeoutMiddleware:
     """Signs out a session past either limit and sends the person to the sign-in page with a message.
 
-    Placed after MessageMiddleware (it adds a message) and AuthenticationMiddleware.
+    Placed after MessageMiddleware (it adds a message) and AuthenticationMiddleware. The check runs when the
+    request has been resolved to a view (process_view), after CachePrefetchMiddleware has read the user together
+    with the cache entries the view needs (portal/web/prefetch.py); an address that matches no view ends in a
+    404 page either way, and the session is checked on its next real page.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             reason = session_expired(request.session, now=time.time())
             if reason is not None:
                 return self._expire(request, user, reason)
-        return self.get_response(request)
+        return None
 
     def _expire(self, request: HttpRequest, user: Any, reason: str) -> HttpResponse:
         services.session_expiry_record(user=user, reason=reason, now=timezone.now())
@@ -113,6 +119,10 @@ class StaffSecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+        """Checked once the request is resolved to a view, like SessionTimeoutMiddleware."""
         if getattr(settings, "STAFF_REQUIRE_TOTP", True):
             user = getattr(request, "user", None)
             if (
@@ -122,7 +132,7 @@ class StaffSecondFactorMiddleware:
                 and request.session.get(AUTH_METHOD) != services.METHOD_PASSWORD_TOTP
             ):
                 return self._refuse(request, user)
-        return self.get_response(request)
+        return None
 
     def _refuse(self, request: HttpRequest, user: Any) -> HttpResponse:
         services.second_factor_missing_record(user=user, now=timezone.now())

@@ -2,8 +2,9 @@
 
 A view declares the entries with `@cache_prefetch(keys_for)`, where `keys_for(request, **url_kwargs)` names
 them. `CachePrefetchMiddleware`, placed right after AuthenticationMiddleware, reads them together with the
-user's cache entry (portal.accounts.backends.get_many_with_user) before the later middleware resolves the user
-(the session timeout and second-factor checks do, on every request). The view then calls
+user's cache entry (portal.accounts.backends.get_many_with_user) in its process_view, which runs before the
+other middleware's process_view resolves the user (the login-required, session timeout and second-factor
+checks do, on every request; none of them reads the user before). The view then calls
 `prefetched(request, keys)`, which returns what the middleware read, or reads it itself when the middleware did
 not run (a test calling the view directly, or the keys changed, e.g. the day turned in between).
 
@@ -15,7 +16,6 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
 
 from portal.accounts.backends import get_many_with_user
 
@@ -44,18 +44,18 @@ def prefetched(request: HttpRequest, keys: Sequence[str]) -> dict[str, Any]:
 
 
 class CachePrefetchMiddleware:
+    """Placed right after AuthenticationMiddleware; its process_view runs before any other middleware's (the
+    login-required, session timeout and second-factor checks all read the user there)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            try:
-                match = resolve(request.path_info)
-            except Resolver404:
-                match = None
-            keys_for = getattr(match.func, _ATTRIBUTE, None) if match is not None else None
-            if keys_for is not None:
-                keys = tuple(keys_for(request, *match.args, **match.kwargs))  # type: ignore[union-attr]
-                if keys:
-                    request._cache_prefetched = (keys, get_many_with_user(request, keys))  # type: ignore[attr-defined]
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
+        keys_for = getattr(view, _ATTRIBUTE, None)
+        if keys_for is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            keys = tuple(keys_for(request, *args, **kwargs))
+            if keys:
+                request._cache_prefetched = (keys, get_many_with_user(request, keys))  # type: ignore[attr-defined]

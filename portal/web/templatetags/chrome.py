@@ -29,22 +29,27 @@ MAX_ENTRIES = 1024
 _PLACEHOLDER = "csrf-token-placeholder-8d1f0c2a"
 _entries: "OrderedDict[tuple[Any, ...], str]" = OrderedDict()
 _lock = threading.Lock()
+_KEY_BASE = "portal.chrome.key"
 
 
 def _key(context: template.Context, name: str) -> tuple[Any, ...]:
-    request = context.get("request")
-    user = context.get("user")
-    match = getattr(request, "resolver_match", None)
-    signed_in = bool(user is not None and user.is_authenticated)
-    return (
-        name,
-        translation.get_language(),
-        request.get_full_path() if request is not None else "",
-        getattr(match, "namespace", ""),
-        getattr(match, "url_name", ""),
-        signed_in,
-        getattr(user, "role", "") if signed_in else "",
-    )
+    # What the key names is the same for every chrome of one page: worked out once per render.
+    base = context.render_context.get(_KEY_BASE)
+    if base is None:
+        request = context.get("request")
+        user = context.get("user")
+        match = getattr(request, "resolver_match", None)
+        signed_in = bool(user is not None and user.is_authenticated)
+        base = (
+            translation.get_language(),
+            request.get_full_path() if request is not None else "",
+            getattr(match, "namespace", ""),
+            getattr(match, "url_name", ""),
+            signed_in,
+            getattr(user, "role", "") if signed_in else "",
+        )
+        context.render_context[_KEY_BASE] = base
+    return (name, *base)
 
 
 def _render(context: template.Context, name: str) -> str:
