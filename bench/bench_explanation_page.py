@@ -1,11 +1,12 @@
 """BENCH explanation_page: a citizen's explanation page under concurrent load, against a bare Django view.
 
-Both are served by the same gunicorn (2 sync workers, bench settings: DEBUG off, cached templates, persistent
-connections, full middleware) in the same run; the bare view is added by the bench-only URLconf
-bench/bench_urls.py. The page is requested as a signed-in citizen (session cookie), after its explanation
-has been computed and stored once, as every later view of it is. The bare view is requested without a
-session (the framework's ceiling, as in shared/design/reliability.md) and, for comparison, with the same
-session cookie (then the session and user look-ups every signed-in request makes are in both).
+Both are served by the same gunicorn (two sync workers per core, as docs/deployment.md runs it; bench
+settings: DEBUG off, cached templates, persistent connections, full middleware) in the same run; the bare view
+is added by the bench-only URLconf bench/bench_urls.py. The page is requested as a signed-in citizen (with
+the cookies a browser holds), after its explanation has been computed and stored once, as every later view of
+it is. The bare view is requested without a session (the framework's ceiling, as in
+shared/design/reliability.md) and, for comparison, with the same cookies (then the session and user look-ups
+every signed-in request makes are in both).
 
 Load: wrk when installed (closed loop, keep-alive), else a Python multi-process closed-loop client. Each
 endpoint is measured 3 times, alternating, after a warm-up; the median throughput is reported with its p99.
@@ -15,6 +16,7 @@ A second, paced run at 70 % of the page's measured maximum gives the p99 at the 
 import datetime as dt
 import json
 import multiprocessing
+import os
 import re
 import shutil
 import statistics
@@ -31,14 +33,16 @@ from bench.common import bench_line, fresh_database, gunicorn, report, setup_dja
 DURATION = float(sys.argv[1]) if len(sys.argv) > 1 else 8.0
 CONNECTIONS = 16
 RUNS = 3
+# As docs/deployment.md runs the web process: two workers per core.
+WORKERS = 2 * (os.cpu_count() or 1)
 
 
 def prepare(env: dict[str, str]) -> tuple[str, str]:
     """A citizen with a silent assessment (scorecard) and a session; returns (page path, Cookie header).
 
-    The Cookie header is what a browser that has seen the page before sends: the session and the CSRF cookie
-    (without the latter every response would mint a new CSRF secret and set a cookie, which no browser that
-    keeps cookies causes)."""
+    The Cookie header is what a browser that has seen the page before sends: every cookie the portal set
+    (the session; the CSRF cookie, without which every response would mint a new CSRF secret; the hint naming
+    the user's cache entry, portal/accounts/backends.py)."""
     setup_django(env)
     from django.test import Client
 
@@ -63,7 +67,7 @@ def prepare(env: dict[str, str]) -> tuple[str, str]:
     from django.db import connection
 
     connection.close()
-    return path, "; ".join(f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken"))
+    return path, "; ".join(f"{name}={morsel.value}" for name, morsel in sorted(client.cookies.items()))
 
 
 # --- load generators ---------------------------------------------------------------------------------------
@@ -151,7 +155,7 @@ def main() -> None:
     path, cookie = prepare(env)
     generator = "wrk" if shutil.which("wrk") else "python"
 
-    with gunicorn(env, workers=2, app="bench.bench_urls:application") as (base, _proc):
+    with gunicorn(env, workers=WORKERS, app="bench.bench_urls:application") as (base, _proc):
         page_url, bare_url = f"{base}{path}", f"{base}/bench/bare/"
         _wait_until_workers_answer(bare_url)
         for url, with_cookie in ((page_url, cookie), (bare_url, ""), (bare_url, cookie)):  # warm-up

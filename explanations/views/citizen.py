@@ -71,15 +71,21 @@ def my_decisions(request: HttpRequest) -> HttpResponse:
     return render(request, "explanations/citizen/my_decisions.html", {"items": items})
 
 
-def _page_keys(reference: str) -> PageKeys | None:
-    canonical = normalise_reference(reference)
-    if canonical is None:
-        return None
-    return page_keys(reference=canonical, language=get_language() or "", day=timezone.localdate())
+def _page_keys(request: HttpRequest, reference: str) -> PageKeys | None:
+    """The page's cache keys, worked out once per request (the prefetch and the view both need them)."""
+    memo: dict[str, PageKeys | None] = request.__dict__.setdefault("_explanation_page_keys", {})
+    if reference not in memo:
+        canonical = normalise_reference(reference)
+        memo[reference] = (
+            None
+            if canonical is None
+            else page_keys(reference=canonical, language=get_language() or "", day=timezone.localdate())
+        )
+    return memo[reference]
 
 
 def _prefetch_page(request: HttpRequest, reference: str) -> list[str]:
-    keys = _page_keys(reference)
+    keys = _page_keys(request, reference)
     return [] if keys is None else [keys.entry, keys.epoch]
 
 
@@ -94,7 +100,7 @@ def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
     person is checked against the page's subject exactly as against a decision loaded from the database. On
     a miss the decision is loaded, checked, explained and rendered, and the page is kept for the next visit.
     """
-    keys = _page_keys(reference)
+    keys = _page_keys(request, reference)
     if keys is None:
         raise Http404
     found = prefetched(request, [keys.entry, keys.epoch])

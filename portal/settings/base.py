@@ -185,7 +185,8 @@ AUTHENTICATION_BACKENDS = ["portal.accounts.backends.CachedModelBackend"]
 USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
 
 # Sessions are read from the cache (Redis in production) and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Django's cached_db sessions; the entry can be read with others in one round trip (portal/accounts/sessions.py).
+SESSION_ENGINE = "portal.accounts.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 3600)
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 STAFF_REQUIRE_TOTP = True  # staff sessions need password + authenticator code (StaffSecondFactorMiddleware)

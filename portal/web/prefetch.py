@@ -9,15 +9,21 @@ checks do, on every request; none of them reads the user before). The view then 
 not run (a test calling the view directly, or the keys changed, e.g. the day turned in between).
 
 Requests without a session cookie are passed through untouched: they have no user to share a round trip with.
+
+Which user entry to read before the session is known comes from a hint cookie holding the entry's opaque name,
+which this middleware keeps in step with who is signed in (set once the user is known, cleared after sign-out).
 """
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
-from portal.accounts.backends import get_many_with_user
+from portal.accounts.backends import USER_HINT_COOKIE, get_many_with_user, user_cache_token
+from portal.accounts.models import User
 
 KeysFor = Callable[..., Sequence[str]]
 View = TypeVar("View", bound=Callable[..., Any])
@@ -51,7 +57,9 @@ class CachePrefetchMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        _keep_user_hint(request, response)
+        return response
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
         keys_for = getattr(view, _ATTRIBUTE, None)
@@ -59,3 +67,30 @@ class CachePrefetchMiddleware:
             keys = tuple(keys_for(request, *args, **kwargs))
             if keys:
                 request._cache_prefetched = (keys, get_many_with_user(request, keys))  # type: ignore[attr-defined]
+
+
+def _keep_user_hint(request: HttpRequest, response: HttpResponse) -> None:
+    """Keep the browser's hint to its user's cache entry (backends.USER_HINT_COOKIE) in step with who is signed
+    in, once a request has found that out anyway; a request that never resolved its user changes nothing."""
+    if "user" not in request.__dict__:
+        return
+    user = request.user
+    if isinstance(user, SimpleLazyObject) and not hasattr(request, "_cached_user"):
+        return  # never resolved
+    if not isinstance(user, User | AnonymousUser):
+        return  # not a session's user (the agency API sets its own principal, or None)
+    want = user_cache_token(user.pk) if user.is_authenticated else None
+    have = request.COOKIES.get(USER_HINT_COOKIE)
+    if want == have:
+        return
+    if want is not None:
+        response.set_cookie(
+            USER_HINT_COOKIE,
+            want,
+            max_age=settings.SESSION_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    elif have is not None:
+        response.delete_cookie(USER_HINT_COOKIE, samesite="Lax")
