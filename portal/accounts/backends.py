@@ -11,6 +11,7 @@ and expires after USER_CACHE_SECONDS in any case, which bounds staleness after a
 signals (QuerySet.update, raw SQL): code that changes users that way must call `forget_user`.
 """
 
+import functools
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
@@ -57,8 +58,10 @@ USER_HINT_COOKIE = "portal_uc"
 _TOKEN_LENGTH = 24
 
 
+@functools.lru_cache(maxsize=4096)
 def user_cache_token(user_id: Any) -> str:
-    """The opaque name of a user's cache entry (no database id in a cookie)."""
+    """The opaque name of a user's cache entry (no database id in a cookie). Kept per process: it is a pure
+    function of the id and SECRET_KEY, and every signed-in request needs it."""
     return salted_hmac("portal.accounts.user-cache", str(user_id), algorithm="sha256").hexdigest()[
         :_TOKEN_LENGTH
     ]
