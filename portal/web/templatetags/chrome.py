@@ -23,6 +23,8 @@ from django.template import loader
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.web.csrf import masked_token
+
 register = template.Library()
 
 MAX_ENTRIES = 1024
@@ -30,6 +32,7 @@ _PLACEHOLDER = "csrf-token-placeholder-8d1f0c2a"
 _entries: "OrderedDict[tuple[Any, ...], str]" = OrderedDict()
 _lock = threading.Lock()
 _KEY_BASE = "portal.chrome.key"
+_CSRF_SLOT = "portal.chrome.csrf"
 
 
 def _key(context: template.Context, name: str) -> tuple[Any, ...]:
@@ -79,10 +82,23 @@ def chrome(context: template.Context, name: str) -> SafeString:
                 _entries[key] = html
                 while len(_entries) > MAX_ENTRIES:
                     _entries.popitem(last=False)
-    token = context.get("csrf_token")
     if _PLACEHOLDER in html:
-        html = html.replace(_PLACEHOLDER, str(token) if token else "")
+        html = html.replace(_PLACEHOLDER, _token(context))
     return mark_safe(html)  # noqa: S308  (rendered by the template engine, which escaped it)
+
+
+def _token(context: template.Context) -> str:
+    """This response's CSRF token, one for all of its chrome (portal/web/csrf.py)."""
+    token = context.render_context.get(_CSRF_SLOT)
+    if token is None:
+        request = context.get("request")
+        if request is not None:
+            token = masked_token(request)
+        else:
+            lazy = context.get("csrf_token")
+            token = str(lazy) if lazy else ""
+        context.render_context[_CSRF_SLOT] = token
+    return str(token)
 
 
 def clear() -> None:
