@@ -22,6 +22,7 @@ changes the epoch *after* committing, so such an entry never matches again.
 """
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
 
 from .engine import ENGINE_VERSION
+
+logger = logging.getLogger(__name__)
 
 # Bump when templates/explanations/citizen/ change what a cached page shows.
 PAGE_TEMPLATE_VERSION = "2"
@@ -72,7 +75,12 @@ def _epoch_key(reference: str) -> str:
 def cached_page(found: Mapping[str, Any], keys: PageKeys) -> CachedPage | None:
     """The page from a get_many answer holding both keys, if it was built under the current epoch."""
     entry = found.get(keys.entry)
-    if not isinstance(entry, tuple) or len(entry) != 4 or entry[0] != found.get(keys.epoch):
+    if (
+        not isinstance(entry, tuple)
+        or len(entry) != 4
+        or entry[0] is None
+        or entry[0] != found.get(keys.epoch)
+    ):
         return None
     _epoch, subject_iin_hash, title, body = entry
     return CachedPage(
@@ -83,8 +91,21 @@ def cached_page(found: Mapping[str, Any], keys: PageKeys) -> CachedPage | None:
     )
 
 
+def epoch_current(keys: PageKeys, found: Mapping[str, Any]) -> Any:
+    """The decision's epoch as read with the page, or a new one when it has none yet (call before reading the
+    database). A page is never kept without an epoch: if an epoch were evicted, a page kept under "none" would
+    match again."""
+    epoch = found.get(keys.epoch)
+    if epoch is None:
+        fresh = secrets.token_hex(8)
+        epoch = fresh if cache.add(keys.epoch, fresh, EPOCH_SECONDS) else cache.get(keys.epoch)
+    return epoch
+
+
 def page_store(keys: PageKeys, *, epoch: Any, page: CachedPage) -> None:
     """Keep a page rendered from what the database said after `epoch` was read."""
+    if epoch is None:
+        return
     cache.set(keys.entry, (epoch, page.subject_iin_hash, page.title, str(page.body)), PAGE_CACHE_SECONDS)
 
 
@@ -99,7 +120,12 @@ def pages_changed(references: Iterable[str]) -> None:
         return
 
     def bump() -> None:
-        cache.set_many({_epoch_key(r): secrets.token_hex(8) for r in refs}, EPOCH_SECONDS)
+        # A cache outage must not undo or fail the write that called this: the page is then at most
+        # PAGE_CACHE_SECONDS stale.
+        try:
+            cache.set_many({_epoch_key(r): secrets.token_hex(8) for r in refs}, EPOCH_SECONDS)
+        except Exception:
+            logger.exception("could not renew the page epochs of %d decisions", len(refs))
 
     bump()
-    transaction.on_commit(bump)
+    transaction.on_commit(bump, robust=True)

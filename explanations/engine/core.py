@@ -27,7 +27,7 @@ from .tree import explain_tree
 #: MAJOR when the JSON structure changes incompatibly (a field removed, renamed or re-typed); MINOR when the
 #: same inputs may produce different values (an algorithm, cost model, tie-break, default or ranking changes)
 #: or fields are added; PATCH when no output for any input can change (refactoring, speed, documentation).
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"  # 1.1.0: linear counterfactuals at a strict threshold met exactly at a limit
 
 #: How many counterfactual alternatives are returned at most.
 DEFAULT_ALTERNATIVES = 3

@@ -675,4 +675,3 @@ class _Search:
                 if v == bound:
                     break
         return None
-        return None

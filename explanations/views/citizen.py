@@ -24,7 +24,7 @@ from portal.web.prefetch import cache_prefetch, prefetched
 
 from ..exceptions import NotFound
 from ..models import Decision
-from ..page_cache import CachedPage, PageKeys, cached_page, page_keys, page_store
+from ..page_cache import CachedPage, PageKeys, cached_page, epoch_current, page_keys, page_store
 from ..permissions import (
     LOOKUP_GRANTS_SESSION_KEY,
     can_download_pdf,
@@ -106,8 +106,9 @@ def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
     found = prefetched(request, [keys.entry, keys.epoch])
     page = cached_page(found, keys)
     if page is None:
+        epoch = epoch_current(keys, found)  # before the database is read
         page = _render_page(request, keys.reference, now=timezone.now())
-        page_store(keys, epoch=found.get(keys.epoch), page=page)
+        page_store(keys, epoch=epoch, page=page)
     elif not can_view_decision(request.user, page, lookup_grants(request)):
         raise Http404
     return render(request, "explanations/citizen/decision.html", {"title": page.title, "body": page.body})

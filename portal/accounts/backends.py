@@ -58,11 +58,15 @@ USER_HINT_COOKIE = "portal_uc"
 _TOKEN_LENGTH = 24
 
 
-@functools.lru_cache(maxsize=4096)
 def user_cache_token(user_id: Any) -> str:
-    """The opaque name of a user's cache entry (no database id in a cookie). Kept per process: it is a pure
-    function of the id and SECRET_KEY, and every signed-in request needs it."""
-    return salted_hmac("portal.accounts.user-cache", str(user_id), algorithm="sha256").hexdigest()[
+    """The opaque name of a user's cache entry (no database id in a cookie)."""
+    return _token(str(user_id), settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4096)
+def _token(user_id: str, secret: str) -> str:
+    """Kept per process: a pure function of the id and the secret, and every signed-in request needs it."""
+    return salted_hmac("portal.accounts.user-cache", user_id, secret=secret, algorithm="sha256").hexdigest()[
         :_TOKEN_LENGTH
     ]
 
@@ -80,7 +84,8 @@ def _ttl() -> int:
 
 
 def forget_user(user_id: Any) -> None:
-    cache.delete(_key(user_id))
+    # Also the key format of the previous release (auth-user:v1:<id>), while a rolling deploy still runs it.
+    cache.delete_many([_key(user_id), f"auth-user:v1:{user_id}"])
 
 
 # Entries read by get_many_with_user for the request being resolved; get_user takes its user from here.
@@ -113,7 +118,12 @@ def get_many_with_user(request: HttpRequest, keys: Iterable[str]) -> dict[str, A
             if len(hint) == _TOKEN_LENGTH and hint.isalnum():
                 user_key = _token_key(hint)
     extra = [k for k in (session_key, user_key) if k is not None and k not in wanted]
-    found = cache.get_many([*wanted, *extra])
+    try:
+        found = cache.get_many([*wanted, *extra])
+    except Exception:
+        # A key from a cookie the cache refuses (cached_db guards its own read the same way, Django #17810):
+        # read what the page needs; the session and the user then load as usual.
+        found, session_key, user_key = cache.get_many(wanted), None, None
     if session_key is not None and isinstance(session, SessionStore):
         session.provide(found.pop(session_key, None))
     if user_key is not None:

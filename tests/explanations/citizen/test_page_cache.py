@@ -256,3 +256,38 @@ def test_agency_api_answers_carry_no_user_hint(client: Client, db: None) -> None
 
     assert response.status_code == 401
     assert backends.USER_HINT_COOKIE not in response.cookies
+
+
+def test_a_page_is_kept_under_an_epoch_made_before_the_database_was_read(person: tuple[User, str]) -> None:
+    """Never under "no epoch": if the epoch were evicted later, such a page would match again."""
+    decision = cached_by_its_subject(person)
+    keys = page_keys(reference=decision.reference, language="en", day=timezone.localdate())
+
+    entry = cache.get(keys.entry)
+
+    assert entry[0] is not None and entry[0] == cache.get(keys.epoch)
+    cache.delete(keys.epoch)  # evicted
+    assert cached_page(cache.get_many([keys.entry, keys.epoch]), keys) is None
+
+
+def test_a_cache_outage_does_not_undo_or_fail_the_flag(
+    client: Client,
+    person: tuple[User, str],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    decision = cached_by_its_subject(person)
+    client.force_login(person[0])
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "set_many", down)
+    flag = reverse(
+        "explanations:flag-data", kwargs={"reference": decision.reference, "feature": "income_per_person"}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(flag, {"correct_value": "1"})
+
+    assert response.status_code == 302
+    assert decision.data_flags.count() == 1
