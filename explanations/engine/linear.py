@@ -614,7 +614,8 @@ class _Search:
     def _fill(self, need: Fraction) -> list[tuple[_Item, Fraction]] | None:
         """Greedy (LP-optimal) continuous amounts covering ``need``; None when impossible.
 
-        A strict requirement met exactly is left to the replay/nudge step, which moves the last continuous
+        A strict requirement met exactly by discrete changes alone is left to the replay. One met exactly by
+        continuous amounts is left to the replay/nudge step, which moves the last continuous
         feature on by the smallest float amount; it never brings in an extra feature only to break an exact
         tie (that would show a person a "change" of 1e-16), except when the tie is the case itself or the
         features used so far are at their limit (then the next one must move, or nothing would help).
@@ -623,7 +624,9 @@ class _Search:
             return []
         if need == 0:
             if not self.root_tie:
-                return None
+                # Discrete changes reach the threshold exactly: the float replay decides (its rounding may
+                # already pass it; if not, the candidate is dropped and the search goes one step further).
+                return []
             spare = next((it for it in self.continuous if it.cap > 0), None)
             return None if spare is None else [(spare, Fraction(0))]
         fill: list[tuple[_Item, Fraction]] = []

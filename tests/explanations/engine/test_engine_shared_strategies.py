@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from explanations.engine import explain
 from explanations.spec import compile_spec
@@ -31,8 +31,40 @@ def test_small_shared_specs_get_optimal_counterfactuals(case: tuple[dict[str, An
     check_all(*case)
 
 
+def _unit_label(name: str) -> dict[str, str]:
+    return {"en": f"feature {name}", "kk": f"feature {name} (kk)", "ru": f"feature {name} (ru)"}
+
+
+# Found by a soak run: exact arithmetic puts integer_0 = 40 exactly on the threshold (a strict "<" is not met),
+# the model's float replay already flips there; the engine must offer 40, not 41.
+_INTEGER_TIE = (
+    {
+        "kind": "linear",
+        "features": [
+            {"name": "integer_0", "type": "integer", "min": 0, "max": 462, "mutable": True},
+            {"name": "integer_1", "type": "integer", "min": -41, "max": -41, "mutable": False},
+            {"name": "number_2", "type": "number", "min": 0, "max": 0, "mutable": False},
+        ],
+        "intercept": -26.065601917511557,
+        "coefficients": {"integer_0": -26.065601917511557, "integer_1": -26.065601917511557, "number_2": 0},
+        "baseline": {"integer_0": 0.0, "integer_1": -41.0, "number_2": 0.0},
+        "threshold": 0.0,
+        "outcome_at_or_above": "OUT_0",
+        "outcome_below": "OUT_1",
+        "outcomes": [
+            {"code": "OUT_0", "favourable": False, "label": {"en": "outcome 0", "kk": "o0", "ru": "o0"}},
+            {"code": "OUT_1", "favourable": False, "label": {"en": "outcome 1", "kk": "o1", "ru": "o1"}},
+        ],
+    },
+    {"integer_0": 0, "integer_1": -41, "number_2": 0.0},
+)
+for _f in _INTEGER_TIE[0]["features"]:
+    _f.update(source="TEST_REGISTRY", label=_unit_label(_f["name"]))
+
+
 @SETTINGS
 @given(specs_with_inputs(REPLAYABLE_KINDS))
+@example(_INTEGER_TIE)
 def test_general_shared_specs_get_valid_exact_explanations(
     case: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
