@@ -50,15 +50,11 @@ def lookup_grants(request: HttpRequest) -> Collection[str]:
 
 
 def _visible_decision(
-    request: HttpRequest,
-    reference: str,
-    predicate: object = can_view_decision,
-    loader: object = decision_by_reference,
+    request: HttpRequest, reference: str, predicate: object = can_view_decision
 ) -> Decision:
-    decision = loader(reference)  # type: ignore[operator]
+    decision = decision_by_reference(reference)
     if decision is None or not predicate(request.user, decision, lookup_grants(request)):  # type: ignore[operator]
         raise Http404
-    assert isinstance(decision, Decision)
     return decision
 
 
