@@ -10,7 +10,6 @@ session may therefore end up to TOUCH_SECONDS before the idle limit, never after
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -64,7 +64,7 @@ def session_expired(session: Any, *, now: float) -> str | None:
     return None
 
 
-class SessionTimeoutMiddleware:
+class SessionTimeoutMiddleware(MiddlewareMixin):
     """Signs out a session past either limit and sends the person to the sign-in page with a message.
 
     Placed after MessageMiddleware (it adds a message) and AuthenticationMiddleware. The check runs when the
@@ -72,12 +72,6 @@ class SessionTimeoutMiddleware:
     with the cache entries the view needs (portal/web/prefetch.py); an address that matches no view ends in a
     404 page either way, and the session is checked on its next real page.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
         user = getattr(request, "user", None)
@@ -106,7 +100,7 @@ class SessionTimeoutMiddleware:
         return HttpResponseRedirect(url)
 
 
-class StaffSecondFactorMiddleware:
+class StaffSecondFactorMiddleware(MiddlewareMixin):
     """Ends any session of someone who needs the second factor (permissions.needs_second_factor) that was not
     signed in with both a password and a time-based code (session["auth_method"] == "password+totp"), e.g. one
     opened through the admin site's own sign-in page, and sends the person to the staff sign-in.
@@ -114,12 +108,6 @@ class StaffSecondFactorMiddleware:
     On while settings.STAFF_REQUIRE_TOTP is True (the default; the test settings turn it off so that other
     tests can use force_login). Placed after SessionTimeoutMiddleware.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
         """Checked once the request is resolved to a view, like SessionTimeoutMiddleware."""

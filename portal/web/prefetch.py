@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import SimpleLazyObject
 
 from portal.accounts.backends import USER_HINT_COOKIE, get_many_with_user, user_cache_token
@@ -49,15 +50,11 @@ def prefetched(request: HttpRequest, keys: Sequence[str]) -> dict[str, Any]:
     return get_many_with_user(request, keys)
 
 
-class CachePrefetchMiddleware:
+class CachePrefetchMiddleware(MiddlewareMixin):
     """Placed right after AuthenticationMiddleware; its process_view runs before any other middleware's (the
     login-required, session timeout and second-factor checks all read the user there)."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         _keep_user_hint(request, response)
         return response
 
