@@ -30,14 +30,13 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.utils.safestring import SafeString, mark_safe
 
 from .engine import ENGINE_VERSION
 
 logger = logging.getLogger(__name__)
 
 # Bump when templates/explanations/citizen/ change what a cached page shows.
-PAGE_TEMPLATE_VERSION = "2"
+PAGE_TEMPLATE_VERSION = "3"
 # The register entry (contacts, deadlines) is not part of the key: a change to it shows within this time.
 PAGE_CACHE_SECONDS = 300
 # An epoch outlives every entry built under it (entries live PAGE_CACHE_SECONDS).
@@ -56,7 +55,9 @@ class CachedPage:
     reference: str
     subject_iin_hash: str
     title: str  # plain text: the template escapes it
-    body: SafeString  # HTML rendered by the portal's own templates
+    body: (
+        bytes  # UTF-8 HTML rendered by the portal's own templates, kept as bytes: never decoded or re-encoded
+    )
 
 
 def page_keys(*, reference: str, language: str, day: dt.date) -> PageKeys:
@@ -80,6 +81,7 @@ def cached_page(found: Mapping[str, Any], keys: PageKeys) -> CachedPage | None:
         or len(entry) != 4
         or entry[0] is None
         or entry[0] != found.get(keys.epoch)
+        or not isinstance(entry[3], bytes)
     ):
         return None
     _epoch, subject_iin_hash, title, body = entry
@@ -87,7 +89,7 @@ def cached_page(found: Mapping[str, Any], keys: PageKeys) -> CachedPage | None:
         reference=keys.reference,
         subject_iin_hash=subject_iin_hash,
         title=title,
-        body=mark_safe(body),  # noqa: S308
+        body=body,
     )
 
 
@@ -106,7 +108,7 @@ def page_store(keys: PageKeys, *, epoch: Any, page: CachedPage) -> None:
     """Keep a page rendered from what the database said after `epoch` was read."""
     if epoch is None:
         return
-    cache.set(keys.entry, (epoch, page.subject_iin_hash, page.title, str(page.body)), PAGE_CACHE_SECONDS)
+    cache.set(keys.entry, (epoch, page.subject_iin_hash, page.title, page.body), PAGE_CACHE_SECONDS)
 
 
 def pages_changed(references: Iterable[str]) -> None:

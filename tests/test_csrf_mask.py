@@ -32,6 +32,16 @@ def test_the_token_unmasks_to_the_secret_and_is_fresh_each_time() -> None:
     for token in (first, second):
         assert len(token) == 64 and all(c in CSRF_ALLOWED_CHARS for c in token)
         assert _unmask_cipher_token(token) == SECRET
+    # The browser holds the cookie already: it is not sent again (only its expiry would move).
+    assert "CSRF_COOKIE_NEEDS_UPDATE" not in request.META  # type: ignore[attr-defined]
+
+
+def test_a_rotation_earlier_in_the_request_still_sends_the_new_cookie() -> None:
+    request = request_with_secret(SECRET)
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # type: ignore[attr-defined]  (what rotate_token leaves)
+
+    masked_token(request)  # type: ignore[arg-type]
+
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # type: ignore[attr-defined]
 
 
@@ -42,6 +52,18 @@ def test_on_a_first_visit_it_is_djangos_get_token_which_creates_the_secret() -> 
 
     created = request.META["CSRF_COOKIE"]  # type: ignore[attr-defined]
     assert len(created) == 32 and _unmask_cipher_token(token) == created
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_the_cookie_is_set_on_the_first_page_and_not_resent_on_the_next() -> None:
+    client = Client(enforce_csrf_checks=True)
+    first = client.get(reverse("explanations:register"))
+    second = client.get(reverse("explanations:register"))
+
+    assert "csrftoken" in first.cookies
+    assert "csrftoken" not in second.cookies
+    assert TOKEN.search(second.content.decode()) is not None  # the page still carries a fresh token
 
 
 def test_every_mask_character_is_equally_likely() -> None:

