@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import router
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from django.utils.functional import SimpleLazyObject
 
 from .models import User
 from .sessions import SessionStore
@@ -132,6 +133,11 @@ def get_many_with_user(request: HttpRequest, keys: Iterable[str]) -> dict[str, A
             request.user.is_authenticated  # noqa: B018  (resolves the lazy user now, from the entries just read)
         finally:
             _prefetched.reset(token)
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject) and hasattr(request, "_cached_user"):
+        # Resolved: the rest of the request reads the user itself, not through the lazy wrapper (each attribute
+        # read through it raises and catches an AttributeError; a page reads the user a few dozen times).
+        request.user = request._cached_user  # type: ignore[attr-defined]
     return found
 
 
