@@ -56,3 +56,14 @@ def test_the_portal_cache_uses_it_and_counters_still_work(settings: Any, redis_b
     assert cache.get("serializer-test:n") == 6
     assert cache.get("serializer-test:page") == ("e", "Қазақ".encode())
     cache.delete_many(["serializer-test:n", "serializer-test:page"])
+
+
+def test_a_pickle_is_read_without_asking_djangos_serializer(monkeypatch: pytest.MonkeyPatch) -> None:
+    stored = DjangoRedisSerializer().dumps(("e", b"body"))
+
+    def refuse(self: Any, data: Any) -> Any:
+        raise AssertionError("went through int() first")
+
+    monkeypatch.setattr(DjangoRedisSerializer, "loads", refuse)
+
+    assert RedisSerializer().loads(stored) == ("e", b"body")

@@ -38,7 +38,7 @@ def _fresh() -> Any:
 def request(user: Any = None, secret: str = "abcdefghijklmnopqrstuvwxyzABCDEF", path: str = PATH) -> Any:
     r = RequestFactory().get(path)
     r.user = user if user is not None else AnonymousUser()
-    r.resolver_match = resolve(path)
+    r.resolver_match = resolve(path.split("?")[0])
     r.META["CSRF_COOKIE"] = secret
     return r
 
@@ -127,3 +127,54 @@ def test_with_debug_on_the_template_is_rendered_every_time() -> None:
 
     assert BODY in html
     assert not frame._frames
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "portal-frame-slot-5c2e91:body:",
+        "portal-frame-slot-0123456789abcdef0123456789abcdef:title:",
+        "csrf-token-placeholder-8d1f0c2a",
+    ],
+)
+def test_an_address_cannot_place_a_marker(query: str) -> None:
+    """The language switcher writes the address into the page: a marker in it must stay text."""
+    user = User.objects.create(username="c", role=Role.CITIZEN, iin_hash="c" * 64)
+    path = f"{PATH}?{query}"
+    body = SafeUTF8(b"<p id=secret-body>x</p>")
+
+    html = render_framed(request(user, path=path), TEMPLATE, {"title": "t", "body": body}).content.decode()
+
+    assert html.count("secret-body") == 1
+    assert html.count(query) >= 1  # in the language switcher's hidden `next` fields, as text
+    assert all(len(t) == 64 for t in TOKEN.findall(html))
+
+
+def test_the_markers_are_random_per_process() -> None:
+    assert re.fullmatch(r"portal-frame-slot-[0-9a-f]{32}:\{\}:", frame._MARKER)
+    assert re.fullmatch(r"csrf-token-placeholder-[0-9a-f]{32}", chrome.CSRF_PLACEHOLDER)
+
+
+@pytest.mark.django_db
+def test_a_csrf_token_tag_in_the_framed_template_gets_each_responses_own_token(settings: Any) -> None:
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "APP_DIRS": False,
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {"form.html": "<form>{% csrf_token %}</form><h1>{{ title }}</h1>"},
+                    )
+                ],
+            },
+        }
+    ]
+    for secret in ("A" * 32, "b" * 32):
+        html = render_framed(request(secret=secret), "form.html", {"title": "t"}).content.decode()
+        (token,) = TOKEN.findall(html)
+        assert _unmask_cipher_token(token) == secret
+    assert len(frame._frames) == 1

@@ -10,13 +10,18 @@ the template's `{{ name }}` would escape them, and with this response's own CSRF
 already HTML can be given as `SafeUTF8` bytes: it is put in as it is, never decoded and encoded again (the
 explanation page's body is 35-50 kB; decoding and encoding Cyrillic text that size costs ~0.1 ms).
 
-The template must show each value as a plain `{{ name }}` (no filters: the marker would not survive them)
-and must not depend on anything else in the request beyond what the chrome's key names; `render_framed`
-checks the first and refuses the template otherwise. With DEBUG on (templates may change on disk) nothing is
-kept and the template is rendered as usual.
+The template must show each value as a plain `{{ name }}`, and must not depend on anything else in the
+request beyond what the chrome's key names. `render_framed` refuses a template where a value's marker does not
+come through (most filters change it), but it cannot see a filter that leaves the marker whole (`|default`,
+`|safe`), a test of a value (`{% if title %}` is always true with a marker in it), or a read of the request
+or the user: keep such templates to the chrome and the values. Values are put in with `str()` and escaped; they
+are not localised. A `{% csrf_token %}` anywhere in the template gets the response's own token, as the
+chrome's forms do. The markers are random per process, so that no address or value can contain one. With
+DEBUG on (templates may change on disk) nothing is kept and the template is rendered as usual.
 """
 
 import re
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -34,9 +39,11 @@ from portal.web.csrf import masked_token
 from portal.web.templatetags.chrome import CSRF_PLACEHOLDER, KEEP_CSRF_PLACEHOLDER, page_kind
 
 MAX_ENTRIES = 512
-# Letters, digits and punctuation that HTML escaping leaves alone, so a marker survives `{{ name }}`.
-_MARKER = "portal-frame-slot-5c2e91:{}:"
-_MARKERS = re.compile(r"portal-frame-slot-5c2e91:(\w+):|(" + re.escape(CSRF_PLACEHOLDER) + ")")
+# Letters, digits and punctuation that HTML escaping leaves alone, so a marker survives `{{ name }}`; random per
+# process, so that a page's address (which the chrome shows) cannot contain one.
+_SALT = secrets.token_hex(16)
+_MARKER = f"portal-frame-slot-{_SALT}:{{}}:"
+_MARKERS = re.compile(rf"portal-frame-slot-{_SALT}:(\w+):|(" + re.escape(CSRF_PLACEHOLDER) + ")")
 _CSRF = object()  # a piece standing for the response's CSRF token
 
 
@@ -88,7 +95,9 @@ def _as_template_value(value: Any) -> Any:
 def _frame(request: HttpRequest, template_name: str, values: Mapping[str, Any]) -> tuple[Any, ...]:
     """The template rendered with markers, cut into UTF-8 text, value slots (1-tuples of a name) and CSRF slots."""
     markers = {name: mark_safe(_MARKER.format(name)) for name in values}  # noqa: S308  (a constant marker)
-    html = render_to_string(template_name, {**markers, KEEP_CSRF_PLACEHOLDER: True}, request=request)
+    # `csrf_token` overrides the context processor's: a token drawn now would be one browser's, kept for all.
+    context = {**markers, KEEP_CSRF_PLACEHOLDER: True, "csrf_token": CSRF_PLACEHOLDER}
+    html = render_to_string(template_name, context, request=request)
     pieces: list[Any] = []
     seen: set[str] = set()
     at = 0

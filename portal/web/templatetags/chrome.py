@@ -13,6 +13,7 @@ network, and it never changes while the process runs (templates and URLs are fix
 templates may change on disk, so nothing is kept.
 """
 
+import secrets
 import threading
 from collections import OrderedDict
 from typing import Any, cast
@@ -28,7 +29,9 @@ from portal.web.csrf import masked_token
 register = template.Library()
 
 MAX_ENTRIES = 1024
-CSRF_PLACEHOLDER = "csrf-token-placeholder-8d1f0c2a"
+# Random per process: a page's address (the language switcher writes it into the chrome) must not be able to
+# contain it.
+CSRF_PLACEHOLDER = f"csrf-token-placeholder-{secrets.token_hex(16)}"
 # Set in the context by portal.web.frame, which renders a whole page once and puts the token in itself.
 KEEP_CSRF_PLACEHOLDER = "portal_chrome_keep_csrf_placeholder"
 _entries: "OrderedDict[tuple[Any, ...], str]" = OrderedDict()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
@@ -197,6 +198,8 @@ def test_get_many_with_user_resolves_the_user_from_the_same_answer(
     assert found == {"probe": 42}
     assert request.user.pk == user.pk
     assert [name for name, _ in calls] == ["get_many"], calls
+    # Resolved once: the rest of the request reads the user itself, the same object the lazy wrapper held.
+    assert type(request.user) is User and request.user is request._cached_user  # type: ignore[attr-defined]
 
 
 def test_get_many_with_user_leaves_an_anonymous_visitor_anonymous(db: None) -> None:
@@ -206,6 +209,19 @@ def test_get_many_with_user_leaves_an_anonymous_visitor_anonymous(db: None) -> N
 
     assert backends.get_many_with_user(request, ["nothing-here"]) == {}
     assert not request.user.is_authenticated
+    assert isinstance(request.user, AnonymousUser)
+
+
+def test_a_signed_out_page_after_the_prefetch_answers_as_anonymous(
+    client: Client, person: tuple[User, str]
+) -> None:
+    """The resolved user replaces the lazy one; signing out later in the request still replaces it again."""
+    decision = cached_by_its_subject(person)
+    client.force_login(person[0])
+    assert client.get(url(decision.reference)).status_code == 200
+    assert client.post(reverse("accounts:sign-out")).status_code == 302
+
+    assert client.get(url(decision.reference)).status_code in (302, 404)
 
 
 def test_the_user_hint_cookie_follows_who_is_signed_in(client: Client, person: tuple[User, str]) -> None:
