@@ -43,6 +43,20 @@ def request(user: Any = None, secret: str = "abcdefghijklmnopqrstuvwxyzABCDEF", 
     return r
 
 
+def templates_in_memory(settings: Any, templates: dict[str, str]) -> None:
+    """Serve these templates (and only these) for the rest of the test."""
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "APP_DIRS": False,
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "loaders": [("django.template.loaders.locmem.Loader", templates)],
+            },
+        }
+    ]
+
+
 def without_tokens(html: str) -> str:
     return TOKEN.sub('name="csrfmiddlewaretoken" value="-"', html)
 
@@ -102,18 +116,7 @@ def test_the_navigation_follows_who_is_signed_in_on_the_same_address() -> None:
 
 @pytest.mark.django_db
 def test_a_template_that_filters_a_value_is_refused(settings: Any) -> None:
-    settings.TEMPLATES = [
-        {
-            **settings.TEMPLATES[0],
-            "APP_DIRS": False,
-            "OPTIONS": {
-                **settings.TEMPLATES[0]["OPTIONS"],
-                "loaders": [
-                    ("django.template.loaders.locmem.Loader", {"filtered.html": "<h1>{{ title|upper }}</h1>"})
-                ],
-            },
-        }
-    ]
+    templates_in_memory(settings, {"filtered.html": "<h1>{{ title|upper }}</h1>"})
     with pytest.raises(ImproperlyConfigured, match="title"):
         render_framed(request(), "filtered.html", {"title": "t"})
 
@@ -158,21 +161,7 @@ def test_the_markers_are_random_per_process() -> None:
 
 @pytest.mark.django_db
 def test_a_csrf_token_tag_in_the_framed_template_gets_each_responses_own_token(settings: Any) -> None:
-    settings.TEMPLATES = [
-        {
-            **settings.TEMPLATES[0],
-            "APP_DIRS": False,
-            "OPTIONS": {
-                **settings.TEMPLATES[0]["OPTIONS"],
-                "loaders": [
-                    (
-                        "django.template.loaders.locmem.Loader",
-                        {"form.html": "<form>{% csrf_token %}</form><h1>{{ title }}</h1>"},
-                    )
-                ],
-            },
-        }
-    ]
+    templates_in_memory(settings, {"form.html": "<form>{% csrf_token %}</form><h1>{{ title }}</h1>"})
     for secret in ("A" * 32, "b" * 32):
         html = render_framed(request(secret=secret), "form.html", {"title": "t"}).content.decode()
         (token,) = TOKEN.findall(html)
