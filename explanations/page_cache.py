@@ -55,9 +55,8 @@ class CachedPage:
     reference: str
     subject_iin_hash: str
     title: str  # plain text: the template escapes it
-    body: (
-        bytes  # UTF-8 HTML rendered by the portal's own templates, kept as bytes: never decoded or re-encoded
-    )
+    # UTF-8 HTML rendered by the portal's own templates, kept as bytes: never decoded or encoded again.
+    body: bytes
 
 
 def page_keys(*, reference: str, language: str, day: dt.date) -> PageKeys:

@@ -94,7 +94,7 @@ def _as_template_value(value: Any) -> Any:
 
 def _frame(request: HttpRequest, template_name: str, values: Mapping[str, Any]) -> tuple[Any, ...]:
     """The template rendered with markers, cut into UTF-8 text, value slots (1-tuples of a name) and CSRF slots."""
-    markers = {name: mark_safe(_MARKER.format(name)) for name in values}  # noqa: S308  (a constant marker)
+    markers = {name: mark_safe(_MARKER.format(name)) for name in values}  # noqa: S308  (the frame's own marker)
     # `csrf_token` overrides the context processor's: a token drawn now would be one browser's, kept for all.
     context = {**markers, KEEP_CSRF_PLACEHOLDER: True, "csrf_token": CSRF_PLACEHOLDER}
     html = render_to_string(template_name, context, request=request)
