@@ -80,7 +80,6 @@ def cached_page(found: Mapping[str, Any], keys: PageKeys) -> CachedPage | None:
         or len(entry) != 4
         or entry[0] is None
         or entry[0] != found.get(keys.epoch)
-        or not isinstance(entry[3], bytes)
     ):
         return None
     _epoch, subject_iin_hash, title, body = entry

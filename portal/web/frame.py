@@ -22,8 +22,6 @@ DEBUG on (templates may change on disk) nothing is kept and the template is rend
 
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +34,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from portal.web.csrf import masked_token
+from portal.web.lru import ProcessLRU
 from portal.web.templatetags.chrome import CSRF_PLACEHOLDER, KEEP_CSRF_PLACEHOLDER, page_kind
 
 MAX_ENTRIES = 512
@@ -56,8 +55,7 @@ class SafeUTF8:
         self.data = data
 
 
-_frames: "OrderedDict[tuple[Any, ...], tuple[Any, ...]]" = OrderedDict()
-_lock = threading.Lock()
+_frames: ProcessLRU[tuple[Any, ...]] = ProcessLRU(MAX_ENTRIES)
 
 
 def render_framed(request: HttpRequest, template_name: str, values: Mapping[str, Any]) -> HttpResponse:
@@ -65,16 +63,7 @@ def render_framed(request: HttpRequest, template_name: str, values: Mapping[str,
     if settings.DEBUG:
         return render(request, template_name, {k: _as_template_value(v) for k, v in values.items()})
     key = (template_name, tuple(sorted(values)), *page_kind(request, getattr(request, "user", None)))
-    with _lock:
-        frame = _frames.get(key)
-        if frame is not None:
-            _frames.move_to_end(key)
-    if frame is None:
-        frame = _frame(request, template_name, values)
-        with _lock:
-            _frames[key] = frame
-            while len(_frames) > MAX_ENTRIES:
-                _frames.popitem(last=False)
+    frame = _frames.get_or_make(key, lambda: _frame(request, template_name, values))
     token = masked_token(request).encode() if _CSRF in frame else b""  # one per response, as the chrome's
     return HttpResponse(
         b"".join(
@@ -120,5 +109,4 @@ def _frame(request: HttpRequest, template_name: str, values: Mapping[str, Any]) 
 
 def clear() -> None:
     """Forget every kept frame (tests that change the URLconf or templates at run time)."""
-    with _lock:
-        _frames.clear()
+    _frames.clear()

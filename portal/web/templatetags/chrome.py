@@ -14,8 +14,6 @@ templates may change on disk, so nothing is kept.
 """
 
 import secrets
-import threading
-from collections import OrderedDict
 from typing import Any, cast
 
 from django import template
@@ -25,6 +23,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.web.csrf import masked_token
+from portal.web.lru import ProcessLRU
 
 register = template.Library()
 
@@ -34,8 +33,7 @@ MAX_ENTRIES = 1024
 CSRF_PLACEHOLDER = f"csrf-token-placeholder-{secrets.token_hex(16)}"
 # Set in the context by portal.web.frame, which renders a whole page once and puts the token in itself.
 KEEP_CSRF_PLACEHOLDER = "portal_chrome_keep_csrf_placeholder"
-_entries: "OrderedDict[tuple[Any, ...], str]" = OrderedDict()
-_lock = threading.Lock()
+_kept: ProcessLRU[str] = ProcessLRU(MAX_ENTRIES)
 _KEY_BASE = "portal.chrome.key"
 _CSRF_SLOT = "portal.chrome.csrf"
 
@@ -80,17 +78,7 @@ def chrome(context: template.Context, name: str) -> SafeString:
     if settings.DEBUG:
         html = _render(context, name)
     else:
-        key = _key(context, name)
-        with _lock:
-            html = _entries.get(key)  # type: ignore[assignment]
-            if html is not None:
-                _entries.move_to_end(key)
-        if html is None:
-            html = _render(context, name)
-            with _lock:
-                _entries[key] = html
-                while len(_entries) > MAX_ENTRIES:
-                    _entries.popitem(last=False)
+        html = _kept.get_or_make(_key(context, name), lambda: _render(context, name))
     if CSRF_PLACEHOLDER in html and not context.get(KEEP_CSRF_PLACEHOLDER):
         html = html.replace(CSRF_PLACEHOLDER, _token(context))
     return mark_safe(html)  # noqa: S308  (rendered by the template engine, which escaped it)
@@ -112,5 +100,4 @@ def _token(context: template.Context) -> str:
 
 def clear() -> None:
     """Forget every rendered chrome (tests that change the URLconf or templates at run time)."""
-    with _lock:
-        _entries.clear()
+    _kept.clear()
