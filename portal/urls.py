@@ -5,7 +5,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from portal.web import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("explanations.api.urls")),
     path("api/v1/", include("appeals.api.urls")),
     path("api/v1/open-data/", include("portal.oversight.api_urls")),
