@@ -355,7 +355,9 @@ _COLUMNS = (
 
 def _copy_rows(rows: Iterable[tuple[Any, ...]]) -> None:
     table = Decision._meta.db_table
-    with connection.cursor() as cursor:
+    # The raw psycopg cursor raises psycopg's own errors; Django's wrapper turns them into django.db errors
+    # (a unique violation into IntegrityError), as for any query made through the ORM.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
@@ -384,6 +386,32 @@ def _existing_external_ids(system: AlgorithmicSystem, external_ids: list[str]) -
             [system.pk, external_ids],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _exists_message(external_id: str) -> str:
+    return f"a decision with external_id {external_id!r} already exists for this system"
+
+
+def _stored_meanwhile(system: AlgorithmicSystem, rows: list[dict[str, Any]]) -> list[Problem]:
+    """After a unique violation: what a concurrent request committed first, in the words of the sequential check.
+
+    Read after our transaction rolled back, so the other request's rows are visible (READ COMMITTED).
+    """
+    index_of = {row["external_id"]: row["index"] for row in rows}
+    problems = [
+        Problem("external_id", _exists_message(ext), index=index_of[ext])
+        for ext in _existing_external_ids(system, list(index_of))
+    ]
+    by_target = {row["supersedes"]: row["index"] for row in rows if row["supersedes"]}
+    if by_target:
+        taken = Decision.objects.filter(
+            system=system, external_id__in=by_target, superseded_by__isnull=False
+        ).values_list("external_id", flat=True)
+        problems += [
+            Problem("supersedes", "that decision has already been superseded", index=by_target[ext])
+            for ext in taken
+        ]
+    return sorted(problems, key=lambda p: (p.index or 0, p.field))
 
 
 def decisions_ingest(
@@ -420,9 +448,7 @@ def decisions_ingest(
         rows.append(row | {"index": index})
 
     for ext in _existing_external_ids(system, [row["external_id"] for row in rows]):
-        checker.fail(
-            seen[ext], "external_id", "a decision with this external_id already exists for this system"
-        )
+        checker.fail(seen[ext], "external_id", _exists_message(ext))
 
     wanted = {row["supersedes"] for row in rows if row["supersedes"]}
     earlier = {
@@ -531,14 +557,16 @@ def decisions_ingest(
             # A superseded decision's page says it was replaced by this correction.
             pages_changed(claimed_refs)
     except IntegrityError as exc:
-        # Another request stored one of these external_ids (or superseded the same decision) in the meantime.
+        # Another request stored one of these external_ids (or superseded the same decision) between our check
+        # and our write. The transaction rolled back whole; answer as the check would have answered had it come
+        # after the other request.
         raise ValidationFailed(
-            [
+            _stored_meanwhile(system, rows)
+            or [
                 Problem(
                     "decisions",
                     "a concurrent request stored some of these decisions first; nothing was stored",
                 )
-            ],
-            code="conflict",
+            ]
         ) from exc
     return IngestResult(batch_id=batch_id, system=system.code, created=created, not_reproducible=mismatches)
