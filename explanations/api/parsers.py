@@ -1,5 +1,6 @@
 """A JSON parser that is fast on 10,000-record batches and precise about what is wrong with a body."""
 
+import json
 from typing import Any
 
 import orjson
@@ -28,6 +29,51 @@ class FastJSONParser(BaseParser):
         if not raw:
             raise ParseError("Request body is empty; a JSON object is expected.")
         try:
-            return orjson.loads(raw)
+            data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"Malformed JSON: {exc}.") from exc
+        duplicate = duplicate_key(raw, data)
+        if duplicate is not None:
+            raise ParseError(
+                f"Duplicate key {duplicate!r} in the JSON body: each key may appear only once in an object."
+            )
+        return data
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _pairs_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _Duplicate(key)
+            seen.add(key)
+    return out
+
+
+def duplicate_key(raw: bytes, data: Any) -> str | None:
+    """The first key repeated within one object of this (valid) JSON text, or None.
+
+    orjson keeps the last of repeated keys silently and has no object_pairs_hook, so the hot path proves there is
+    none without a Python walk: outside strings every ':' of the text separates one member, and orjson writes the
+    parsed value back with one ':' per member it kept and every ':' of its strings unescaped. The two counts are
+    equal exactly when no member was dropped, unless a string spells a colon as an escape (\\u003a), which makes
+    the text's count too small. Only when the counts differ, or such an escape appears, is the text parsed again
+    with the standard library's object_pairs_hook to name the key.
+    """
+    if b"\\u003" not in raw and raw.count(b":") == orjson.dumps(data).count(b":"):
+        return None
+    try:
+        json.loads(raw, object_pairs_hook=_pairs_without_repeats)
+    except _Duplicate as dup:
+        return dup.key
+    except RecursionError as exc:  # deeper than Python's stack allows (orjson goes to 1024 levels)
+        raise ParseError("The JSON body is nested too deeply.") from exc
+    except ValueError:  # orjson accepted the text and the standard library did not: orjson's reading stands
+        return None
+    return None
