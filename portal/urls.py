@@ -1,10 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from explanations.api import errors as api_errors
 from portal.web import health
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("api/docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
     path("api/redoc/", login_not_required(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
+    # Last of the API: any other address under /api/ answers the API's JSON 404, never a page.
+    re_path(r"^api/", api_errors.api_not_found),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 
@@ -31,3 +34,7 @@ urlpatterns += i18n_patterns(
     path("access/", include("portal.access.urls")),
     path("admin/", admin.site.urls),
 )
+
+# Under /api/ these answer in the API's JSON error shape; everywhere else they are Django's own.
+handler400 = api_errors.bad_request
+handler500 = api_errors.server_error

@@ -8,6 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.identifiers import normalise_reference
+
 from ..exceptions import NotFound, Problem, ValidationFailed
 from ..selectors import decision_for_agency, systems_of_agency
 from ..services.explain import explanation_get_or_compute
@@ -148,7 +150,11 @@ class DecisionDetailView(AgencyView):
         summary="Read a decision with its current status",
     )
     def get(self, request: Request, reference: str) -> Response:
-        decision = decision_for_agency(organisation=self.agency(request).organisation, reference=reference)
+        decision = None
+        if normalise_reference(reference) == reference:  # never a query for what cannot be one (a NUL, say)
+            decision = decision_for_agency(
+                organisation=self.agency(request).organisation, reference=reference
+            )
         if decision is None:
             raise NotFound("No such decision among your systems.")
         data = dict(DecisionSerializer(decision).data)
