@@ -129,6 +129,15 @@ class Ground(models.Model):
         return f"{self.appeal_id}#{self.position} {self.kind}"
 
 
+class ScanStatus(models.TextChoices):
+    """Where a file stands with the malware scan (appeals/services/evidence.py, portal/scanner.py)."""
+
+    PENDING = "PENDING", _("Not yet checked for viruses")
+    CLEAN = "CLEAN", _("Checked for viruses")
+    INFECTED = "INFECTED", _("Removed: a virus was found")
+    NOT_SCANNED = "NOT_SCANNED", _("Not checked: virus scanning is turned off")
+
+
 class Evidence(models.Model):
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="evidence")
     stored_name = models.CharField(max_length=80, unique=True)
@@ -137,9 +146,34 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField()
+    # A row written without a verdict is held: never served, scanned by the beat task (appeals.evidence_scan).
+    scan_status = models.CharField(max_length=16, choices=ScanStatus.choices, default=ScanStatus.PENDING)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    scan_signature = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(scan_status__in=ScanStatus.values), name="evidence_scan_status_known"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(scan_status__in=["PENDING", "NOT_SCANNED"]),
+                name="evidence_held_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_available(self) -> bool:
+        """May be opened: checked clean, or not checked because scanning is off (local development only)."""
+        if self.scan_status == ScanStatus.CLEAN:
+            return True
+        return self.scan_status == ScanStatus.NOT_SCANNED and not getattr(settings, "CLAMD_SOCKET", "")
 
 
 class TimelineEvent(models.Model):

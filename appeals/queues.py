@@ -418,7 +418,9 @@ class EvidenceView:
     content_type: str
     size: int
     uploaded: str
-    url: str | None
+    url: str | None  # None while the file may not be opened (not checked for malware, or removed)
+    scan_status: str = ""
+    scan_label: str = ""
 
 
 @dataclass
@@ -628,7 +630,9 @@ def blind_case(*, appeal: Appeal, viewer: User, now: dt.datetime | None = None) 
             content_type=e.content_type,
             size=e.size,
             uploaded=format_date(e.uploaded_at),
-            url=_evidence_url(appeal, e),
+            url=_evidence_url(appeal, e) if e.is_available else None,
+            scan_status=e.scan_status,
+            scan_label=str(e.get_scan_status_display()),
         )
         for e in Evidence.objects.filter(appeal=appeal).order_by("uploaded_at", "id")
     ]

@@ -61,3 +61,11 @@ def outcome_webhook_scan() -> int:
     from .services.agency_outcomes import webhook_scan
 
     return webhook_scan()
+
+
+@shared_task(name="appeals.evidence_scan", acks_late=True)
+def evidence_scan() -> dict[str, int]:
+    """Scan evidence held unchecked while clamd was unreachable (beat, every two minutes)."""
+    from .services.evidence import evidence_scan_held
+
+    return evidence_scan_held()

@@ -29,6 +29,7 @@ def bench_env(db_name: str) -> dict[str, str]:
         PRIVATE_MEDIA_ROOT=f"/tmp/{db_name}-private",
         CONN_MAX_AGE="600",
         CACHE_URL="redis://127.0.0.1:6379/3",
+        CLAMD_SOCKET=os.environ.get("CLAMD_SOCKET", "/tmp/portal-clamav/clamd.sock"),  # noqa: S108
     )
     return env
 

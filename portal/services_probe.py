@@ -42,3 +42,23 @@ def redis_url() -> str | None:
     if _required():
         raise ServiceUnavailable(f"Redis is required (REQUIRE_SERVICES=1) but not reachable at {url}")
     return None
+
+
+def clamd_socket() -> str | None:
+    """clamd's socket for tests (deploy/clamav/start.sh starts one there), or None when it does not answer PING
+    (never when services are required)."""
+    path = os.environ.get("TEST_CLAMD_SOCKET", "/tmp/portal-clamav/clamd.sock")  # noqa: S108
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(2)
+            conn.connect(path)
+            conn.sendall(b"zPING\0")
+            if conn.recv(16).startswith(b"PONG"):
+                return path
+    except OSError:
+        pass
+    if _required():
+        raise ServiceUnavailable(
+            f"clamd is required (REQUIRE_SERVICES=1) but does not answer on {path}: run deploy/clamav/start.sh"
+        )
+    return None

@@ -45,6 +45,22 @@ def redis_broker() -> str:
 
 
 @pytest.fixture
+def clamd(settings: Any) -> str:
+    """Point CLAMD_SOCKET at the test clamd (deploy/clamav/start.sh); skip without it, or fail under
+    REQUIRE_SERVICES=1. Yields the socket path."""
+    from portal.services_probe import ServiceUnavailable, clamd_socket
+
+    try:
+        path = clamd_socket()
+    except ServiceUnavailable as exc:
+        pytest.fail(str(exc))
+    if path is None:
+        pytest.skip("needs clamd (deploy/clamav/start.sh)")
+    settings.CLAMD_SOCKET = path
+    return path
+
+
+@pytest.fixture
 def celery_worker_process(transactional_db: None, redis_broker: str, settings: Any) -> Iterator[Any]:
     """A real Celery worker process on real Redis, using this test's database. Yields the Popen."""
     import redis as redis_lib

@@ -27,6 +27,7 @@ def production_env(static_root: Path) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="appeals.example.kz",
         STATIC_ROOT=str(static_root),
         DATABASE_URL="sqlite:///:memory:",
+        CLAMD_SOCKET="/run/clamav/clamd.ctl",
     )
     return env
 

@@ -22,6 +22,12 @@ What an upload must pass (shared/design/reliability.md, "hostile uploads"):
   ``<svg``, ``<html``, ``<!doctype`` or ``<?php`` in the first 4 KiB, or data after a PNG's IEND chunk.
   Random image data contains those byte strings with negligible probability; JPEG data after the end marker
   is allowed because cameras append their own (thumbnails, motion photos).
+- malware: the bytes go to ClamAV (clamd over its Unix socket, portal/scanner.py) before anything is written. A
+  file clamd names a signature for is refused and nothing is stored. When clamd gives no verdict (down,
+  timed out, an error) the file is stored but held as PENDING ("not yet checked"): it is listed with that
+  status and never served, and the beat task ``appeals.evidence_scan`` scans it once clamd answers again
+  (infected then: the file is deleted, the row kept as INFECTED and the appellant told in their language).
+  With CLAMD_SOCKET empty (local development only) files are stored as NOT_SCANNED, with a warning.
 
 A file that passes is written under a server-made name (uuid4 hex + canonical extension) in
 PRIVATE_MEDIA_ROOT/evidence/<appeal id>/, mode 0600, with its SHA-256; the person's file name is kept only as a
@@ -34,6 +40,7 @@ import binascii
 import datetime as dt
 import hashlib
 import io
+import logging
 import os
 import re
 import unicodedata
@@ -50,11 +57,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from portal import scanner
 from portal.audit.services import audit_record
 
 from ..exceptions import AppealError, IllegalTransition, NotAllowed
-from ..models import Appeal, Evidence
+from ..models import Appeal, Evidence, ScanStatus
 from ..states import State
+from .messages import APPELLANT
+from .notify import appeal_context, enqueue
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_FILES = 10
@@ -149,6 +161,10 @@ class EvidenceRejected(AppealError):
             "polyglot": lambda: gettext(
                 "The image also contains another kind of content (such as a PDF or a web page), which we cannot "
                 "accept. Save it again as a plain image"
+            ),
+            "infected": lambda: gettext(
+                "Our virus check found harmful content in the selected file, so we cannot accept it. Check your "
+                "device with antivirus software, then upload a clean copy"
             ),
         }
         return messages.get(self.code, lambda: gettext("The selected file cannot be accepted"))()
@@ -548,9 +564,25 @@ def _draft_of(appeal_id: int, citizen: Any) -> Appeal:
 def evidence_add(
     *, appeal_id: int, citizen: Any, uploaded_file: Upload, now: dt.datetime | None = None
 ) -> Evidence:
-    """Check one upload and store it on the citizen's draft, or refuse it (EvidenceRejected) storing nothing."""
+    """Check and scan one upload and store it on the citizen's draft, or refuse it (EvidenceRejected) storing
+    nothing. Stored CLEAN when clamd found nothing, PENDING (held, never served) when clamd gave no verdict."""
     now = now or timezone.now()
     checked = evidence_check(uploaded_file)
+    verdict = scanner.scan_bytes(checked.data)
+    if verdict.outcome == scanner.Outcome.INFECTED:
+        # A security event, logged (no personal data); nothing of the file or the attempt is stored.
+        logger.warning(
+            "evidence refused on appeal %s: clamd found %s (sha256 %s)",
+            appeal_id,
+            verdict.signature,
+            checked.sha256,
+        )
+        raise EvidenceRejected("infected")
+    status = {
+        scanner.Outcome.CLEAN: ScanStatus.CLEAN,
+        scanner.Outcome.UNAVAILABLE: ScanStatus.PENDING,
+        scanner.Outcome.OFF: ScanStatus.NOT_SCANNED,
+    }[verdict.outcome]
     path: Path | None = None
     try:
         with transaction.atomic(durable=True):
@@ -568,6 +600,8 @@ def evidence_add(
                 size=len(checked.data),
                 sha256=checked.sha256,
                 uploaded_at=now,
+                scan_status=status,
+                scanned_at=now if status == ScanStatus.CLEAN else None,
             )
             audit_record(
                 action="appeal.evidence.added",
@@ -579,6 +613,7 @@ def evidence_add(
                     "sha256": checked.sha256,
                     "size": len(checked.data),
                     "content_type": CONTENT_TYPES[checked.kind],
+                    "scan_status": status,
                 },
                 now=now,
             )
@@ -586,6 +621,10 @@ def evidence_add(
         if path is not None:
             path.unlink(missing_ok=True)
         raise
+    if status == ScanStatus.NOT_SCANNED:
+        logger.warning("evidence %s stored WITHOUT a malware scan: CLAMD_SOCKET is empty", evidence.pk)
+    elif status == ScanStatus.PENDING:
+        logger.warning("evidence %s held unchecked: clamd gave no verdict (%s)", evidence.pk, verdict.reason)
     return evidence
 
 
@@ -610,3 +649,86 @@ def evidence_remove(
         )
         evidence.delete()
         transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
+# --- scanning held files -------------------------------------------------------------------------------------
+
+HELD = (ScanStatus.PENDING, ScanStatus.NOT_SCANNED)
+SCAN_BATCH = 100
+
+
+def evidence_scan_held(*, now: dt.datetime | None = None, batch_size: int = SCAN_BATCH) -> dict[str, int]:
+    """Scan held files (PENDING, and NOT_SCANNED once scanning is on), oldest first; safe to run twice.
+
+    Each file is read and scanned outside any transaction, then its row is locked and changed only if it is
+    still held with the same content. Stops at the first file clamd gives no verdict on (it is down again).
+    """
+    counts = {"clean": 0, "infected": 0, "unavailable": 0, "missing": 0, "skipped": 0}
+    if not scanner.enabled():
+        return counts
+    ids = list(
+        Evidence.objects.filter(scan_status__in=HELD).order_by("id").values_list("id", flat=True)[:batch_size]
+    )
+    for evidence_id in ids:
+        outcome = evidence_scan_one(evidence_id=evidence_id, now=now)
+        counts[outcome] += 1
+        if outcome == "unavailable":
+            break
+    return counts
+
+
+def evidence_scan_one(*, evidence_id: int, now: dt.datetime | None = None) -> str:
+    """Scan one held file and record the verdict: "clean", "infected", "unavailable", "missing" or "skipped"."""
+    now = now or timezone.now()
+    evidence = Evidence.objects.filter(pk=evidence_id, scan_status__in=HELD).first()
+    if evidence is None:
+        return "skipped"
+    try:
+        data = evidence_path(evidence).read_bytes()
+    except (OSError, ValueError):
+        logger.error("held evidence %s is missing from private storage", evidence.pk)
+        return "missing"
+    if hashlib.sha256(data).hexdigest() != evidence.sha256:
+        logger.error("held evidence %s does not match its recorded SHA-256; it stays held", evidence.pk)
+        return "missing"
+    verdict = scanner.scan_bytes(data)
+    if verdict.outcome not in (scanner.Outcome.CLEAN, scanner.Outcome.INFECTED):
+        return "unavailable"
+    infected = verdict.outcome == scanner.Outcome.INFECTED
+    with transaction.atomic(durable=True):
+        row = (
+            Evidence.objects.select_for_update(of=("self",))
+            .select_related("appeal__appellant")
+            .filter(pk=evidence_id, scan_status__in=HELD, sha256=evidence.sha256)
+            .first()
+        )
+        if row is None:
+            return "skipped"  # removed, or scanned by another run, meanwhile
+        row.scan_status = ScanStatus.INFECTED if infected else ScanStatus.CLEAN
+        row.scanned_at = now
+        row.scan_signature = verdict.signature
+        row.save(update_fields=["scan_status", "scanned_at", "scan_signature"])
+        audit_record(
+            action="appeal.evidence.infected" if infected else "appeal.evidence.scanned",
+            actor="system",
+            object_type="appeal",
+            object_id=row.appeal_id,
+            data={"evidence_id": row.pk, "sha256": row.sha256, "signature": verdict.signature},
+            now=now,
+        )
+        if infected:
+            appeal = row.appeal
+            enqueue(
+                appeal=appeal,
+                recipient=appeal.appellant,
+                event="appeal.evidence.infected",
+                now=now,
+                key=f"appeal.evidence.infected:{row.pk}:appellant",
+                context=appeal_context(
+                    appeal, audience=APPELLANT, uploaded_date=row.uploaded_at.date().isoformat()
+                ),
+            )
+            path = evidence_path(row)
+            transaction.on_commit(lambda: path.unlink(missing_ok=True))
+            logger.warning("held evidence %s removed: clamd found %s", row.pk, verdict.signature)
+    return "infected" if infected else "clean"

@@ -160,6 +160,17 @@ def _texts(event: str, audience: str, context: dict[str, Any]) -> _Text:
             ),
             _("The decision letter for appeal %(reference)s is ready. Please sign in."),
         )
+    if event == "appeal.evidence.infected":
+        return _Text(
+            _("A file was removed from appeal %(reference)s"),
+            _(
+                "Our virus check found harmful content in a file you uploaded on %(uploaded_date)s for appeal "
+                "%(reference)s, so we removed it. The rest of your appeal is not affected. "
+                "Sign in to see which file it was. Check your device with antivirus software. While the appeal "
+                "is a draft you can upload a clean copy; if it is already sent, contact the review body."
+            ),
+            _("A file for appeal %(reference)s had a virus and was removed. Please sign in."),
+        )
     if event == "appeal.withdrawn":
         return _Text(
             _("Appeal %(reference)s withdrawn"),
@@ -207,6 +218,10 @@ def _format_context(context: dict[str, Any]) -> dict[str, str]:
     due = context.get("due_date")
     if due:
         out["due_date"] = formats.date_format(dt.date.fromisoformat(str(due)), "DATE_FORMAT")
+    uploaded = context.get("uploaded_date")
+    out["uploaded_date"] = (
+        formats.date_format(dt.date.fromisoformat(str(uploaded)), "DATE_FORMAT") if uploaded else ""
+    )
     return out
 
 

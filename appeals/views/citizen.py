@@ -679,9 +679,14 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
 @never_cache
 @require_GET
 def evidence_file(request: HttpRequest, reference: str, evidence_id: int) -> HttpResponseBase:
-    """The file itself, as an attachment, to whoever may see the appeal; 404 for everyone else."""
+    """The file itself, as an attachment, to whoever may see the appeal; 404 for everyone else, and for everyone
+    while the file is not checked for malware (held, or removed as infected).
+
+    The name goes out as RFC 6266 asks: FileResponse writes ``filename="..."`` (quotes and backslashes escaped)
+    for an ASCII name and ``filename*=utf-8''<percent-encoded>`` for any other (Kazakh, Russian, or one with a
+    control character), so no name can break the header."""
     evidence = selectors.evidence_for_viewer(reference=reference, evidence_id=evidence_id, user=request.user)
-    if evidence is None:
+    if evidence is None or not evidence.is_available:
         raise Http404
     try:  # staff downloading it are logged with their purpose (or asked for a reason first)
         log_case_view(request, evidence.appeal)

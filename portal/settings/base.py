@@ -131,6 +131,8 @@ CELERY_BEAT_SCHEDULE = {
     "appeals-notification-relay": {"task": "appeals.notification_relay", "schedule": 60},
     "appeals-letter-relay": {"task": "appeals.letter_relay", "schedule": 60},
     "appeals-outcome-webhooks": {"task": "appeals.outcome_webhook_scan", "schedule": 30},
+    # Evidence held unchecked while clamd was unreachable is scanned once it answers again.
+    "appeals-evidence-scan": {"task": "appeals.evidence_scan", "schedule": 120},
     # Oversight: rollups catch up with new decisions and appeals; alert checks run over the rollups.
     "oversight-rollup-refresh": {"task": "oversight.rollup_refresh", "schedule": 5 * 60},
     "inquiries-alert-scan": {"task": "inquiries.alert_scan", "schedule": 15 * 60},
@@ -249,5 +251,9 @@ APPEAL_COURT_MONTHS = env.int("APPEAL_COURT_MONTHS", default=3)
 # Appeal evidence: the largest file accepted and the most files on one appeal (appeals/services/evidence.py).
 APPEAL_EVIDENCE_MAX_BYTES = env.int("APPEAL_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 APPEAL_EVIDENCE_MAX_FILES = env.int("APPEAL_EVIDENCE_MAX_FILES", default=10)
+# Malware scanning of evidence (portal/scanner.py): clamd's local socket, e.g. /run/clamav/clamd.ctl. Empty turns
+# scanning off, which only local settings allow (files are then stored as "not checked", with a warning).
+CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
+CLAMD_TIMEOUT_SECONDS = env.int("CLAMD_TIMEOUT_SECONDS", default=30)
 # WeasyPrint logs every layout step of every PDF at INFO; keep its warnings (missing glyphs, bad CSS) only.
 LOGGING["loggers"] = {"weasyprint.progress": {"level": "WARNING"}}

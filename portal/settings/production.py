@@ -1,5 +1,7 @@
 """Production: every secret from the environment, secure transport, no debug."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *
 from .base import env
 
@@ -7,6 +9,13 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 IIN_HASH_KEY = env("IIN_HASH_KEY")
+# Evidence is scanned for malware by clamd (portal/scanner.py); production never runs without it.
+CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
+if not CLAMD_SOCKET:
+    raise ImproperlyConfigured(
+        "Set CLAMD_SOCKET to clamd's local socket (e.g. /run/clamav/clamd.ctl): evidence uploads are scanned for "
+        "malware in production"
+    )
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Probes talk to each node directly over plain HTTP (portal/web/health.py).

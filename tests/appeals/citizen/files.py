@@ -156,3 +156,18 @@ def png_pixel_bomb() -> bytes:
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\0" * 64
+
+
+# The EICAR anti-virus test string, in two pieces so that this source file is not itself taken for a virus.
+EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+def pdf_with_eicar(*, compressed: bool = False) -> bytes:
+    """A well-formed PDF whose only oddity is the EICAR string in a data stream (raw, or deflated so that only a
+    scanner that opens PDF streams sees it). It passes every structural check of the upload service."""
+    data = zlib.compress(EICAR) if compressed else EICAR
+    return pdf_document(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        *PAGES,
+        _stream(data, b"/Filter /FlateDecode " if compressed else b""),
+    )

@@ -278,6 +278,7 @@ def test_evidence_is_linked_to_the_appellants_download_page(world):
         size=2048,
         sha256="0" * 64,
         uploaded_at=NOW,
+        scan_status="CLEAN",
     )
     body = client_for(world.reviewers[0]).get(url("workspace", appeal)).content.decode()
     assert "contract.pdf" in body
