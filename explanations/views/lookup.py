@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal import crypto
-from portal.accounts import throttle
+from portal.accounts import devices, throttle
 from portal.accounts.services import lookup_purpose, otp_issue, otp_verify
 from portal.audit.services import audit_record
 from portal.identifiers import iin_is_valid, normalise_reference
@@ -108,7 +108,9 @@ def lookup_start(request: HttpRequest) -> HttpResponse:
         matched = lookup_candidate(reference=reference, iin_hash=crypto.lookup_hash(iin)) is not None
         if matched:
             try:
-                otp_issue(iin=iin, purpose=lookup_purpose(reference), now=now)
+                otp_issue(
+                    iin=iin, purpose=lookup_purpose(reference), now=now, requester=devices.requester(request)
+                )
             except throttle.RateLimited as exc:
                 return _too_many(request, exc.retry_after)
         request.session[PENDING_SESSION_KEY] = {
@@ -117,7 +119,8 @@ def lookup_start(request: HttpRequest) -> HttpResponse:
             "matched": matched,
             "started_at": now.isoformat(),
         }
-        return redirect("explanations:lookup-code")
+        # The code is bound to this browser's device id: make sure the browser keeps it.
+        return devices.finish(request, redirect("explanations:lookup-code"))
     return render(request, "explanations/lookup/start.html", {"form": form})
 
 
@@ -167,7 +170,11 @@ def lookup_code(request: HttpRequest) -> HttpResponse:
         if pending["matched"]:
             try:
                 verified = otp_verify(
-                    iin=iin, purpose=lookup_purpose(reference), code=form.cleaned_data["code"], now=now
+                    iin=iin,
+                    purpose=lookup_purpose(reference),
+                    code=form.cleaned_data["code"],
+                    now=now,
+                    requester=devices.requester(request),
                 )
             except throttle.RateLimited as exc:
                 return _too_many(request, exc.retry_after)
@@ -176,4 +183,4 @@ def lookup_code(request: HttpRequest) -> HttpResponse:
             _grant(request, reference, now)
             return redirect("explanations:decision", reference=reference)
         form.add_error("code", UNIFORM_ERROR)
-    return render(request, "explanations/lookup/code.html", {"form": form})
+    return devices.finish(request, render(request, "explanations/lookup/code.html", {"form": form}))

@@ -94,12 +94,15 @@ class OneTimeCode(models.Model):
 
     Only a keyed hash of the code is kept. A row without a recipient (the IIN is not registered, or has no
     contact) was never sent to anyone and never verifies. Issuing a new code for the same IIN and purpose
-    ends the earlier ones.
+    from the same device ends that device's earlier ones.
     """
 
     iin_hash = models.CharField(max_length=64)
     # "sign_in", or "lookup:<reference>" for a person holding a letter.
     purpose = models.CharField(max_length=80)
+    # A keyed hash of the device that asked for the code (devices.Requester.binding), "" without one: a new
+    # code ends only the same device's earlier codes, and a device checks only its own newest code.
+    requester = models.CharField(max_length=64, blank=True, default="")
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField()

@@ -34,6 +34,7 @@ from portal.crypto import encrypt, lookup_hash
 from portal.identifiers import iin_is_valid
 
 from . import permissions, selectors, throttle, totp
+from .devices import Requester
 from .models import OneTimeCode, Role, User
 
 logger = logging.getLogger(__name__)
@@ -52,11 +53,24 @@ class Limit:
     window_seconds: int
 
 
-# Per IIN hash, whether the IIN is registered or not, so a limit says nothing about registration.
-# Stricter than the ≤100 failures per account-hour of reliability.md: 5 codes × 5 attempts = 25 guesses at
-# most per hour, and 10 failures already end the hour.
-OTP_ISSUE_PER_IIN = Limit("otp-issue-iin", 5, 3600)
-OTP_FAILURES_PER_IIN = Limit("otp-fail-iin", 10, 3600)
+# One-time codes are limited with exponential waits (throttle.Backoff: a few free, then 1, 2, 4, 8, 16 minutes
+# between attempts, forgotten after an hour without any), never a fixed lock-out, and per *requester*
+# (devices.Requester):
+# - a known device (its signed cookie says it signed in with this IIN before) is counted per IIN and device
+#   only, so attempts by anyone else against the IIN never slow its owner down;
+# - every other client is counted per IIN hash (registered or not, so a wait says nothing about
+#   registration) and per client address.
+# IINs are not secret, so the per-IIN counters must never be able to lock the owner out: they apply only to
+# devices that have not signed in with the IIN. Guesses stay far below reliability.md's ≤100 failures per
+# account-hour: per IIN about a dozen failures an hour from unknown devices, and a code allows 5 attempts.
+_MINUTE = 60
+_CAP = 16 * _MINUTE
+OTP_ISSUE_PER_DEVICE = throttle.Backoff("otp-issue-device", free=5, base_seconds=_MINUTE, cap_seconds=_CAP)
+OTP_ISSUE_PER_IIN = throttle.Backoff("otp-issue-iin", free=3, base_seconds=_MINUTE, cap_seconds=_CAP)
+OTP_ISSUE_PER_ADDRESS = throttle.Backoff("otp-issue-ip", free=10, base_seconds=_MINUTE, cap_seconds=_CAP)
+OTP_FAILURES_PER_DEVICE = throttle.Backoff("otp-fail-device", free=10, base_seconds=_MINUTE, cap_seconds=_CAP)
+OTP_FAILURES_PER_IIN = throttle.Backoff("otp-fail-iin", free=5, base_seconds=_MINUTE, cap_seconds=_CAP)
+OTP_FAILURES_PER_ADDRESS = throttle.Backoff("otp-fail-ip", free=10, base_seconds=_MINUTE, cap_seconds=_CAP)
 
 PURPOSE_SIGN_IN = "sign_in"
 _PURPOSE = re.compile(r"^[a-z_]{1,20}(:[A-Za-z0-9_-]{1,58})?$")
@@ -214,35 +228,72 @@ def _record_throttled(*, action: str, scope: str, iin_hash: str, purpose: str, n
     )
 
 
-def otp_issue(*, iin: str, purpose: str, now: dt.datetime) -> None:
+def _gates(
+    requester: Requester | None,
+    iin_hash: str,
+    *,
+    device: throttle.Backoff,
+    iin: throttle.Backoff,
+    address: throttle.Backoff,
+) -> list[tuple[throttle.Backoff, str]]:
+    """The counters that apply to this requester and IIN (see the limits above)."""
+    if requester is not None and requester.knows(iin_hash):
+        return [(device, f"{iin_hash}:{requester.device}")]
+    gates = [(iin, iin_hash)]
+    if requester is not None:
+        gates.append((address, requester.address))
+    return gates
+
+
+def _refuse_if_waiting(
+    gates: list[tuple[throttle.Backoff, str]], *, iin_hash: str, purpose: str, now: dt.datetime
+) -> None:
+    waits = [(throttle.backoff_wait(b, key, now=now.timestamp()), b.scope) for b, key in gates]
+    wait, scope = max(waits)
+    if wait > 0:
+        _record_throttled(
+            action="accounts.otp.throttled", scope=scope, iin_hash=iin_hash, purpose=purpose, now=now
+        )
+        raise throttle.RateLimited(scope=scope, retry_after=wait)
+
+
+def otp_issue(*, iin: str, purpose: str, now: dt.datetime, requester: Requester | None = None) -> None:
     """Create a code for this IIN and purpose and, after commit, send it to the contact on record.
 
     Behaves the same for an unknown IIN (a row nobody receives and that never verifies). Ends earlier codes
-    for the same IIN and purpose. Raises throttle.RateLimited past OTP_ISSUE_PER_IIN; ValueError for an
-    invalid IIN or purpose (validate input first).
+    for the same IIN and purpose asked for by the same device (a code asked for elsewhere never ends this
+    device's code). Raises throttle.RateLimited (with the seconds to wait) while a wait is running for the
+    requester (see the limits above; without a requester only the per-IIN one); ValueError for an invalid IIN
+    or purpose (validate input first).
     """
     iin_hash = _checked(iin, purpose)
-    limit = OTP_ISSUE_PER_IIN
-    if not throttle.hit(limit.scope, iin_hash, limit.limit, limit.window_seconds, now=now.timestamp()):
-        _record_throttled(
-            action="accounts.otp.throttled", scope=limit.scope, iin_hash=iin_hash, purpose=purpose, now=now
-        )
-        raise throttle.RateLimited(scope=limit.scope, retry_after=limit.window_seconds)
-    _otp_create(iin_hash=iin_hash, purpose=purpose, now=now)
+    gates = _gates(
+        requester, iin_hash, device=OTP_ISSUE_PER_DEVICE, iin=OTP_ISSUE_PER_IIN, address=OTP_ISSUE_PER_ADDRESS
+    )
+    _refuse_if_waiting(gates, iin_hash=iin_hash, purpose=purpose, now=now)
+    for backoff, key in gates:
+        throttle.backoff_strike(backoff, key, now=now.timestamp())
+    _otp_create(iin_hash=iin_hash, purpose=purpose, binding=requester.binding if requester else "", now=now)
 
 
 @transaction.atomic
-def _otp_create(*, iin_hash: str, purpose: str, now: dt.datetime) -> None:
+def _otp_create(*, iin_hash: str, purpose: str, binding: str, now: dt.datetime) -> None:
     recipient = selectors.citizen_by_iin_hash(iin_hash=iin_hash)
     if recipient is not None and not permissions.can_receive_code(recipient):
         recipient = None
     code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
     OneTimeCode.objects.filter(
-        iin_hash=iin_hash, purpose=purpose, used_at__isnull=True, expires_at__gt=now, created_at__lte=now
+        iin_hash=iin_hash,
+        purpose=purpose,
+        requester=binding,
+        used_at__isnull=True,
+        expires_at__gt=now,
+        created_at__lte=now,
     ).update(expires_at=now)
     row = OneTimeCode.objects.create(
         iin_hash=iin_hash,
         purpose=purpose,
+        requester=binding,
         recipient=recipient,
         code_hash=_code_hash(code=code, iin_hash=iin_hash, purpose=purpose),
         created_at=now,
@@ -266,37 +317,48 @@ def _otp_create(*, iin_hash: str, purpose: str, now: dt.datetime) -> None:
         transaction.on_commit(lambda: _dispatch(message))
 
 
-def otp_check(*, iin: str, purpose: str, code: str, now: dt.datetime) -> OtpResult:
+def otp_check(
+    *, iin: str, purpose: str, code: str, now: dt.datetime, requester: Requester | None = None
+) -> OtpResult:
     """Check a code: VALID at most once per code; every other answer counts as a failure.
 
-    Counts the attempt on the code (TOO_MANY_ATTEMPTS once OTP_MAX_ATTEMPTS were used) and the failure on the
-    IIN; raises throttle.RateLimited once OTP_FAILURES_PER_IIN is reached, before looking at the code.
+    Looks only at the newest code this device asked for. Counts the attempt on the code (TOO_MANY_ATTEMPTS
+    once OTP_MAX_ATTEMPTS were used) and the failure on the requester's counters (see the limits above);
+    raises throttle.RateLimited while a wait is running, before looking at the code.
     """
     iin_hash = _checked(iin, purpose)
-    limit = OTP_FAILURES_PER_IIN
-    if throttle.is_limited(limit.scope, iin_hash, limit.limit, limit.window_seconds, now=now.timestamp()):
-        _record_throttled(
-            action="accounts.otp.throttled", scope=limit.scope, iin_hash=iin_hash, purpose=purpose, now=now
-        )
-        raise throttle.RateLimited(scope=limit.scope, retry_after=limit.window_seconds)
-    result = _otp_check(iin_hash=iin_hash, purpose=purpose, code=code, now=now)
-    if result is OtpResult.VALID:
-        throttle.reset(limit.scope, iin_hash, limit.window_seconds, now=now.timestamp())
-    else:
-        throttle.hit(limit.scope, iin_hash, limit.limit, limit.window_seconds, now=now.timestamp())
+    gates = _gates(
+        requester,
+        iin_hash,
+        device=OTP_FAILURES_PER_DEVICE,
+        iin=OTP_FAILURES_PER_IIN,
+        address=OTP_FAILURES_PER_ADDRESS,
+    )
+    _refuse_if_waiting(gates, iin_hash=iin_hash, purpose=purpose, now=now)
+    binding = requester.binding if requester else ""
+    result = _otp_check(iin_hash=iin_hash, purpose=purpose, binding=binding, code=code, now=now)
+    for backoff, key in gates:
+        if result is not OtpResult.VALID:
+            throttle.backoff_strike(backoff, key, now=now.timestamp())
+        elif backoff is not OTP_FAILURES_PER_ADDRESS:
+            # The IIN's owner is back: forget the failures against it. Not the address's: signing in with
+            # one's own IIN must not clear failures against others' IINs from the same address.
+            throttle.backoff_reset(backoff, key)
     return result
 
 
-def otp_verify(*, iin: str, purpose: str, code: str, now: dt.datetime) -> bool:
+def otp_verify(
+    *, iin: str, purpose: str, code: str, now: dt.datetime, requester: Requester | None = None
+) -> bool:
     """True when the code is the live code for this IIN and purpose (it is then used up). See otp_check."""
-    return otp_check(iin=iin, purpose=purpose, code=code, now=now) is OtpResult.VALID
+    return otp_check(iin=iin, purpose=purpose, code=code, now=now, requester=requester) is OtpResult.VALID
 
 
 @transaction.atomic
-def _otp_check(*, iin_hash: str, purpose: str, code: str, now: dt.datetime) -> OtpResult:
+def _otp_check(*, iin_hash: str, purpose: str, binding: str, code: str, now: dt.datetime) -> OtpResult:
     row = (
         OneTimeCode.objects.select_for_update()
-        .filter(iin_hash=iin_hash, purpose=purpose)
+        .filter(iin_hash=iin_hash, purpose=purpose, requester=binding)
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -358,12 +420,14 @@ class CodeSignIn:
     user: User | None = None
 
 
-def citizen_authenticate_with_code(*, iin: str, code: str, now: dt.datetime) -> CodeSignIn:
+def citizen_authenticate_with_code(
+    *, iin: str, code: str, now: dt.datetime, requester: Requester | None = None
+) -> CodeSignIn:
     """Check a sign-in code; when VALID, the citizen to sign in (the sign-in is audited).
 
     Raises throttle.RateLimited like otp_check.
     """
-    result = otp_check(iin=iin, purpose=PURPOSE_SIGN_IN, code=code, now=now)
+    result = otp_check(iin=iin, purpose=PURPOSE_SIGN_IN, code=code, now=now, requester=requester)
     if result is not OtpResult.VALID:
         return CodeSignIn(result)
     return _code_sign_in(iin_hash=lookup_hash(iin), now=now)

@@ -10,8 +10,13 @@ identifier is ever written to the cache in clear.
 
     if not throttle.hit("lookup-ip", ip, limit=30, window_seconds=600):
         raise throttle.RateLimited(retry_after=600)
+
+A `Backoff` is the other kind: a few free events, then each further one makes the next wait twice as long as the
+one before (base, 2·base, 4·base … up to a cap), and the strikes are forgotten after a quiet period. Nobody is
+shut out for a fixed hour; the wait is always known (`backoff_wait`) and can be shown to the person.
 """
 
+import dataclasses
 import hashlib
 import math
 import time
@@ -79,6 +84,70 @@ def reset(scope: str, key: str, window_seconds: int, *, now: float | None = None
     now = time.time() if now is None else now
     current_key, previous_key, _ = _keys(scope, key, window_seconds, now)
     cache.delete_many([current_key, previous_key])
+
+
+@dataclasses.dataclass(frozen=True)
+class Backoff:
+    """`free` events per key are allowed at once; after that each event makes the next one wait
+    base_seconds · 2^k (k = 0, 1, 2 …), at most cap_seconds. Strikes are forgotten after `memory_seconds`
+    without any event for the key."""
+
+    scope: str
+    free: int
+    base_seconds: int
+    cap_seconds: int
+    memory_seconds: int = 3600
+
+    def delay_after(self, strikes: int) -> int:
+        """The wait that the `strikes`-th counted event imposes on the next one (0 while still free)."""
+        if strikes <= self.free:
+            return 0
+        exponent = min(strikes - self.free - 1, 30)
+        return int(min(self.cap_seconds, self.base_seconds * 2**exponent))
+
+
+def _backoff_keys(backoff: Backoff, key: str) -> tuple[str, str]:
+    digest = hashlib.sha256(f"{backoff.scope}\x00{key}".encode()).hexdigest()[:40]
+    base = f"backoff:{backoff.scope}:{digest}"
+    return f"{base}:strikes", f"{base}:gate"
+
+
+def backoff_wait(backoff: Backoff, key: str, *, now: float | None = None) -> int:
+    """Seconds until the next event for this key is allowed; 0 when it is allowed now. Counts nothing."""
+    now = time.time() if now is None else now
+    _, gate_key = _backoff_keys(backoff, key)
+    until = cache.get(gate_key)
+    if until is None or float(until) <= now:
+        return 0
+    return max(1, math.ceil(float(until) - now))
+
+
+def backoff_strike(backoff: Backoff, key: str, *, now: float | None = None) -> int:
+    """Count one event for this key; returns the wait it imposes on the next event (0 while still free).
+
+    The counter is an atomic add + incr, so concurrent events each get their own strike number. Two requests
+    arriving in the same instant may both pass an open gate (checking and striking are two steps); each is
+    still counted, so the wait after them is longer still.
+    """
+    now = time.time() if now is None else now
+    strikes_key, gate_key = _backoff_keys(backoff, key)
+    cache.add(strikes_key, 0, timeout=backoff.memory_seconds)
+    try:
+        strikes = cache.incr(strikes_key)
+    except ValueError:  # evicted between add and incr
+        cache.set(strikes_key, 1, timeout=backoff.memory_seconds)
+        strikes = 1
+    cache.touch(strikes_key, backoff.memory_seconds)  # forgotten only after a quiet period
+    delay = backoff.delay_after(strikes)
+    if delay:
+        # The deadline is the value (so an injected clock works); the timeout only cleans up.
+        cache.set(gate_key, now + delay, timeout=max(backoff.memory_seconds, delay + 60))
+    return delay
+
+
+def backoff_reset(backoff: Backoff, key: str) -> None:
+    """Forget this key's strikes and open its gate (e.g. after a successful sign-in)."""
+    cache.delete_many(list(_backoff_keys(backoff, key)))
 
 
 def client_ip(request: object) -> str:

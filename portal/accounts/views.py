@@ -3,6 +3,7 @@ applies the per-client-address limits, makes one domain call and renders or redi
 
 import base64
 import binascii
+import datetime as dt
 import math
 import time
 
@@ -19,18 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.crypto import decrypt, encrypt
+from portal.crypto import decrypt, encrypt, lookup_hash
 
-from . import oidc, services, throttle
+from . import devices, oidc, services, throttle
 from .forms import CodeForm, IINForm
 from .middleware import AUTH_METHOD, start_session_clock
 from .models import User
 from .services import Limit, OtpResult
 
-# Per client address (REMOTE_ADDR). Generous, because many people share an address behind a mobile carrier's
-# NAT; the per-IIN limits in services.py are the tight ones.
-CODE_REQUESTS_PER_IP = Limit("sign-in-ip", 30, 900)
-CODE_FAILURES_PER_IP = Limit("code-fail-ip", 50, 900)
+# Per client address (throttle.client_ip). The one-time code limits themselves are in services.py: per IIN and
+# per address for unknown devices, per IIN and device for a browser that signed in with the IIN before.
 OIDC_FAILURES_PER_IP = Limit("oidc-fail-ip", 30, 900)
 
 PENDING = "citizen_sign_in"
@@ -85,11 +84,35 @@ def _pending(request: HttpRequest) -> tuple[str, str] | None:
     return iin, str(pending.get("next") or "")
 
 
-def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+# Why a wait is running, by the limit's scope; the same words whether or not the IIN is registered.
+_WAIT_REASONS = {
+    "iin": _(
+        "Many codes were asked for, or wrong codes entered, for this IIN recently, perhaps by someone else. "
+        "To protect it, a device that has not signed in with this IIN before must wait between attempts, "
+        "and each wait is twice as long as the one before (1, 2, 4, 8 minutes, at most 16). A device you "
+        "have signed in on before is not affected."
+    ),
+    "ip": _(
+        "Many attempts came from your internet connection recently. Each wait is twice as long as the one "
+        "before (1, 2, 4, 8 minutes, at most 16)."
+    ),
+    "device": _(
+        "Many attempts for this IIN were made from this device recently. Each wait is twice as long as the "
+        "one before (1, 2, 4, 8 minutes, at most 16)."
+    ),
+}
+
+
+def _too_many(request: HttpRequest, retry_after: int, scope: str = "") -> HttpResponse:
+    """The 429 page: when the next attempt is possible (local time and minutes) and, where known, why."""
     response = render(
         request,
         "accounts/citizen/too_many_requests.html",
-        {"minutes": max(1, math.ceil(retry_after / 60))},
+        {
+            "minutes": max(1, math.ceil(retry_after / 60)),
+            "retry_at": timezone.localtime(timezone.now() + dt.timedelta(seconds=retry_after)),
+            "reason": _WAIT_REASONS.get(scope.rsplit("-", 1)[-1], "") if scope.startswith("otp-") else "",
+        },
         status=429,
     )
     response["Retry-After"] = str(retry_after)
@@ -118,23 +141,24 @@ def _sign_in(request: HttpRequest, user: User, method: str) -> None:
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = IINForm(request.POST if request.method == "POST" else None)
+    requester = devices.requester(request)
     if request.method == "POST" and form.is_valid():
-        if not _count(request, CODE_REQUESTS_PER_IP):
-            return _too_many(request, CODE_REQUESTS_PER_IP.window_seconds)
         iin = form.cleaned_data["iin"]
         try:
-            services.otp_issue(iin=iin, purpose=services.PURPOSE_SIGN_IN, now=timezone.now())
+            services.otp_issue(
+                iin=iin, purpose=services.PURPOSE_SIGN_IN, now=timezone.now(), requester=requester
+            )
         except throttle.RateLimited as exc:
-            return _too_many(request, exc.retry_after)
+            return devices.finish(request, _too_many(request, exc.retry_after, exc.scope))
         request.session[PENDING] = {"iin": _seal(iin), "next": next_url}
-        return redirect("accounts:sign-in-code")
+        return devices.finish(request, redirect("accounts:sign-in-code"))
     cfg = oidc.config()
     context = {
         "form": form,
         "next": next_url,
         "oidc_provider": cfg.provider_name if cfg else "",
     }
-    return render(request, "accounts/citizen/sign_in.html", context)
+    return devices.finish(request, render(request, "accounts/citizen/sign_in.html", context))
 
 
 @login_not_required
@@ -146,40 +170,43 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:sign-in")
     iin, next_url = pending
     form = CodeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if _limited(request, CODE_FAILURES_PER_IP):
-            return _too_many(request, CODE_FAILURES_PER_IP.window_seconds)
-        if form.is_valid():
-            try:
-                outcome = services.citizen_authenticate_with_code(
-                    iin=iin, code=form.cleaned_data["code"], now=timezone.now()
-                )
-            except throttle.RateLimited as exc:
-                return _too_many(request, exc.retry_after)
-            if outcome.user is not None:
-                _sign_in(request, outcome.user, services.METHOD_CODE)
-                return redirect(_after_sign_in(request, next_url))
-            _count(request, CODE_FAILURES_PER_IP)
-            form.add_error("code", CODE_ERRORS[outcome.result])
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.citizen_authenticate_with_code(
+                iin=iin,
+                code=form.cleaned_data["code"],
+                now=timezone.now(),
+                requester=devices.requester(request),
+            )
+        except throttle.RateLimited as exc:
+            return devices.finish(request, _too_many(request, exc.retry_after, exc.scope))
+        if outcome.user is not None:
+            _sign_in(request, outcome.user, services.METHOD_CODE)
+            devices.remember(request, iin_hash=lookup_hash(iin))
+            return devices.finish(request, redirect(_after_sign_in(request, next_url)))
+        form.add_error("code", CODE_ERRORS[outcome.result])
     context = {"form": form, "resent": request.method == "GET" and request.GET.get("resent") == "1"}
-    return render(request, "accounts/citizen/sign_in_code.html", context)
+    return devices.finish(request, render(request, "accounts/citizen/sign_in_code.html", context))
 
 
 @login_not_required
 @require_POST
 def sign_in_code_resend(request: HttpRequest) -> HttpResponse:
-    """Send a new code to the IIN given on the first page (the earlier code stops working)."""
+    """Send a new code to the IIN given on the first page (this device's earlier code stops working)."""
     pending = _pending(request)
     if pending is None:
         return redirect("accounts:sign-in")
     iin, _next = pending
-    if not _count(request, CODE_REQUESTS_PER_IP):
-        return _too_many(request, CODE_REQUESTS_PER_IP.window_seconds)
     try:
-        services.otp_issue(iin=iin, purpose=services.PURPOSE_SIGN_IN, now=timezone.now())
+        services.otp_issue(
+            iin=iin,
+            purpose=services.PURPOSE_SIGN_IN,
+            now=timezone.now(),
+            requester=devices.requester(request),
+        )
     except throttle.RateLimited as exc:
-        return _too_many(request, exc.retry_after)
-    return redirect(reverse("accounts:sign-in-code") + "?resent=1")
+        return devices.finish(request, _too_many(request, exc.retry_after, exc.scope))
+    return devices.finish(request, redirect(reverse("accounts:sign-in-code") + "?resent=1"))
 
 
 @login_not_required

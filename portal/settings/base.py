@@ -192,6 +192,8 @@ SESSION_ENGINE = "portal.accounts.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 3600)
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 STAFF_REQUIRE_TOTP = True  # staff sessions need password + authenticator code (StaffSecondFactorMiddleware)
+# A browser's signed device cookie (portal/accounts/devices.py) is kept this long after its last sign-in.
+DEVICE_COOKIE_AGE = env.int("DEVICE_COOKIE_AGE", default=180 * 24 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -1,14 +1,16 @@
 """One-time codes as a service: 6 random digits, 10 minutes, single use, 5 attempts, throttled per IIN, and the
 same work for unknown IINs."""
 
+import contextlib
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.core import mail
 
-from portal.accounts import services, throttle
+from portal.accounts import devices, services, throttle
+from portal.accounts.devices import Requester
 from portal.accounts.models import OneTimeCode, User
 from portal.accounts.services import OtpResult, lookup_purpose, otp_check, otp_issue, otp_verify
 from portal.audit.models import AuditEvent
@@ -151,33 +153,132 @@ def test_a_citizen_without_any_contact_is_treated_like_an_unknown_iin(db: None, 
     assert mail.outbox == []
 
 
+def _owner_device(iin: str, device: str = "owner-browser") -> Requester:
+    """The requester of a browser that signed in with this IIN before (as devices.remember makes it)."""
+
+    class _Request:
+        COOKIES: ClassVar[dict[str, str]] = {}
+        META: ClassVar[dict[str, str]] = {"REMOTE_ADDR": "203.0.113.10"}
+
+        def get_signed_cookie(self, *args: Any, **kwargs: Any) -> str:
+            return f"{device}:"
+
+    request = _Request()
+    devices.remember(request, iin_hash=lookup_hash(iin))  # type: ignore[arg-type]
+    return devices.requester(request)  # type: ignore[arg-type]
+
+
+def _elsewhere(n: int) -> Requester:
+    return Requester(address=f"198.51.100.{n}", device=f"attacker-{n}")
+
+
 @pytest.mark.parametrize("known", [True, False], ids=["registered", "unknown"])
-def test_code_requests_are_limited_per_iin_whether_registered_or_not(
-    db: None, issue: Any, known: bool
+def test_code_requests_from_unknown_devices_wait_exponentially_per_iin_whether_registered_or_not(
+    db: None, django_capture_on_commit_callbacks: Any, known: bool
 ) -> None:
     iin = make_citizen().plain_iin if known else fresh_iin()  # type: ignore[attr-defined]
-    for _ in range(services.OTP_ISSUE_PER_IIN.limit):
-        issue(iin)
+    limit = services.OTP_ISSUE_PER_IIN
+    now = NOW
+    waits = []
+    for n in range(limit.free + 7):
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                otp_issue(iin=iin, purpose=SIGN_IN, now=now, requester=_elsewhere(n))
+        except throttle.RateLimited as exc:
+            assert exc.scope == limit.scope
+            waits.append(exc.retry_after)
+            now += dt.timedelta(seconds=exc.retry_after)  # wait exactly as long as told, then it works
+            otp_issue(iin=iin, purpose=SIGN_IN, now=now, requester=_elsewhere(100 + n))
 
-    with pytest.raises(throttle.RateLimited) as caught:
-        issue(iin)
-
-    assert caught.value.retry_after == services.OTP_ISSUE_PER_IIN.window_seconds
+    # 1, 2, 4, 8 minutes, then capped at 16: never a fixed hour.
+    assert waits == [60, 120, 240, 480, 960, 960]
     assert AuditEvent.objects.filter(action="accounts.otp.throttled").exists()
 
 
-def test_failures_are_limited_per_iin_across_codes(citizen: User, issue: Any) -> None:
+def test_an_attacker_burning_the_iin_budget_does_not_stop_the_owners_device(
+    citizen: User, issue: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     iin = citizen.plain_iin  # type: ignore[attr-defined]
-    rounds = services.OTP_FAILURES_PER_IIN.limit // services.OTP_MAX_ATTEMPTS
-    for _ in range(rounds):
-        issue(iin)
-        wrong = other_than(last_code())
-        for _ in range(services.OTP_MAX_ATTEMPTS):
-            otp_check(iin=iin, purpose=SIGN_IN, code=wrong, now=NOW)
-    issue(iin)
-
+    owner = _owner_device(iin)
+    for n in range(30):  # codes and wrong codes from many addresses
+        with contextlib.suppress(throttle.RateLimited):
+            otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=_elsewhere(n))
+        with contextlib.suppress(throttle.RateLimited):
+            otp_check(iin=iin, purpose=SIGN_IN, code="000000", now=NOW, requester=_elsewhere(n))
     with pytest.raises(throttle.RateLimited):
-        otp_check(iin=iin, purpose=SIGN_IN, code=last_code(), now=NOW)
+        otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=_elsewhere(99))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=owner)
+    code = last_code()
+    # The attacker asking for yet another code does not end the owner's.
+    with pytest.raises(throttle.RateLimited):
+        otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=_elsewhere(99))
+    otp_issue(iin=iin, purpose=SIGN_IN, now=NOW + dt.timedelta(minutes=20), requester=_elsewhere(98))
+
+    assert (
+        otp_check(iin=iin, purpose=SIGN_IN, code=code, now=NOW + dt.timedelta(minutes=1), requester=owner)
+        is OtpResult.VALID
+    )
+
+
+def test_a_code_asked_for_by_another_device_never_ends_or_unlocks_this_devices_code(
+    citizen: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    iin = citizen.plain_iin  # type: ignore[attr-defined]
+    mine, theirs = _elsewhere(1), _elsewhere(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=mine)
+    my_code = last_code()
+    with django_capture_on_commit_callbacks(execute=True):
+        otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=theirs)
+
+    assert otp_check(iin=iin, purpose=SIGN_IN, code=my_code, now=NOW, requester=theirs) is not OtpResult.VALID
+    assert otp_check(iin=iin, purpose=SIGN_IN, code=my_code, now=NOW, requester=mine) is OtpResult.VALID
+
+
+def test_wrong_codes_from_unknown_devices_wait_exponentially_per_iin_but_not_on_the_owners_device(
+    citizen: User, issue: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    iin = citizen.plain_iin  # type: ignore[attr-defined]
+    limit = services.OTP_FAILURES_PER_IIN
+    for n in range(limit.free + 1):
+        otp_check(iin=iin, purpose=SIGN_IN, code="000000", now=NOW, requester=_elsewhere(n))
+
+    with pytest.raises(throttle.RateLimited) as caught:
+        otp_check(iin=iin, purpose=SIGN_IN, code="000000", now=NOW, requester=_elsewhere(50))
+    assert (caught.value.scope, caught.value.retry_after) == (limit.scope, 60)
+    owner = _owner_device(iin)
+    with django_capture_on_commit_callbacks(execute=True):
+        otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=owner)
+    assert otp_check(iin=iin, purpose=SIGN_IN, code=last_code(), now=NOW, requester=owner) is OtpResult.VALID
+
+
+def test_one_address_asking_for_many_iins_waits_exponentially(db: None) -> None:
+    limit = services.OTP_ISSUE_PER_ADDRESS
+    same_address = [Requester(address="192.0.2.7", device=f"d{n}") for n in range(limit.free + 2)]
+    for requester in same_address[: limit.free + 1]:
+        otp_issue(iin=fresh_iin(), purpose=SIGN_IN, now=NOW, requester=requester)
+
+    with pytest.raises(throttle.RateLimited) as caught:
+        otp_issue(iin=fresh_iin(), purpose=SIGN_IN, now=NOW, requester=same_address[-1])
+
+    assert (caught.value.scope, caught.value.retry_after) == (limit.scope, 60)
+    otp_issue(iin=fresh_iin(), purpose=SIGN_IN, now=NOW, requester=Requester(address="192.0.2.8"))
+
+
+def test_the_owners_device_has_its_own_exponential_wait(citizen: User) -> None:
+    iin = citizen.plain_iin  # type: ignore[attr-defined]
+    owner = _owner_device(iin)
+    for _ in range(services.OTP_ISSUE_PER_DEVICE.free + 1):
+        otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=owner)
+
+    with pytest.raises(throttle.RateLimited) as caught:
+        otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=owner)
+
+    assert (caught.value.scope, caught.value.retry_after) == (services.OTP_ISSUE_PER_DEVICE.scope, 60)
+    # Another device of the owner's, never signed in with, is not held up by it.
+    otp_issue(iin=iin, purpose=SIGN_IN, now=NOW, requester=_elsewhere(3))
 
 
 def test_invalid_input_is_refused_before_any_work(db: None) -> None:

@@ -17,8 +17,9 @@ from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import NoReverseMatch
 from django.utils import translation
+from django.utils.html import escape
 
-from portal.accounts import services, views
+from portal.accounts import devices, services, views
 from portal.accounts.models import OneTimeCode, User
 from portal.audit.models import AuditEvent
 from portal.crypto import lookup_hash
@@ -275,63 +276,125 @@ def test_a_staff_account_cannot_sign_in_with_a_code(client: Client, db: None, po
 # --- throttling --------------------------------------------------------------------------------------------------
 
 
-def test_code_requests_for_one_iin_are_throttled_with_a_429(
-    client: Client, citizen: User, post_with_commit: Any
-) -> None:
-    for _ in range(services.OTP_ISSUE_PER_IIN.limit):
-        assert start(client, post_with_commit, citizen.plain_iin).status_code == 302  # type: ignore[attr-defined]
+def _burn(iin: str, post_with_commit: Callable[..., Any], rounds: int = 12) -> list[int]:
+    """What an attacker who knows the IIN does: ask for codes and enter wrong ones from fresh clients."""
+    statuses = []
+    for n in range(rounds):
+        attacker = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        statuses.append(start(attacker, post_with_commit, iin).status_code)
+        if statuses[-1] == 302:
+            statuses.append(enter_code(attacker, "000000").status_code)
+    return statuses
 
-    response = start(client, post_with_commit, citizen.plain_iin)  # type: ignore[attr-defined]
+
+def test_an_attacker_burning_the_iin_budget_does_not_stop_the_owners_device(
+    client: Client, citizen: User, post_with_commit: Any, signed_in: Any
+) -> None:
+    iin = citizen.plain_iin  # type: ignore[attr-defined]
+    signed_in(client)  # the owner's browser, once: it now holds a signed device cookie
+    client.post(url("accounts:sign-out"))
+
+    statuses = _burn(iin, post_with_commit)
+    locked_out = start(Client(REMOTE_ADDR="198.51.100.200"), post_with_commit, iin)
+    response = start(client, post_with_commit, iin)
+    signed = enter_code(client, last_code(citizen.email))
+
+    assert 429 in statuses and locked_out.status_code == 429
+    assert response.status_code == 302, response.content
+    assert signed.status_code == 302, signed.content
+    assert client.session["_auth_user_id"] == str(citizen.pk)
+
+
+def test_the_device_cookie_is_signed_http_only_and_bound_to_the_iin(
+    client: Client, citizen: User, post_with_commit: Any, signed_in: Any
+) -> None:
+    signed_in(client)
+    cookie = client.cookies[devices.DEVICE_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert devices.requester(_request_with(cookie.value)).knows(citizen.iin_hash)
+    assert not devices.requester(_request_with(cookie.value)).knows(lookup_hash(fresh_iin()))
+    device, _, rest = cookie.value.partition(":")
+    forged = f"{device}:{rest.replace(rest[0], 'f' if rest[0] != 'f' else 'e', 1)}"
+    assert not devices.requester(_request_with(forged)).knows(citizen.iin_hash)
+
+
+def _request_with(cookie_value: str) -> Any:
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.COOKIES[devices.DEVICE_COOKIE] = cookie_value
+    return request
+
+
+def test_code_requests_for_one_iin_from_new_devices_wait_longer_each_time_and_say_until_when(
+    citizen: User, post_with_commit: Any
+) -> None:
+    iin = citizen.plain_iin  # type: ignore[attr-defined]
+    waits = []
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        for n in range(services.OTP_ISSUE_PER_IIN.free + 4):
+            response = start(Client(REMOTE_ADDR=f"10.1.0.{n}"), post_with_commit, iin)
+            if response.status_code == 429:
+                waits.append(int(response["Retry-After"]))
+                page = response.content.decode()
+                clock.shift(int(response["Retry-After"]))
+                assert start(Client(REMOTE_ADDR=f"10.2.0.{n}"), post_with_commit, iin).status_code == 302
+
+    assert waits == [60, 120, 240]
+    assert "Too many attempts" in page
+    # Refused at 09:03 UTC (after the 1- and 2-minute waits) for 4 minutes, shown in Almaty time (UTC+5).
+    assert "You can try again at 14:07, in 4 minutes." in page
+    assert "A device you have signed in on before is not affected." in page
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_wait_is_explained_in_the_visitors_language(db: None, post_with_commit: Any, lang: str) -> None:
+    iin = fresh_iin()
+    for n in range(services.OTP_ISSUE_PER_IIN.free + 2):
+        response = post_with_commit(
+            Client(REMOTE_ADDR=f"10.3.0.{n}"), url("accounts:sign-in", lang), {"iin": iin}
+        )
 
     assert response.status_code == 429
-    assert response["Retry-After"] == str(services.OTP_ISSUE_PER_IIN.window_seconds)
-    assert "Too many attempts" in response.content.decode()
-    assert len(mail.outbox) == services.OTP_ISSUE_PER_IIN.limit
+    with translation.override(lang):
+        reason = str(views._WAIT_REASONS["iin"])
+    with translation.override("en"):
+        assert reason != str(views._WAIT_REASONS["iin"])  # translated, not the English text
+    assert escape(reason) in response.content.decode()
 
 
-def test_code_requests_from_one_address_are_throttled_with_a_429(
-    client: Client, db: None, post_with_commit: Any, monkeypatch: pytest.MonkeyPatch
+def test_code_requests_from_one_address_wait_but_other_addresses_do_not(
+    db: None, post_with_commit: Any
 ) -> None:
-    monkeypatch.setattr(views, "CODE_REQUESTS_PER_IP", services.Limit("sign-in-ip", 3, 900))
-    statuses = [start(client, post_with_commit, fresh_iin()).status_code for _ in range(4)]
-    elsewhere = start(client, post_with_commit, fresh_iin(), REMOTE_ADDR="198.51.100.9").status_code
+    limit = services.OTP_ISSUE_PER_ADDRESS
+    statuses = [
+        start(Client(REMOTE_ADDR="192.0.2.50"), post_with_commit, fresh_iin()).status_code
+        for _ in range(limit.free + 2)
+    ]
+    elsewhere = start(Client(REMOTE_ADDR="198.51.100.9"), post_with_commit, fresh_iin()).status_code
 
-    assert statuses == [302, 302, 302, 429]
+    assert statuses == [302] * (limit.free + 1) + [429]
     assert elsewhere == 302
 
 
-def test_wrong_codes_from_one_address_are_throttled_with_a_429(
-    client: Client, db: None, post_with_commit: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(views, "CODE_FAILURES_PER_IP", services.Limit("code-fail-ip", 3, 900))
-    user = make_citizen()
-    statuses = []
-    for _ in range(4):
-        start(client, post_with_commit, fresh_iin())
-        statuses.append(enter_code(client, "123456").status_code)
-    start(client, post_with_commit, user.plain_iin)  # type: ignore[attr-defined]
-    right = enter_code(client, last_code())
-
-    assert statuses == [200, 200, 200, 429]
-    assert right.status_code == 429
-
-
-def test_wrong_codes_for_one_iin_are_throttled_with_a_429(
+def test_wrong_codes_for_one_iin_from_new_devices_wait_but_the_right_code_still_works_later(
     client: Client, citizen: User, post_with_commit: Any
 ) -> None:
-    failures = 0
-    while failures < services.OTP_FAILURES_PER_IIN.limit:
-        start(client, post_with_commit, citizen.plain_iin)  # type: ignore[attr-defined]
-        wrong = other_than(last_code())
-        for _ in range(services.OTP_MAX_ATTEMPTS):
-            assert enter_code(client, wrong).status_code == 200
-            failures += 1
-    start(client, post_with_commit, citizen.plain_iin)  # type: ignore[attr-defined]
+    iin = citizen.plain_iin  # type: ignore[attr-defined]
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        start(client, post_with_commit, iin)
+        code = last_code()
+        attacker = Client(REMOTE_ADDR="10.4.0.1")
+        start(attacker, post_with_commit, iin)
+        for _ in range(services.OTP_FAILURES_PER_IIN.free + 1):
+            assert enter_code(attacker, "000000").status_code == 200
 
-    response = enter_code(client, last_code())
+        waiting = enter_code(client, code)
+        clock.shift(int(waiting["Retry-After"]))
+        later = enter_code(client, code)
 
-    assert response.status_code == 429
-    assert "_auth_user_id" not in client.session
+    assert waiting.status_code == 429 and int(waiting["Retry-After"]) == 60
+    assert later.status_code == 302, later.content
 
 
 # --- unknown IINs look the same -----------------------------------------------------------------------------------

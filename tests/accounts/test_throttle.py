@@ -71,3 +71,20 @@ def test_client_ip_is_remote_addr_and_ignores_forwarded_headers() -> None:
         META = {"REMOTE_ADDR": "198.51.100.1", "HTTP_X_FORWARDED_FOR": "10.0.0.1"}
 
     assert throttle.client_ip(Request()) == "198.51.100.1"
+
+
+def test_a_backoff_lets_the_free_events_through_then_doubles_the_wait_up_to_the_cap() -> None:
+    backoff = throttle.Backoff("test-backoff", free=2, base_seconds=60, cap_seconds=300)
+    now = 1_000_000.0
+    imposed = []
+    for _ in range(7):
+        assert throttle.backoff_wait(backoff, "k", now=now) == 0
+        imposed.append(throttle.backoff_strike(backoff, "k", now=now))
+        now += imposed[-1]
+
+    assert imposed == [0, 0, 60, 120, 240, 300, 300]
+    throttle.backoff_strike(backoff, "k", now=now)
+    assert throttle.backoff_wait(backoff, "k", now=now + 1) == 299
+    assert throttle.backoff_wait(backoff, "other", now=now) == 0
+    throttle.backoff_reset(backoff, "k")
+    assert throttle.backoff_wait(backoff, "k", now=now) == 0
