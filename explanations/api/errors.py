@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
@@ -26,13 +27,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             {
                 "error": exc.code,
-                "detail": f"The request was rejected as a whole ({len(exc.problems)} problem(s)); nothing was stored.",
+                "detail": ngettext(
+                    "The request was rejected as a whole (%(count)d problem); nothing was stored.",
+                    "The request was rejected as a whole (%(count)d problems); nothing was stored.",
+                    len(exc.problems),
+                )
+                % {"count": len(exc.problems)},
                 "problems": [p.as_dict() for p in exc.problems],
             },
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     if isinstance(exc, NotFound):
-        return Response({"error": "not_found", "detail": str(exc) or "Not found."}, status=404)
+        return Response({"error": "not_found", "detail": str(exc) or _("Not found.")}, status=404)
     if isinstance(exc, Conflict):
         return Response({"error": "conflict", "detail": str(exc)}, status=409)
     response = drf_handler(exc, context)

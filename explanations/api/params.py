@@ -1,5 +1,6 @@
 """Query parameters shared by the agency API's keyset-paginated lists (outcomes, proactive reviews)."""
 
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from ..exceptions import Problem, ValidationFailed
@@ -13,5 +14,7 @@ def int_param(request: Request, name: str, default: int, low: int, high: int) ->
     if raw is None or raw == "":
         return default
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed([Problem(name, f"must be a whole number from {low} to {high}")])
+        raise ValidationFailed(
+            [Problem(name, _("must be a whole number from %(low)d to %(high)d") % {"low": low, "high": high})]
+        )
     return int(raw)

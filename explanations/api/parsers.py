@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
 
@@ -21,21 +22,22 @@ class FastJSONParser(BaseParser):
         limit = settings.INGEST_MAX_BODY_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
-            raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
+            raise PayloadTooLarge(_("Request body is larger than %(limit)d bytes.") % {"limit": limit})
         request = (parser_context or {}).get("request")
         if request is not None:
             # Kept for the Idempotency-Key fingerprint: Django forbids reading .body after the stream.
             request.raw_body_bytes = raw
         if not raw:
-            raise ParseError("Request body is empty; a JSON object is expected.")
+            raise ParseError(_("Request body is empty; a JSON object is expected."))
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise ParseError(f"Malformed JSON: {exc}.") from exc
+            raise ParseError(_("Malformed JSON: %(error)s.") % {"error": exc}) from exc
         duplicate = duplicate_key(raw, data)
         if duplicate is not None:
             raise ParseError(
-                f"Duplicate key {duplicate!r} in the JSON body: each key may appear only once in an object."
+                _("Duplicate key %(key)s in the JSON body: each key may appear only once in an object.")
+                % {"key": repr(duplicate)}
             )
         return data
 
@@ -73,7 +75,7 @@ def duplicate_key(raw: bytes, data: Any) -> str | None:
     except _Duplicate as dup:
         return dup.key
     except RecursionError as exc:  # deeper than Python's stack allows (orjson goes to 1024 levels)
-        raise ParseError("The JSON body is nested too deeply.") from exc
+        raise ParseError(_("The JSON body is nested too deeply.")) from exc
     except ValueError:  # orjson accepted the text and the standard library did not: orjson's reading stands
         return None
     return None

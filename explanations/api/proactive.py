@@ -6,6 +6,8 @@ An agency sees only flags on decisions of systems it operates; another agency's 
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -26,7 +28,7 @@ from .serializers import ErrorSerializer
 from .views import AgencyView
 
 PAGE_MAX = 500
-NOT_FOUND = "No such flag among your systems' decisions."
+NOT_FOUND = gettext_noop("No such flag among your systems' decisions.")
 
 
 class ProactiveReviewSerializer(serializers.Serializer):
@@ -104,7 +106,7 @@ class ProactiveReviewListView(AgencyView):
     def get(self, request: Request) -> Response:
         status = request.query_params.get("status") or None
         if status is not None and status not in ProactiveReview.Status.values:
-            raise ValidationFailed([Problem("status", "must be OPEN or REVIEWED")])
+            raise ValidationFailed([Problem("status", _("must be OPEN or REVIEWED"))])
         after = int_param(request, "after", 0, 0, MAX_ID)
         limit = int_param(request, "limit", 100, 1, PAGE_MAX)
         rows = proactive_reviews_for_agency(
@@ -132,18 +134,18 @@ class ProactiveReviewMarkView(AgencyView):
     def post(self, request: Request, flag_id: int) -> Response:
         principal = self.agency(request)
         if flag_id > MAX_ID:
-            raise NotFound(NOT_FOUND)
+            raise NotFound(_(NOT_FOUND))
         body: Any = request.data
         note = body.get("note") if isinstance(body, dict) else None
         if not isinstance(note, str):
-            raise ValidationFailed([Problem("note", "say what the review found or did")])
+            raise ValidationFailed([Problem("note", _("say what the review found or did"))])
         try:
             proactive_review_mark_reviewed(
                 organisation=principal.organisation, flag_id=flag_id, note=note, actor=principal.pk
             )
             flag = proactive_review_for_agency(organisation=principal.organisation, flag_id=flag_id)
         except ProactiveReviewNotFound as exc:
-            raise NotFound(NOT_FOUND) from exc
+            raise NotFound(_(NOT_FOUND)) from exc
         except AccessError as exc:
             raise ValidationFailed([Problem(k, v) for k, v in exc.errors.items()]) from exc
         return Response(proactive_review_view(flag))

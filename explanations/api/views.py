@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -124,7 +125,7 @@ class DecisionBatchView(AgencyView):
         principal = self.agency(request)
         payload = request.data
         if not isinstance(payload, dict) or set(payload) != {"decisions"}:
-            raise ValidationFailed([Problem("", "the body must be an object with one key, decisions")])
+            raise ValidationFailed([Problem("", _("the body must be an object with one key, decisions"))])
 
         def handler() -> tuple[int, Any]:
             result = decisions_ingest(
@@ -156,7 +157,7 @@ class DecisionDetailView(AgencyView):
                 organisation=self.agency(request).organisation, reference=reference
             )
         if decision is None:
-            raise NotFound("No such decision among your systems.")
+            raise NotFound(_("No such decision among your systems."))
         data = dict(DecisionSerializer(decision).data)
         data["explanation"] = explanation_get_or_compute(decision=decision).content
         return Response(data)

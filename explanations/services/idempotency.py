@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organisation
 
@@ -77,17 +78,17 @@ def run_idempotent(
         status, body = handler()
         return status, body, False
     if not _KEY.match(key):
-        raise ValidationFailed([Problem("Idempotency-Key", "must be 1 to 200 visible ASCII characters")])
+        raise ValidationFailed([Problem("Idempotency-Key", _("must be 1 to 200 visible ASCII characters"))])
     now = timezone.now()
     earlier = _claim(organisation, key, fingerprint, now)
     if earlier is not None:
         if earlier.request_hash != fingerprint:
             raise ValidationFailed(
-                [Problem("Idempotency-Key", "this key was already used with a different request body")],
+                [Problem("Idempotency-Key", _("this key was already used with a different request body"))],
                 code="idempotency_key_reused",
             )
         if earlier.state == IdempotencyState.IN_PROGRESS:
-            raise Conflict("A request with this Idempotency-Key is still being processed; retry later.")
+            raise Conflict(_("A request with this Idempotency-Key is still being processed; retry later."))
         return earlier.response_status or 200, earlier.response_body, True
     try:
         status, body = handler()

@@ -16,6 +16,7 @@ import orjson
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal import crypto
 from portal.accounts.models import Organisation
@@ -88,7 +89,7 @@ def system_for_agency(*, organisation: Organisation, system_code: str) -> Algori
     """The system if this agency operates it; NotFound otherwise (another agency's system looks absent)."""
     system = AlgorithmicSystem.objects.filter(code=system_code, operator=organisation).first()
     if system is None:
-        raise NotFound(f"No system {system_code!r} operated by your agency.")
+        raise NotFound(_("No system %(code)s operated by your agency.") % {"code": repr(system_code)})
     return system
 
 

@@ -41,6 +41,8 @@ MIDDLEWARE = [
     "portal.middleware.ApiTokensOnlyOnApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Under /api/ only Accept-Language counts, English by default (explanations/api/middleware.py).
+    "explanations.api.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
