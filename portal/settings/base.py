@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from csp import constants as csp
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "portal.accounts",
     "portal.audit",
     "portal.web",
@@ -38,6 +40,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response of a view (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "portal.middleware.ApiTokensOnlyOnApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -202,6 +206,22 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp), enforced here and so in production and tests; local settings send the
+# same policy report-only. Pages run no inline script and carry no inline style (portal.js starts the design
+# system, CSS classes in portal.css), so neither needs a nonce or 'unsafe-inline'. The API documentation pages
+# loosen it for themselves only (portal/web/api_docs.py). tests/test_csp.py and every browser test check it.
+CONTENT_SECURITY_POLICY: dict[str, Any] | None = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

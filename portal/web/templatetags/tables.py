@@ -25,13 +25,12 @@ WRAPPER_CLASS = "portal-table-wrapper"
 
 @register.simple_tag
 def table_region(
-    *caption_id: object, label: str = "", extra_class: str = "", style: str = "", printed: bool = False
+    *caption_id: object, label: str = "", extra_class: str = "", printed: bool = False
 ) -> SafeString:
-    """The attributes of a scrolling table box (see the module's docstring)."""
+    """The attributes of a scrolling table box (see the module's docstring). No style attribute: the
+    Content-Security-Policy refuses inline styles, so a box is styled by ``extra_class`` (portal.css)."""
     labelledby = "".join(str(part) for part in caption_id)
     attrs = {"class": " ".join(c for c in (WRAPPER_CLASS, extra_class) if c)}
-    if style:
-        attrs["style"] = style
     if not printed:
         if not (labelledby or label):
             raise template.TemplateSyntaxError("table_region needs the caption's id or a label")
