@@ -424,6 +424,8 @@ class ExplanationPage:
     human_interventions: list[str]
     restrictions: list[str]
     recourse: list[str]
+    appeal_deadline: str
+    appeal_instruction: str
     technical: list[tuple[str, str]]
 
 
@@ -1074,7 +1076,8 @@ def explanation_page(
         }
         if last_day < today:
             deadline = _(
-                "The time to ask for a review ended on %(date)s. You can still contact the agency or the ombudsman."
+                "The usual time to ask for a review ended on %(date)s. You can still ask: you will be asked why "
+                "you are late, and the review body decides whether it accepts the reason."
             ) % {"date": format_date(last_day)}
     else:
         deadline = _(
@@ -1086,7 +1089,6 @@ def explanation_page(
             "You have the right to an independent review: a person who does not work for the agency that ran "
             "the system looks at your case again, can take a fresh decision and can talk to you. It is free."
         ),
-        deadline,
         ngettext(
             "The review body must decide within %(days)s working day.",
             "The review body must decide within %(days)s working days.",
@@ -1095,8 +1097,13 @@ def explanation_page(
         % {"days": system.review_deadline_working_days},
         _("You can also contact the agency directly: %(email)s.") % {"email": system.contact_email},
         _("If you are not satisfied, you can complain to the ombudsman, and you can go to court."),
-        _("Asking for a review through this portal will open soon. Until then, contact the agency."),
     ]
+    # How to ask here, with the time limit (`deadline`): the web page links "Ask for a review of this decision
+    # on this portal" (appeals:start); the PDF, which has no links, says how in `appeal_instruction`.
+    appeal_instruction = _(
+        "To ask for a review, sign in to this portal, open this decision (reference %(reference)s) and choose "
+        "“Appeal this decision”."
+    ) % {"reference": format_reference(d.reference)}
 
     technical = [
         (_("Reference"), format_reference(d.reference)),
@@ -1190,5 +1197,7 @@ def explanation_page(
         human_interventions=interventions,
         restrictions=restrictions,
         recourse=recourse,
+        appeal_deadline=deadline,
+        appeal_instruction=appeal_instruction,
         technical=technical,
     )
