@@ -179,7 +179,14 @@ def test_the_oversight_tables_style_their_cells_with_classes(world: World) -> No
     ("address", "extra"),
     [
         ("/api/docs/", {"img-src": ["'self'", "data:"]}),
-        ("/api/redoc/", {"style-src": ["'self'", "'unsafe-inline'"], "worker-src": ["blob:"]}),
+        (
+            "/api/redoc/",
+            {
+                "style-src": ["'self'", "'unsafe-inline'"],
+                "img-src": ["'self'", "data:"],
+                "worker-src": ["blob:"],
+            },
+        ),
     ],
 )
 def test_the_api_documentation_pages_loosen_only_their_named_directives(

@@ -7,8 +7,10 @@ portal/settings/base.py).
   as ``data:`` URLs, so this page alone adds ``img-src data:``.
 - Redoc is started by its ``<redoc spec-url>`` element, never by an inline script. Its bundle writes its styles
   into ``<style>`` elements at run time (styled-components, no nonce can reach it) and runs its search in a
-  worker made from a ``blob:`` URL, so this page alone adds ``style-src 'unsafe-inline'`` and
-  ``worker-src blob:``. Scripts stay 'self' there too.
+  worker made from a ``blob:`` URL, and draws its icons as ``data:`` images, so this page alone adds
+  ``style-src 'unsafe-inline'``, ``worker-src blob:`` and ``img-src data:``. Scripts stay 'self' there too.
+  Its side menu's "API docs by Redocly" logo comes from Redocly's own host: the policy blocks it (no visitor's
+  address goes there), and Redoc then leaves the logo out, keeping the text link.
 
 The templates (templates/api_docs) drop drf-spectacular's inline ``<style>`` blocks for stylesheets under
 static/css/api_docs, and Redoc's web fonts from an outside host. Each page adds the same exceptions to the
@@ -24,7 +26,11 @@ from django.contrib.auth.decorators import login_not_required
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
 SWAGGER_CSP: dict[str, list[str]] = {"img-src": ["data:"]}
-REDOC_CSP: dict[str, list[str]] = {"style-src": [csp.UNSAFE_INLINE], "worker-src": ["blob:"]}
+REDOC_CSP: dict[str, list[str]] = {
+    "style-src": [csp.UNSAFE_INLINE],
+    "img-src": ["data:"],
+    "worker-src": ["blob:"],
+}
 
 
 def _public_page(view: Callable[..., Any], loosen: dict[str, list[str]]) -> Callable[..., Any]:

@@ -3,6 +3,12 @@
 - Never downloads a browser: Playwright launches /usr/bin/chromium (override with CHROMIUM_PATH).
 - Without that file the tests are skipped, unless REQUIRE_SERVICES=1 (as in CI), where they fail.
 - `check_axe(page)` fails on any WCAG 2.0/2.1/2.2 A or AA violation, listing each with its nodes.
+- Every page of every context from the `context` fixture is watched for the Content-Security-Policy
+  (portal/settings/base.py): each HTML document the browser receives must carry the enforced header, and the
+  browser must report no violation (a `securitypolicyviolation` listener added before any page script runs,
+  and chromium's "Refused to …" console messages). `check_axe` checks it for the page at hand; the fixture's
+  teardown for everything the test visited, so the whole suite shows that the policy breaks nothing. axe-core
+  itself is injected the way the policy allows (evaluated through the DevTools protocol, not as an inline tag).
 - `screenshot(page, name)` writes a full-page PNG to docs/screenshots/<name>.png only when SCREENSHOTS=1, so an
   ordinary test run leaves the working tree unchanged. Refresh them with:
       SCREENSHOTS=1 .venv/bin/pytest -m e2e
@@ -11,6 +17,7 @@
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +65,10 @@ def _axe_source() -> str:
 def check_axe(page: Any) -> None:
     """Run axe-core on the page as it is now; fail on any WCAG 2.0/2.1/2.2 A or AA violation, or on a breach
     of the landmark and heading rules in AXE_EXTRA_RULES."""
+    check_csp(page)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=_axe_source())
+        # Not add_script_tag: an inline <script> is exactly what the page's policy refuses.
+        page.evaluate(_axe_source() + "\n;0")
     results = page.evaluate(
         """async ([tags, extra]) => await axe.run(document, {
             runOnly: {type: "tag", values: tags},
@@ -71,6 +80,95 @@ def check_axe(page: Any) -> None:
     violations = results["violations"]
     if violations:
         pytest.fail(f"axe-core: {len(violations)} violation(s) on {page.url}:\n{_describe(violations)}")
+    check_csp(page)
+
+
+CSP_HEADER = "content-security-policy"
+# Added to every page before its own scripts run: hands each violation the browser reports to the test.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__portalCspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+    disposition: event.disposition,
+  });
+}, true);
+"""
+
+
+@dataclass
+class CspWatch:
+    """What the browser saw of the Content-Security-Policy in one context (see the module's docstring)."""
+
+    violations: list[str] = field(default_factory=list)
+    without_header: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+    # Addresses a test expects the policy to block (a vendor's outside image): those reports are expected.
+    expected_blocks: set[str] = field(default_factory=set)
+    blocked_as_expected: list[str] = field(default_factory=list)
+
+    def attach(self, context: Any) -> None:
+        context.expose_binding("__portalCspViolation", lambda _source, report: self._violation(report))
+        context.add_init_script(script=CSP_LISTENER)
+        context.on("response", self._response)
+        context.on("console", self._console)
+
+    def _violation(self, report: dict[str, Any]) -> None:
+        if report.get("blocked") in self.expected_blocks:
+            self.blocked_as_expected.append(report["blocked"])
+            return
+        self.violations.append(json.dumps(report, ensure_ascii=False))
+
+    def _console(self, message: Any) -> None:
+        text = message.text
+        if text.startswith(("Refused to", "[Report Only] Refused to")) or "Content Security Policy" in text:
+            if any(f"'{address}'" in text for address in self.expected_blocks):
+                return
+            self.violations.append(f"console: {text}")
+
+    def _response(self, response: Any) -> None:
+        if response.request.resource_type != "document":
+            return
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return
+        self.documents.append(response.url)
+        if CSP_HEADER not in response.headers:
+            self.without_header.append(f"{response.status} {response.url}")
+
+    def problems(self) -> str:
+        lines = [f"- no Content-Security-Policy header: {url}" for url in self.without_header]
+        lines += [f"- violation: {report}" for report in self.violations]
+        return "\n".join(lines)
+
+
+_watches: dict[int, CspWatch] = {}
+
+
+def watch_csp(context: Any) -> CspWatch:
+    """Watch a browser context made outside the `context` fixture the same way (see `check_csp`)."""
+    watch = _watches[id(context)] = CspWatch()
+    watch.attach(context)
+    return watch
+
+
+def csp_watch_of(page: Any) -> CspWatch:
+    return _watches[id(page.context)]
+
+
+def check_csp(page: Any) -> None:
+    """Fail if any document this page's context received lacked the Content-Security-Policy header, or the
+    browser reported a violation of it. Pages of a context nobody watches are not checked."""
+    watch = _watches.get(id(page.context))
+    if watch is None:
+        return
+    page.wait_for_load_state()
+    problems = watch.problems()
+    if problems:
+        pytest.fail(f"Content-Security-Policy on {page.url}:\n{problems}")
 
 
 def _describe(violations: list[dict[str, Any]]) -> str:
@@ -129,9 +227,16 @@ def context(browser: Any, live_server: Any, transactional_db: None) -> Iterator[
     """A fresh browser context (no cookies: no language chosen yet) per test, against the live server."""
     ctx = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     ctx.set_default_timeout(15_000)
+    watch = watch_csp(ctx)
     try:
         yield ctx
+        for open_page in ctx.pages:  # a round trip to each page delivers any report still on its way
+            open_page.evaluate("0")
+        problems = watch.problems()
+        if problems:
+            pytest.fail(f"Content-Security-Policy during the test:\n{problems}")
     finally:
+        _watches.pop(id(ctx), None)
         ctx.close()
 
 
