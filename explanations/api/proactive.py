@@ -23,7 +23,7 @@ from portal.access.selectors import (
 from portal.access.services import NOTE_MAX, proactive_review_mark_reviewed
 
 from ..exceptions import NotFound, Problem, ValidationFailed
-from .params import MAX_ID, int_param
+from .params import MAX_ID, int_param, int_query_parameter
 from .serializers import ErrorSerializer
 from .views import AgencyView
 
@@ -92,14 +92,8 @@ class ProactiveReviewListView(AgencyView):
             OpenApiParameter(
                 "status", str, OpenApiParameter.QUERY, required=False, enum=ProactiveReview.Status.values
             ),
-            OpenApiParameter("after", int, OpenApiParameter.QUERY, required=False, description="Default 0."),
-            OpenApiParameter(
-                "limit",
-                int,
-                OpenApiParameter.QUERY,
-                required=False,
-                description=f"1 to {PAGE_MAX}, default 100.",
-            ),
+            int_query_parameter("after", 0, 0, MAX_ID, "The `next_cursor` of the previous page."),
+            int_query_parameter("limit", 100, 1, PAGE_MAX, "Page size."),
         ],
         responses={200: ProactiveReviewPageSerializer, 401: ERRORS[401], 422: ERRORS[422]},
     )

@@ -4,7 +4,11 @@ Requests are validated by the services (plain Python, all problems at once, no p
 serializers document the same shapes and render responses.
 """
 
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from .schema import spec_schema
 
 
 class I18nTextSerializer(serializers.Serializer):
@@ -33,8 +37,16 @@ class DatasetSerializer(serializers.Serializer):
     sha256 = serializers.RegexField(r"^[0-9a-f]{64}$")
 
 
+@extend_schema_field(spec_schema())
+class SpecField(serializers.DictField):
+    """A model specification: documented with the required fields of the spec validator's JSON Schema."""
+
+
 class ModelVersionRequestSerializer(serializers.Serializer):
-    version = serializers.CharField(max_length=64)
+    version = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        help_text="Immutable once registered; a change is a new version.",
+    )
     released_at = serializers.DateTimeField()
     retired_at = serializers.DateTimeField(required=False, allow_null=True)
     dataset = DatasetSerializer()
@@ -45,9 +57,7 @@ class ModelVersionRequestSerializer(serializers.Serializer):
     performance = serializers.DictField(
         required=False, help_text="Published performance, overall and per group."
     )
-    spec = serializers.DictField(
-        help_text="The replayable specification; see docs/model-spec.md and its schema."
-    )
+    spec = SpecField(help_text="The replayable specification; see docs/model-spec.md and its schema.")
     artifact_skops_base64 = serializers.CharField(
         required=False,
         help_text="Optional scikit-learn artifact saved with skops (linear, logistic, tree only).",
@@ -115,7 +125,12 @@ class DecisionRecordSerializer(serializers.Serializer):
 
 
 class DecisionBatchRequestSerializer(serializers.Serializer):
-    decisions = DecisionRecordSerializer(many=True)
+    decisions = serializers.ListField(
+        child=DecisionRecordSerializer(),
+        min_length=1,
+        max_length=settings.INGEST_MAX_BATCH,
+        help_text="All or nothing: one bad record rejects the batch, with every problem listed.",
+    )
 
 
 class CreatedDecisionSerializer(serializers.Serializer):

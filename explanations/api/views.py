@@ -95,7 +95,16 @@ class ModelVersionCreateView(AgencyView):
     @extend_schema(
         request=ModelVersionRequestSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: ModelVersionSerializer, 200: ModelVersionSerializer, **ERRORS},
+        responses={
+            201: ModelVersionSerializer,
+            200: ModelVersionSerializer,
+            **ERRORS,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Other content is already registered under this version (a change is a new "
+                "version), or the same Idempotency-Key is still being processed.",
+            ),
+        },
         summary="Register a model version (immutable; a change is a new version)",
     )
     def post(self, request: Request, system_code: str) -> Response:
