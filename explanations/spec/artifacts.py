@@ -27,6 +27,9 @@ from .validate import FORMULA_TYPES, SpecError
 __all__ = [
     "ALLOWED_LOADERS",
     "ARTIFACT_KINDS",
+    "ENSEMBLE_ESTIMATORS",
+    "ENSEMBLE_LOADERS",
+    "ENSEMBLE_TRUSTED_TYPES",
     "MAX_UNCOMPRESSED_BYTES",
     "PARAMETER_TOLERANCE",
     "TRUSTED_TYPES",
@@ -34,6 +37,7 @@ __all__ = [
     "artifact_sha256",
     "check_artifact_matches_spec",
     "load_artifact",
+    "load_ensemble_artifact",
 ]
 
 #: Fully qualified names of the only types an artifact may contain (reviewed; extend only after review).
@@ -76,6 +80,49 @@ ALLOWED_LOADERS: Final = frozenset(
         "TreeNode",
     }
 )
+
+#: The tree ensembles ``explanations.spec.importers`` converts into ``tree_ensemble`` specs, and what they hold
+#: besides plain data (losses, the init estimator, binning, fitted trees, the random state they were fitted
+#: with). Reviewed for this purpose: each is rebuilt by skops from plain arrays and attributes; none runs code
+#: of the file. Random states and generators are rebuilt from their saved state only.
+ENSEMBLE_ESTIMATORS: Final[tuple[str, ...]] = (
+    "sklearn.ensemble._gb.GradientBoostingClassifier",
+    "sklearn.ensemble._gb.GradientBoostingRegressor",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor",
+    "sklearn.ensemble._forest.RandomForestClassifier",
+    "sklearn.ensemble._forest.RandomForestRegressor",
+)
+ENSEMBLE_TRUSTED_TYPES: Final[tuple[str, ...]] = (
+    *ENSEMBLE_ESTIMATORS,
+    "sklearn.tree._classes.DecisionTreeClassifier",
+    "sklearn.tree._classes.DecisionTreeRegressor",
+    "sklearn.tree._tree.Tree",
+    "sklearn.dummy.DummyClassifier",
+    "sklearn.dummy.DummyRegressor",
+    "sklearn._loss.loss.HalfBinomialLoss",
+    "sklearn._loss.loss.HalfMultinomialLoss",
+    "sklearn._loss.loss.HalfSquaredError",
+    "sklearn._loss._loss.CyHalfBinomialLoss",
+    "sklearn._loss._loss.CyHalfMultinomialLoss",
+    "sklearn._loss._loss.CyHalfSquaredError",
+    "sklearn._loss.link.Interval",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.link.IdentityLink",
+    "sklearn._loss.link.MultinomialLogit",
+    "sklearn._loss.link.SymmetricMultinomialLogit",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.preprocessing._label.LabelEncoder",
+    "numpy.random.mtrand.RandomState",
+    "numpy.random._generator.Generator",
+    "numpy.random._pcg64.PCG64",
+    "numpy.uint64",
+    "numpy.uint8",
+    "numpy.uint32",
+    *(t for t in TRUSTED_TYPES if t.startswith(("builtins.", "numpy."))),
+)
+ENSEMBLE_LOADERS: Final = ALLOWED_LOADERS | {"LossNode", "RandomStateNode", "RandomGeneratorNode"}
 
 #: Which spec kind each supported estimator backs.
 _ESTIMATOR_KIND: Final = {
@@ -124,6 +171,42 @@ def load_artifact(data: bytes) -> Any:
     Raises :class:`ArtifactError` for anything else: not a skops zip, a type outside :data:`TRUSTED_TYPES`,
     an unexpected loader, an oversized archive, or a file skops cannot load.
     """
+    obj = _load(
+        data,
+        TRUSTED_TYPES,
+        ALLOWED_LOADERS,
+        "only LogisticRegression, LinearRegression and DecisionTreeClassifier fitted on plain arrays "
+        "or data frames (no pipelines or transformers) are accepted",
+    )
+    name = f"{type(obj).__module__}.{type(obj).__qualname__}"
+    if name not in _ESTIMATOR_KIND:
+        raise ArtifactError(
+            f"the artifact holds a {type(obj).__name__}; expected LogisticRegression, "
+            "LinearRegression or DecisionTreeClassifier"
+        )
+    return obj
+
+
+def load_ensemble_artifact(data: bytes) -> Any:
+    """Load a skops artifact holding one of :data:`ENSEMBLE_ESTIMATORS` (trust list
+    :data:`ENSEMBLE_TRUSTED_TYPES`, loaders :data:`ENSEMBLE_LOADERS`); :class:`ArtifactError` otherwise."""
+    obj = _load(
+        data,
+        ENSEMBLE_TRUSTED_TYPES,
+        ENSEMBLE_LOADERS,
+        "only GradientBoosting, HistGradientBoosting and RandomForest classifiers and regressors fitted on "
+        "plain arrays or data frames (no pipelines or transformers) are accepted",
+    )
+    name = f"{type(obj).__module__}.{type(obj).__qualname__}"
+    if name not in ENSEMBLE_ESTIMATORS:
+        raise ArtifactError(
+            f"the artifact holds a {type(obj).__name__}; expected a GradientBoosting, HistGradientBoosting or "
+            "RandomForest classifier or regressor"
+        )
+    return obj
+
+
+def _load(data: Any, trusted: tuple[str, ...], allowed_loaders: frozenset[str], accepted: str) -> Any:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ArtifactError("the artifact must be the bytes of a skops file")
     raw = bytes(data)
@@ -138,15 +221,15 @@ def load_artifact(data: bytes) -> Any:
         raise ArtifactError("the artifact is not a skops file (a zip archive with a schema.json)") from exc
 
     types, loaders = _scan_schema(schema)
-    untrusted = sorted(types - set(TRUSTED_TYPES))
+    untrusted = sorted(types - set(trusted))
     if untrusted:
         raise ArtifactError(
             "the artifact contains types outside the reviewed trust list: "
             + ", ".join(untrusted)
-            + "; only LogisticRegression, LinearRegression and DecisionTreeClassifier fitted on plain arrays "
-            "or data frames (no pipelines or transformers) are accepted"
+            + "; "
+            + accepted
         )
-    odd_loaders = sorted(loaders - ALLOWED_LOADERS)
+    odd_loaders = sorted(loaders - allowed_loaders)
     if odd_loaders:
         raise ArtifactError(
             "the artifact uses skops node kinds outside the reviewed list: " + ", ".join(odd_loaders)
@@ -155,16 +238,9 @@ def load_artifact(data: bytes) -> Any:
     import skops.io as sio  # imported lazily: it imports scikit-learn
 
     try:
-        obj = sio.loads(raw, trusted=list(TRUSTED_TYPES))
+        return sio.loads(raw, trusted=list(trusted))
     except Exception as exc:
         raise ArtifactError(f"skops could not load the artifact: {type(exc).__name__}: {exc}") from exc
-    name = f"{type(obj).__module__}.{type(obj).__qualname__}"
-    if name not in _ESTIMATOR_KIND:
-        raise ArtifactError(
-            f"the artifact holds a {type(obj).__name__}; expected LogisticRegression, "
-            "LinearRegression or DecisionTreeClassifier"
-        )
-    return obj
 
 
 def check_artifact_matches_spec(artifact_bytes: bytes, spec: Mapping[str, Any]) -> list[SpecError]:

@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import operator
+import struct
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
@@ -242,6 +243,20 @@ def _date_check() -> tuple[_Predicate, _Problem]:
 
 
 def _feature_check(feature: Mapping[str, Any]) -> tuple[_Predicate, _Problem]:
+    ok, problem = _type_check(feature)
+    if feature.get("nullable") is not True:
+        return ok, problem
+
+    def nullable_ok(v: Any) -> bool:
+        return v is None or ok(v)
+
+    def nullable_problem(v: Any) -> str | None:
+        return None if v is None else problem(v)
+
+    return nullable_ok, nullable_problem
+
+
+def _type_check(feature: Mapping[str, Any]) -> tuple[_Predicate, _Problem]:
     ftype = feature["type"]
     if ftype in ("number", "integer"):
         return _number_check(feature["min"], feature["max"], ftype == "integer")
@@ -556,6 +571,134 @@ class _Rules(CompiledModel):
         return None
 
 
+_pack_f32 = struct.Struct("<f")
+
+
+def _f32(x: float) -> float:
+    """``x`` rounded to the nearest 32-bit float (ties to even), as numpy's ``astype(float32)`` does."""
+    return float(_pack_f32.unpack(_pack_f32.pack(x))[0])
+
+
+class _Ensemble(CompiledModel):
+    """Additive trees: per output, base score plus the leaves reached (sum or mean), then the link.
+
+    Each tree is compiled to flat lists (feature position, threshold, yes, no, missing-goes-yes, leaf value);
+    inputs are read once per case into a list of floats (booleans 1.0/0.0, missing NaN), rounded to float32
+    when ``input_precision`` says so, and every split compares them with its threshold exactly as written.
+    """
+
+    def __init__(self, spec: dict[str, Any], digest: str) -> None:
+        super().__init__(spec, digest)
+        position = {name: i for i, name in enumerate(self.feature_names)}
+        self._split_types = tuple(
+            (i, f["type"] == "boolean")
+            for i, f in enumerate(spec["features"])
+            if f["type"] in ("number", "integer", "boolean")
+        )
+        self._float32_inputs = spec["input_precision"] == "float32"
+        self._lt = spec["split"] == "lt"
+        self._float32_sum = spec["accumulation"] == "float32"
+        self._mean = spec["aggregation"] == "mean"
+        self._base = tuple(float(b) for b in spec["base_score"])
+        self.n_outputs = len(self._base)
+        self._link = spec["link"]
+        trees = []
+        for tree in spec["trees"]:
+            nodes = tree["nodes"]
+            feature = [position[n["feature"]] if "leaf" not in n else -1 for n in nodes]
+            threshold = [float(n["threshold"]) if "leaf" not in n else 0.0 for n in nodes]
+            yes = [n.get("yes", -1) for n in nodes]
+            no = [n.get("no", -1) for n in nodes]
+            missing_yes = [n.get("missing") == "yes" for n in nodes]
+            leaf = [float(n["leaf"]) if "leaf" in n else 0.0 for n in nodes]
+            trees.append((tree.get("output", 0), feature, threshold, yes, no, missing_yes, leaf))
+        self._trees = tuple(trees)
+        self._counts = tuple(sum(1 for t in trees if t[0] == k) for k in range(self.n_outputs))
+        if self.n_outputs == 1:
+            self._threshold = float(spec["threshold"])
+            self._on_probability = spec.get("threshold_on") == "probability"
+            self._above = spec["outcome_at_or_above"]
+            self._below = spec["outcome_below"]
+        else:
+            self._classes = tuple(spec["classes"])
+
+    # -- the pieces, public for the explanation engine --------------------------------------------------
+    def row(self, values: Mapping[str, Any]) -> list[float]:
+        """The inputs as the trees compare them: floats in feature order (NaN = missing; booleans 1/0;
+        category and date features 0.0, never split on), float32-rounded when ``input_precision`` says so."""
+        out = [0.0] * self._count
+        names = self.feature_names
+        f32 = self._float32_inputs
+        for i, _ in self._split_types:
+            v = values[names[i]]
+            if v is None:
+                out[i] = math.nan
+            else:
+                x = float(v)
+                out[i] = _f32(x) if f32 else x
+        return out
+
+    def leaf_indices(self, row: list[float]) -> list[int]:
+        """For each tree, the index of the node (a leaf) that ``row`` reaches."""
+        lt = self._lt
+        out = []
+        for _, feature, threshold, yes, no, missing_yes, _ in self._trees:
+            i = 0
+            while feature[i] >= 0:
+                x = row[feature[i]]
+                if x != x:  # NaN: missing
+                    i = yes[i] if missing_yes[i] else no[i]
+                elif (x < threshold[i]) if lt else (x <= threshold[i]):
+                    i = yes[i]
+                else:
+                    i = no[i]
+            out.append(i)
+        return out
+
+    def margins(self, leaves: list[int]) -> list[float]:
+        """Per output: base + leaves (sum) or base + mean of leaves, accumulated in tree order."""
+        f32 = self._float32_sum
+        acc = [0.0 if self._mean else b for b in self._base]
+        for (output, *_, leaf), i in zip(self._trees, leaves, strict=True):
+            s = acc[output] + leaf[i]
+            acc[output] = _f32(s) if f32 else s
+        if self._mean:
+            out = []
+            for k, b in enumerate(self._base):
+                m = acc[k] / self._counts[k]
+                if f32:
+                    m = _f32(m)
+                s = b + m
+                out.append(_f32(s) if f32 else s)
+            return out
+        return acc
+
+    def decide(self, margins: list[float]) -> ScoreResult:
+        """Score and outcome from the margins (the link, then the threshold or the largest output)."""
+        if self.n_outputs == 1:
+            m = margins[0]
+            score = _sigmoid(m) if self._on_probability else m
+            return ScoreResult(score, self._above if score >= self._threshold else self._below)
+        best = max(range(self.n_outputs), key=margins.__getitem__)  # the first largest, as argmax
+        if self._link == "softmax":
+            top = margins[best]
+            weights = [exp(m - top) for m in margins]
+            score = weights[best] / fsum(weights)
+        else:
+            score = margins[best]
+        return ScoreResult(score, self._classes[best])
+
+    def score(self, values: Mapping[str, Any]) -> ScoreResult:
+        if not self._inputs_ok(values):
+            self._require_valid(values)
+        return self.decide(self.margins(self.leaf_indices(self.row(values))))
+
+    def outcome_for_score(self, score: float) -> str:
+        if self.n_outputs == 1:
+            return self._above if score >= self._threshold else self._below
+        raise TypeError("a tree ensemble with several outputs has no single score threshold")
+
+
 class _Opaque(CompiledModel):
     def score(self, values: Mapping[str, Any]) -> ScoreResult:
         raise NotReplayable(
@@ -575,6 +718,7 @@ _BUILDERS: Final[dict[str, type[CompiledModel]]] = {
     "decision_tree": _Tree,
     "rules": _Rules,
     "opaque": _Opaque,
+    "tree_ensemble": _Ensemble,
 }
 
 _cache: OrderedDict[str, CompiledModel] = OrderedDict()

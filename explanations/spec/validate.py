@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,7 +46,7 @@ __all__ = [
     "validate_spec",
 ]
 
-KINDS: Final = ("scorecard", "linear", "logistic", "decision_tree", "rules", "opaque")
+KINDS: Final = ("scorecard", "linear", "logistic", "decision_tree", "rules", "opaque", "tree_ensemble")
 FEATURE_TYPES: Final = ("number", "integer", "boolean", "category", "date")
 # Tuples, not sets: membership tests must not fail on unhashable values of a malformed spec.
 NUMERIC_TYPES: Final = ("number", "integer")
@@ -54,6 +55,10 @@ ORDERED_TYPES: Final = ("number", "integer", "date")
 FORMULA_TYPES: Final = ("number", "integer", "boolean")
 #: Largest magnitude of any number in a spec (keeps every replayed sum finite).
 MAX_MAGNITUDE: Final = 1e15
+#: Feature types a tree ensemble may split on (booleans are compared as 1 and 0).
+SPLIT_TYPES: Final = ("number", "integer", "boolean")
+#: Most nodes in all the trees of one ensemble together.
+MAX_ENSEMBLE_NODES: Final = 1_000_000
 
 SCHEMA_PATH: Final = Path(__file__).with_name("schema.json")
 
@@ -321,6 +326,8 @@ def _translate(error: ValidationError, spec: Mapping[str, Any]) -> list[SpecErro
                 message += f" (required for features of type '{instance.get('type')}')"
             elif len(parts) == 2 and parts[0] == "nodes":
                 message += " (a node without 'outcome' is internal: it needs feature, op, value, true, false)"
+            elif len(parts) == 4 and parts[0] == "trees" and parts[2] == "nodes":
+                message += " (a node without 'leaf' is a split: it needs feature, threshold, yes, no)"
             out.append(SpecError(format_path([*parts, name]), message))
         return out
 
@@ -422,6 +429,8 @@ def _forbidden_message(parts: Sequence[PathPart], spec: Mapping[str, Any]) -> st
         if field == "score":
             return "'score' is only allowed on leaf nodes (nodes with an 'outcome')"
         return f"a leaf node (one with an 'outcome') cannot have '{field}'"
+    if len(parts) == 5 and parts[0] == "trees" and parts[2] == "nodes":
+        return f"a leaf (a node with 'leaf') cannot have '{field}'"
     if len(parts) == 4 and parts[0] == "bins":
         return f"a bin with a 'category' cannot have '{field}'; numeric bins use lower/upper, others category"
     return f"field '{field}' is not allowed here"
@@ -477,6 +486,10 @@ class _Semantics:
             self.check_tree()
         elif kind == "rules":
             self.check_rules()
+        elif kind == "tree_ensemble":
+            self.check_ensemble()
+        if kind != "tree_ensemble":
+            self.check_no_nullable()
         return self.errors
 
     def check_finite(self) -> None:
@@ -896,6 +909,249 @@ class _Semantics:
                     "link it into the tree",
                 )
 
+    # -- tree ensemble -------------------------------------------------------------------------------------
+    def check_no_nullable(self) -> None:
+        features = self.spec.get("features")
+        if not isinstance(features, list):
+            return
+        for i, feature in enumerate(features):
+            if isinstance(feature, Mapping) and feature.get("nullable") is True:
+                self.add(
+                    ["features", i, "nullable"],
+                    "only tree_ensemble models have a rule for missing values; remove 'nullable' "
+                    "(or set it to false)",
+                )
+
+    def check_ensemble(self) -> None:
+        spec = self.spec
+        features = spec.get("features")
+        if isinstance(features, list):
+            for i, feature in enumerate(features):
+                if (
+                    isinstance(feature, Mapping)
+                    and feature.get("nullable") is True
+                    and feature.get("type") not in SPLIT_TYPES
+                ):
+                    self.add(
+                        ["features", i, "nullable"],
+                        f"only number, integer and boolean features can be missing (null); this feature has "
+                        f"type '{feature.get('type')}'",
+                    )
+        base = spec.get("base_score")
+        outputs = len(base) if isinstance(base, list) and base else None
+        link = spec.get("link")
+        if outputs is not None:
+            if link == "sigmoid" and outputs != 1:
+                self.add(["base_score"], f"a sigmoid link has one output (one base score); got {outputs}")
+            if link == "softmax" and outputs < 2:
+                self.add(["base_score"], "a softmax link needs at least two outputs (one base score each)")
+        self.check_ensemble_decision(outputs, link)
+        float32 = spec.get("accumulation") == "float32"
+        if float32 and isinstance(base, list):
+            for k, b in enumerate(base):
+                if _is_finite_number(b) and not _is_float32(b):
+                    self.add(
+                        ["base_score", k],
+                        f"{b!r} is not a 32-bit float, but accumulation is float32 (write the float32 value "
+                        "exactly, e.g. as the library stores it)",
+                    )
+        trees = spec.get("trees")
+        if not isinstance(trees, list):
+            return
+        total = sum(
+            len(t["nodes"]) for t in trees if isinstance(t, Mapping) and isinstance(t.get("nodes"), list)
+        )
+        if total > MAX_ENSEMBLE_NODES:
+            self.add(
+                ["trees"], f"the trees have {total} nodes in all; at most {MAX_ENSEMBLE_NODES} are allowed"
+            )
+            return
+        with_cover = without_cover = 0
+        per_output: dict[int, int] = {}
+        for t, tree in enumerate(trees):
+            if not isinstance(tree, Mapping):
+                continue
+            output = tree.get("output", 0)
+            if _is_int(output):
+                per_output[output] = per_output.get(output, 0) + 1
+                if outputs is not None and output >= outputs:
+                    self.add(
+                        ["trees", t, "output"],
+                        f"output {output} does not exist: base_score gives {outputs} output"
+                        f"{'s' if outputs != 1 else ''} (valid: 0 to {outputs - 1})",
+                    )
+            nodes = tree.get("nodes")
+            if isinstance(nodes, list):
+                covered = self.check_ensemble_tree(t, nodes, float32)
+                with_cover += covered
+                without_cover += len(nodes) - covered
+        if with_cover and without_cover:
+            self.add(
+                ["trees"],
+                f"{with_cover} nodes have a 'cover' and {without_cover} do not: give the cover of every node "
+                "(it is needed for path-dependent contributions) or of none",
+            )
+        if outputs is not None and spec.get("aggregation") == "mean":
+            for k in range(outputs):
+                if per_output.get(k, 0) == 0:
+                    self.add(["trees"], f"no tree for output {k}: an average of no trees is undefined")
+        self.check_background()
+
+    def check_ensemble_decision(self, outputs: int | None, link: object) -> None:
+        spec = self.spec
+        single = ("threshold", "threshold_on", "outcome_at_or_above", "outcome_below")
+        if outputs is None:
+            return
+        if outputs == 1:
+            for key in ("threshold", "outcome_at_or_above", "outcome_below"):
+                if key not in spec:
+                    self.add(
+                        [key],
+                        f"missing required field '{key}' (a tree ensemble with one output compares it with a "
+                        "threshold)",
+                    )
+            if "classes" in spec:
+                self.add(["classes"], "a tree ensemble with one output uses a threshold, not 'classes'")
+            on = spec.get("threshold_on", "score")
+            threshold = spec.get("threshold")
+            if on == "probability":
+                if link != "sigmoid":
+                    self.add(["threshold_on"], "a threshold on the probability needs the sigmoid link")
+                elif _is_finite_number(threshold) and not 0 < threshold < 1:
+                    self.add(
+                        ["threshold"],
+                        f"a probability threshold must lie strictly between 0 and 1; got {_fmt(threshold)}",
+                    )
+            above, below = spec.get("outcome_at_or_above"), spec.get("outcome_below")
+            self.ref_outcome(["outcome_at_or_above"], above)
+            self.ref_outcome(["outcome_below"], below)
+            if isinstance(above, str) and above == below:
+                self.add(["outcome_below"], "must differ from outcome_at_or_above")
+            return
+        for key in single:
+            if key in spec:
+                self.add(
+                    [key],
+                    f"a tree ensemble with {outputs} outputs gives the outcome of its largest output "
+                    f"('classes'); '{key}' is not used",
+                )
+        classes = spec.get("classes")
+        if not isinstance(classes, list):
+            if "classes" not in spec:
+                self.add(
+                    ["classes"],
+                    f"missing required field 'classes' (the outcome of each of the {outputs} outputs)",
+                )
+            return
+        if len(classes) != outputs:
+            self.add(
+                ["classes"], f"{len(classes)} classes for {outputs} outputs: give one outcome per output"
+            )
+        seen: dict[str, int] = {}
+        for i, code in enumerate(classes):
+            self.ref_outcome(["classes", i], code)
+            if isinstance(code, str):
+                if code in seen:
+                    self.add(["classes", i], f"outcome '{code}' is already the class of output {seen[code]}")
+                else:
+                    seen[code] = i
+
+    def check_ensemble_tree(self, t: int, nodes: list[Any], float32: bool) -> int:
+        """Checks of one tree; returns how many of its nodes have a cover."""
+        count = len(nodes)
+        parent: dict[int, int] = {}
+        covered = 0
+        for j, node in enumerate(nodes):
+            if not isinstance(node, Mapping):
+                continue
+            base: list[PathPart] = ["trees", t, "nodes", j]
+            cover = node.get("cover")
+            if cover is not None:
+                covered += 1
+                if "leaf" not in node and _is_finite_number(cover) and cover <= 0:
+                    self.add([*base, "cover"], "the cover of a split must be greater than 0")
+            if "leaf" in node:
+                leaf = node.get("leaf")
+                if float32 and _is_finite_number(leaf) and not _is_float32(leaf):
+                    self.add(
+                        [*base, "leaf"],
+                        f"{leaf!r} is not a 32-bit float, but accumulation is float32",
+                    )
+                continue
+            name = node.get("feature")
+            ftype = self.ftype(name)
+            if isinstance(name, str) and name not in self.features:
+                self.add([*base, "feature"], f"'{name}' is not a declared feature")
+            elif ftype is not None and ftype not in SPLIT_TYPES:
+                self.add(
+                    [*base, "feature"],
+                    f"'{name}' is a {ftype} feature; trees split only on number, integer and boolean "
+                    "features (encode categories as booleans)",
+                )
+            elif (
+                isinstance(name, str)
+                and ftype is not None
+                and self.features[name][1].get("nullable") is True
+                and "missing" not in node
+            ):
+                self.add(
+                    [*base, "missing"],
+                    f"'{name}' may be missing (nullable): this split must say where a missing value goes "
+                    "('yes' or 'no')",
+                )
+            for branch in ("yes", "no"):
+                child = node.get(branch)
+                if not _is_int(child):
+                    continue
+                if child <= j:
+                    self.add(
+                        [*base, branch],
+                        f"child {child} must come after its parent (node {j}): list every node after the "
+                        "node that leads to it",
+                    )
+                elif child >= count:
+                    self.add(
+                        [*base, branch], f"no node {child}: the tree has {count} nodes (0 to {count - 1})"
+                    )
+                elif child in parent:
+                    self.add(
+                        [*base, branch],
+                        f"node {child} is already the child of node {parent[child]}; the nodes must form a "
+                        "tree",
+                    )
+                else:
+                    parent[child] = j
+        for j in range(1, count):
+            if j not in parent and isinstance(nodes[j], Mapping):
+                self.add(
+                    ["trees", t, "nodes", j],
+                    f"node {j} cannot be reached from the root (node 0); remove it or link it into the tree",
+                )
+        return covered
+
+    def check_background(self) -> None:
+        rows = self.spec.get("background")
+        if not isinstance(rows, list) or self.errors:
+            return  # rows are checked against valid features only
+        from .compiled import _feature_check
+
+        checks = [(name, _feature_check(feature)) for name, (_, feature) in self.features.items()]
+        for r, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                continue
+            for name, (ok, problem) in checks:
+                value = row.get(name, _MISSING)
+                nullable = self.features[name][1].get("nullable") is True
+                if value is None and nullable:
+                    continue
+                if value is _MISSING:
+                    self.add(["background", r, name], f"missing value of '{name}'")
+                elif not ok(value):
+                    self.add(["background", r, name], problem(value) or "invalid value")
+            for key in row:
+                if key not in self.features:
+                    self.add(["background", r, str(key)], f"'{key}' is not a declared feature")
+
     # -- rules ---------------------------------------------------------------------------------------------
     def check_rules(self) -> None:
         rules = self.spec.get("rules")
@@ -995,6 +1251,14 @@ class _Semantics:
                 listed = _fmt_list(categories) if isinstance(categories, list) else "none valid"
                 return f"{_fmt(value)} is not a category of '{name}' (categories: {listed})"
         return None
+
+
+def _is_float32(value: float) -> bool:
+    """Whether a number is exactly a 32-bit float (finite)."""
+    try:
+        return bool(struct.unpack("<f", struct.pack("<f", value))[0] == value)
+    except (OverflowError, struct.error):
+        return False
 
 
 def _bin_has_value(
