@@ -27,6 +27,7 @@ from .serializers import (
     ModelVersionSerializer,
     SystemSerializer,
 )
+from .throttles import AgencyReadThrottle, AgencyWriteThrottle
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -53,6 +54,7 @@ class IsAgency(BasePermission):
 
 class AgencyView(APIView):
     permission_classes = (IsAgency,)
+    throttle_classes = (AgencyWriteThrottle, AgencyReadThrottle)
 
     def agency(self, request: Request) -> AgencyPrincipal:
         assert isinstance(request.user, AgencyPrincipal)

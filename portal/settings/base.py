@@ -191,6 +191,10 @@ INGEST_MAX_BATCH = env.int("INGEST_MAX_BATCH", default=10_000)
 INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=64 * 1024 * 1024)
 # An Idempotency-Key stays "in flight" this long before a crashed request may be retried.
 IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=600)
+# Agency API rate limits per token, "<n>/<s|min|hour|day>" (empty: off); over one, 429 with Retry-After
+# (explanations/api/throttles.py). Writes (a batch is up to INGEST_MAX_BATCH decisions) and reads count apart.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
+API_THROTTLE_READ_RATE = env("API_THROTTLE_READ_RATE", default="1200/min")
 
 AUTHENTICATION_BACKENDS = ["portal.accounts.backends.CachedModelBackend"]
 # The signed-in user's fields are read from the cache (portal/accounts/backends.py); an entry is dropped on
