@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
 from explanations.api import errors as api_errors
-from portal.web import api_docs, health
+from portal.web import api_docs, csp_report, health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -21,6 +21,8 @@ urlpatterns = [
     # Last of the API: any other address under /api/ answers the API's JSON 404, never a page.
     re_path(r"^api/", api_errors.api_not_found),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Browsers' reports of Content-Security-Policy violations (portal/web/csp_report.py).
+    path("csp-report/", csp_report.csp_report, name="csp-report"),
 ]
 
 urlpatterns += i18n_patterns(

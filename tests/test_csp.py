@@ -35,6 +35,7 @@ POLICY = {
     "base-uri": ["'self'"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
+    "report-uri": ["/csp-report/"],
 }
 
 

@@ -219,6 +219,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # same policy report-only. Pages run no inline script and carry no inline style (portal.js starts the design
 # system, CSS classes in portal.css), so neither needs a nonce or 'unsafe-inline'. The API documentation pages
 # loosen it for themselves only (portal/web/api_docs.py). tests/test_csp.py and every browser test check it.
+# Browsers report violations to /csp-report/, which logs them (portal/web/csp_report.py).
 CONTENT_SECURITY_POLICY: dict[str, Any] | None = {
     "DIRECTIVES": {
         "default-src": [csp.SELF],
@@ -229,6 +230,7 @@ CONTENT_SECURITY_POLICY: dict[str, Any] | None = {
         "base-uri": [csp.SELF],
         "form-action": [csp.SELF],
         "frame-ancestors": [csp.NONE],
+        "report-uri": ["/csp-report/"],
     },
 }
 
