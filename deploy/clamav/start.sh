@@ -34,6 +34,8 @@ fi
 rm -rf "$run"
 mkdir -p "$run/db" "$run/tmp"
 cp "$here"/*.ndb "$run/db/"
+# clamd reads its own copy: the checkout may sit where the clamav user cannot read (e.g. under /root).
+cp "$conf" "$run/clamd.conf"
 for db in /var/lib/clamav/*.cvd /var/lib/clamav/*.cld /var/lib/clamav/*.cud; do
   [ -e "$db" ] && ln -s "$db" "$run/db/"
 done
@@ -44,7 +46,7 @@ if [ "$(id -u)" = 0 ] && id clamav >/dev/null 2>&1; then
   as=(runuser -u clamav --)
 fi
 chmod 0750 "$run"
-"${as[@]}" "$clamd_bin" --config-file="$conf"
+"${as[@]}" "$clamd_bin" --config-file="$run/clamd.conf"
 
 # clamd forks once its databases are loaded; wait for the socket (a full freshclam set takes a while).
 for _ in $(seq 1 240); do
