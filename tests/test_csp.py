@@ -7,6 +7,7 @@ policy would refuse (no inline script, event handler attribute or style), so the
 browser tests (tests/e2e/conftest.py) check the same in chromium on every page they visit.
 """
 
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -277,3 +278,18 @@ def test_no_page_template_has_inline_script_or_style() -> None:
             if found:
                 offenders[str(path.relative_to(BASE_DIR))] = found
     assert not offenders
+
+
+def test_a_refused_form_post_answers_django_s_page_with_only_its_own_style_allowed(db: None) -> None:
+    from portal.web.csrf_failure import style_hash
+
+    response = Client(enforce_csrf_checks=True).post(url("accounts:sign-in"), {"iin": "900101300015"})
+
+    assert response.status_code == 403
+    blocks = re.findall(rb"<style[^>]*>(.*?)</style>", response.content, re.S)
+    assert len(blocks) == 1
+    policy = directives(response[HEADER])
+    assert policy["style-src"] == ["'self'", style_hash(blocks[0])]
+    assert policy["script-src"] == ["'self'"]
+    assert policy | {"style-src": ["'self'"]} == POLICY
+    assert not [f for f in inline_code(response.content.decode()) if f != "<style>"]

@@ -212,6 +212,8 @@ DEVICE_COOKIE_AGE = env.int("DEVICE_COOKIE_AGE", default=180 * 24 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# Django's refusal page, with its inline style allowed by hash (the Content-Security-Policy below).
+CSRF_FAILURE_VIEW = "portal.web.csrf_failure.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
