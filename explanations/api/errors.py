@@ -13,6 +13,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
@@ -65,6 +66,7 @@ def _resolves(path: str) -> bool:
     return match.func is not api_not_found
 
 
+@csrf_exempt  # as DRF's views: no session, so no CSRF (a POST to a wrong address is a 404, not a 403 page)
 @login_not_required  # an API client never has a session
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any address under /api/ that no API route matches, whatever its method or characters."""

@@ -86,3 +86,9 @@ def test_other_agency_apis_are_not_shadowed(api, agency):
     factories.system(agency, code="family-card")
     assert api.get("/api/v1/outcomes/").status_code == 200
     assert api.get("/api/v1/open-data/systems/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/proactive-reviews/-1/review", "/api/v1/nope/", "/api/v1/systems"])
+def test_a_write_to_an_unknown_address_is_a_json_404_not_a_csrf_page(path):
+    client = APIClient(enforce_csrf_checks=True)  # as a real client: no CSRF cookie, no token
+    assert_api_error(client.post(path, data={"note": "x"}, format="json"), 404, "not_found")
