@@ -62,7 +62,8 @@ class AlgorithmicSystem(models.Model):
     appeal_window_days = models.PositiveSmallIntegerField()
     review_deadline_working_days = models.PositiveSmallIntegerField()
     near_threshold_band = models.FloatField(null=True, blank=True)
-    responsible_official = models.CharField(max_length=200, blank=True)
+    # i18n (the title in each language); a plain string is shown as it is in every language (a name).
+    responsible_official = models.JSONField(default=dict, blank=True)
     contact_email = models.EmailField()
     contact_phone = models.CharField(max_length=32, blank=True)
     is_active = models.BooleanField(default=True)

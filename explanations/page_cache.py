@@ -36,7 +36,7 @@ from .engine import ENGINE_VERSION
 logger = logging.getLogger(__name__)
 
 # Bump when templates/explanations/citizen/ change what a cached page shows.
-PAGE_TEMPLATE_VERSION = "5"
+PAGE_TEMPLATE_VERSION = "6"
 # The register entry (contacts, deadlines) is not part of the key: a change to it shows within this time.
 PAGE_CACHE_SECONDS = 300
 # An epoch outlives every entry built under it (entries live PAGE_CACHE_SECONDS).

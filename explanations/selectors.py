@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from portal.accounts.models import Organisation
 from portal.identifiers import format_reference, normalise_reference
+from portal.web.labels import parameter_label
 from portal.web.templatetags.portal import i18n_text, parameter_value, tenge
 
 from .models import (
@@ -138,6 +139,8 @@ def format_value(value: Any, feature: dict[str, Any] | None) -> str:
     unit = feature.get("unit")
     if unit == "KZT":
         return tenge(value)
+    if unit == "year" and float(value).is_integer():
+        return str(int(value))  # a calendar year: 2026, never "2,026"
     text = format_number(value, max_decimals=4 if abs(float(value)) < 1 else 2)
     suffix = UNIT_SUFFIXES.get(unit or "")
     return f"{text}\u00a0{suffix}" if suffix else text
@@ -376,6 +379,7 @@ class ExplanationPage:
     reference_display: str
     system_name: str
     operator_name: str
+    responsible_official: str
     outcome_label: str
     outcome_description: str
     favourable: bool | None
@@ -419,7 +423,7 @@ class ExplanationPage:
     no_change_sentence: str
     another_result: list[str]
     assumptions: list[str]
-    parameters: list[tuple[str, str]]
+    parameters: list[tuple[str, str, bool]]  # (label, value, whether the label is the agency's raw key)
     versions: list[tuple[str, str]]
     human_interventions: list[str]
     restrictions: list[str]
@@ -1004,7 +1008,10 @@ def explanation_page(
     for note in c.get("notes", []):
         if note["code"] == "baseline_defaulted_to_zero":
             assumptions.append(str(NOTE_TEXTS["baseline_defaulted_to_zero"]))
-    parameters = [(key, parameter_value(value, key)) for key, value in (version.parameters or {}).items()]
+    parameters = [
+        (parameter_label(key) or key, parameter_value(value, key), parameter_label(key) is None)
+        for key, value in (version.parameters or {}).items()
+    ]
     if parameters:
         assumptions.append(_("The model version uses these fixed values (parameters), listed below."))
 
@@ -1147,6 +1154,7 @@ def explanation_page(
         reference_display=format_reference(d.reference),
         system_name=_lang_text(system.name),
         operator_name=operator,
+        responsible_official=_lang_text(system.responsible_official),
         outcome_label=_lang_text(outcome["label"]),
         outcome_description=_lang_text(outcome["description"]) if outcome.get("description") else "",
         favourable=favourable,

@@ -493,7 +493,11 @@ DFC_SYSTEM: dict[str, Any] = {
     "appeal_window_days": 30,
     "review_deadline_working_days": 20,
     "near_threshold_band": 5.0,  # points either side of the support cut-off
-    "responsible_official": "Director, Department of Social Assistance Digitalisation, MLSPP",
+    "responsible_official": t(
+        "ЕХӘҚМ Әлеуметтік көмекті цифрландыру департаментінің директоры",
+        "Директор Департамента цифровизации социальной помощи МТСЗН",
+        "Director, Department of Social Assistance Digitalisation, MLSPP",
+    ),
     "contact_email": "digital-family-card@mlsp.example.org",
     "contact_phone": "+7 7172 00 01 01",
 }
@@ -571,7 +575,11 @@ TAX_SYSTEM: dict[str, Any] = {
     "appeal_window_days": 30,
     "review_deadline_working_days": 20,
     "near_threshold_band": 0.05,  # probability either side of the selection threshold
-    "responsible_official": "Head, Risk Management Department, State Revenue Committee",
+    "responsible_official": t(
+        "Мемлекеттік кірістер комитетінің Тәуекелдерді басқару басқармасының басшысы",
+        "Руководитель Управления риск-менеджмента Комитета государственных доходов",
+        "Head, Risk Management Department, State Revenue Committee",
+    ),
     "contact_email": "risk-management@src.example.org",
     "contact_phone": "+7 7172 00 02 02",
 }

@@ -26,6 +26,12 @@ EXAMPLES_DIR = Path(settings.BASE_DIR) / "docs" / "examples"
 SUBSISTENCE_MINIMUM_2025 = 46_228
 SUBSISTENCE_MINIMUM_2026 = 50_851
 POVERTY_LINE_SHARE = 0.7  # the poverty line is 70 % of the subsistence minimum
+# Who counts as one family, in each language (a parameter a person reads: see portal.web.labels).
+HOUSEHOLD_RULE = {
+    "kk": "бір мекенжайда тіркелген туыстар",
+    "ru": "родственники, зарегистрированные по одному адресу",
+    "en": "relatives registered at one address",
+}
 
 
 @dataclass(frozen=True)
@@ -200,7 +206,7 @@ def _scorecard_plans() -> list[VersionPlan]:
             "support_cutoff_points": old_cutoff,
             "income_window_months": 12,
             "working_age": "18-63",
-            "household_rule": "relatives registered at one address",
+            "household_rule": HOUSEHOLD_RULE,
         },
         change_note=t(
             f"Табыс аралықтарының шектері 2025 жылғы ең төмен күнкөріс деңгейіне ({kzt(SUBSISTENCE_MINIMUM_2025)} "
@@ -241,7 +247,7 @@ def _scorecard_plans() -> list[VersionPlan]:
             "support_cutoff_points": new_cutoff,
             "income_window_months": 12,
             "working_age": "18-63",
-            "household_rule": "relatives registered at one address",
+            "household_rule": HOUSEHOLD_RULE,
         },
         change_note=t(
             f"Табыс аралықтары 2026 жылғы ең төмен күнкөріс деңгейіне ({kzt(SUBSISTENCE_MINIMUM_2026)} теңге) "

@@ -117,7 +117,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.db.models import CharField, F, Q, Sum, Value
 from django.db.models.functions import MD5, Cast, Concat
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -132,6 +132,7 @@ from explanations.models import (
     Sex,
 )
 from portal.accounts.models import Organisation, OrganisationKind
+from portal.web.dates import month_year_genitive
 from portal.web.templatetags.portal import i18n_text
 
 from .models import (
@@ -335,7 +336,8 @@ def _today() -> dt.date:
 
 
 def _month_text(month: dt.date) -> str:
-    return str(formats.date_format(month, "YEAR_MONTH_FORMAT"))
+    """A month inside a caption's "from {start} to {end}" (ru: "с января 2026 г. до конца ноября 2026 г.")."""
+    return month_year_genitive(month)
 
 
 def _period_caption(template: Any, period: Period) -> Any:

@@ -31,12 +31,31 @@ GROUP_ATTRIBUTE_LABELS: dict[str, Promise] = {
     "disability": _("Disability"),
 }
 
+# Model parameters (ModelVersion.parameters) are keyed by the agency's own names; a person reads a label instead.
+# An unknown key is shown as sent (in <code>), so that a new parameter is never hidden.
+PARAMETER_LABELS: dict[str, Promise] = {
+    "subsistence_minimum_kzt": _("Subsistence minimum (a month)"),
+    "subsistence_minimum_year": _("Year of the subsistence minimum"),
+    "poverty_line_kzt": _("Poverty line (a month)"),
+    "poverty_line_share": _("Poverty line as a share of the subsistence minimum"),
+    "support_cutoff_points": _("Cut-off score for support (points)"),
+    "income_window_months": _("Months of income counted"),
+    "working_age": _("Working age (years)"),
+    "household_rule": _("Who counts as one family"),
+}
+
 # Group values that are codes of a choice list; other attributes (region) are shown as sent.
 _GROUP_VALUE_CHOICES = {"settlement": Settlement, "sex": Sex, "age_band": AgeBand}
 
 
 def metric_label(key: str) -> str:
     return str(METRIC_LABELS.get(key, key))
+
+
+def parameter_label(key: str) -> str | None:
+    """The label of a known model parameter in the active language; None for a key the portal does not know."""
+    label = PARAMETER_LABELS.get(key)
+    return None if label is None else str(label)
 
 
 def group_attribute_label(key: str) -> str:

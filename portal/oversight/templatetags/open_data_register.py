@@ -14,6 +14,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext
 
 from portal.oversight import opendata
+from portal.web.dates import month_year_genitive
 
 register = template.Library()
 
@@ -64,12 +65,15 @@ def od_rate(rate: Any) -> str:
 
 
 @register.filter
-def od_month(month: str) -> str:
-    """ "2026-03" as the reader's language writes a month and year."""
+def od_month(month: str, case: str = "") -> str:
+    """ "2026-03" as the reader's language writes a month and year; `od_month:"genitive"` inside a phrase such
+    as "up to the end of …" (ru "до конца марта 2026 г.", see portal.web.dates)."""
     try:
         day = dt.date.fromisoformat(f"{month}-01")
     except (TypeError, ValueError):
         return str(month)
+    if case == "genitive":
+        return month_year_genitive(day)
     return formats.date_format(day, "YEAR_MONTH_FORMAT")
 
 

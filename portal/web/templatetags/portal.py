@@ -78,20 +78,47 @@ def tenge(value: Any) -> str:
     return f"{sign}{digits}{NBSP}{TENGE_SIGN}"
 
 
+def is_year_key(key: str) -> bool:
+    """A parameter that holds a calendar year ("subsistence_minimum_year"): written 2026, never "2,026"."""
+    return key == "year" or key.endswith("_year")
+
+
+def is_i18n_text(value: Any) -> bool:
+    """{"kk": ..., "ru": ..., "en": ...} (some of them): a text written in each language."""
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and set(value) <= set(FALLBACK_ORDER)
+        and all(isinstance(text, str) for text in value.values())
+    )
+
+
 @register.filter
 def parameter_value(value: Any, key: str = "") -> str:
-    """A model parameter for people: localised numbers, Yes/No, tenge for keys ending in `_kzt`, else JSON."""
+    """A model parameter for people: localised numbers (a year as it is), Yes/No, tenge for keys ending in
+    `_kzt`, a text in the reader's language when given in each language, else JSON."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
+    if isinstance(value, int) and is_year_key(str(key)):
+        return str(value)
     if isinstance(value, int | float | Decimal):
         if str(key).endswith("_kzt"):
             return tenge(value)
         return formats.number_format(value, force_grouping=True)
     if isinstance(value, str):
         return value
+    if is_i18n_text(value):
+        return i18n_text(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@register.filter
+def parameter_label(key: str) -> str:
+    """A known model parameter's label in the reader's language; "" for a key the portal does not know (the
+    page then shows the key itself)."""
+    return labels.parameter_label(str(key)) or ""
 
 
 @register.filter

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from explanations.models import AlgorithmicSystem, AutomationLevel, DecisionType, ImpactLevel, ModelKind
+from portal.web.labels import parameter_label
 
 from .builders import make_system, texts
 
@@ -119,7 +120,10 @@ def test_register_detail_shows_every_model_version_with_hashes_and_performance(
         assert version.dataset_sha256 in page
         assert version.spec_hash in page
         for key in version.parameters:
-            assert key in page
+            # a known parameter by its label in the page's language, an unknown one by its key
+            with translation.override(lang):
+                assert (parameter_label(key) or key) in page
+        assert "subsistence_minimum_kzt" not in page
     assert "e" * 64 in page  # the current version's artifact
     assert label(ModelKind.SCORECARD.label, lang) in page
     # data sources, versions, the current version's overall and per-group performance, and the open-data
