@@ -126,24 +126,28 @@ class _RecordChecker:
 
     def check(self, index: int, record: Any) -> dict[str, Any] | None:
         if not isinstance(record, dict):
-            self.fail(index, "", "each decision must be a JSON object")
+            self.fail(index, "", _("each decision must be a JSON object"))
             return None
         before = len(self.problems)
         for key in record.keys() - RECORD_FIELDS:
-            self.fail(index, key, "unknown field")
+            self.fail(index, key, _("unknown field"))
         for key in REQUIRED_FIELDS:
             if key not in record:
-                self.fail(index, key, "this field is required")
+                self.fail(index, key, _("this field is required"))
         if len(self.problems) > before:
             return None
 
         external_id = record["external_id"]
         if not isinstance(external_id, str) or not 1 <= len(external_id) <= 100:
-            self.fail(index, "external_id", "must be a string of 1 to 100 characters")
+            self.fail(index, "external_id", _("must be a string of 1 to 100 characters"))
         version_name = record["model_version"]
         version_entry = self.versions.get(version_name) if isinstance(version_name, str) else None
         if version_entry is None:
-            self.fail(index, "model_version", f"unknown model version {version_name!r} for this system")
+            self.fail(
+                index,
+                "model_version",
+                _("unknown model version %(version)s for this system") % {"version": repr(version_name)},
+            )
         iin = record["subject_iin"]
         problem = iin_problem(iin)
         if problem:
@@ -152,86 +156,100 @@ class _RecordChecker:
         if household is None:
             household = ""
         if not isinstance(household, str) or len(household) > 64:
-            self.fail(index, "household_id", "must be a string of at most 64 characters")
+            self.fail(index, "household_id", _("must be a string of at most 64 characters"))
 
         group = record.get("group") or {}
         if not isinstance(group, dict):
-            self.fail(index, "group", "must be an object")
+            self.fail(index, "group", _("must be an object"))
             group = {}
         for key, value in group.items():
             if key not in GROUP_FIELDS:
-                self.fail(index, f"group.{key}", "unknown group attribute")
+                self.fail(index, f"group.{key}", _("unknown group attribute"))
             elif key == "disability":
                 if value is not None and not isinstance(value, bool):
-                    self.fail(index, "group.disability", "must be true, false or null")
+                    self.fail(index, "group.disability", _("must be true, false or null"))
             elif key == "region":
                 if not isinstance(value, str) or len(value) > 64:
-                    self.fail(index, "group.region", "must be a string of at most 64 characters")
+                    self.fail(index, "group.region", _("must be a string of at most 64 characters"))
             elif value not in GROUP_FIELDS[key]:  # type: ignore[operator]
                 allowed = ", ".join(sorted(GROUP_FIELDS[key]))  # type: ignore[arg-type]
-                self.fail(index, f"group.{key}", f"must be one of: {allowed}")
+                self.fail(index, f"group.{key}", _("must be one of: %(allowed)s") % {"allowed": allowed})
 
         decided_at = parse_aware_datetime(record["decided_at"])
         if decided_at is None:
-            self.fail(index, "decided_at", "must be an ISO 8601 date-time with a time zone")
+            self.fail(index, "decided_at", _("must be an ISO 8601 date-time with a time zone"))
         elif decided_at > self.now + dt.timedelta(minutes=5):
-            self.fail(index, "decided_at", "lies in the future")
+            self.fail(index, "decided_at", _("lies in the future"))
         notified = record["notified"]
         notified_at = None
         if not isinstance(notified, bool):
-            self.fail(index, "notified", "must be true or false")
+            self.fail(index, "notified", _("must be true or false"))
         elif notified:
             notified_at = parse_aware_datetime(record.get("notified_at"))
             if notified_at is None:
                 self.fail(
-                    index, "notified_at", "required when notified is true: an ISO 8601 date-time with a zone"
+                    index,
+                    "notified_at",
+                    _("required when notified is true: an ISO 8601 date-time with a zone"),
                 )
             elif decided_at is not None and notified_at < decided_at:
-                self.fail(index, "notified_at", "is earlier than decided_at")
+                self.fail(index, "notified_at", _("is earlier than decided_at"))
         elif record.get("notified_at") is not None:
             self.fail(
-                index, "notified_at", "must be absent or null for a silent assessment (notified is false)"
+                index, "notified_at", _("must be absent or null for a silent assessment (notified is false)")
             )
 
         score = record.get("score")
         if score is not None and (
             isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score)
         ):
-            self.fail(index, "score", "must be a finite number or null")
+            self.fail(index, "score", _("must be a finite number or null"))
 
         human = record.get("human_involvement") or {"kind": "NONE"}
         if not isinstance(human, dict) or human.get("kind") not in HUMAN_KINDS:
-            self.fail(index, "human_involvement.kind", f"must be one of: {', '.join(sorted(HUMAN_KINDS))}")
+            self.fail(
+                index,
+                "human_involvement.kind",
+                _("must be one of: %(allowed)s") % {"allowed": ", ".join(sorted(HUMAN_KINDS))},
+            )
             human = {"kind": "NONE"}
         elif human.keys() - {"kind", "role", "note"}:
-            self.fail(index, "human_involvement", "only kind, role and note are allowed")
+            self.fail(index, "human_involvement", _("only kind, role and note are allowed"))
         elif human["kind"] != "NONE" and not isinstance(human.get("role"), str):
-            self.fail(index, "human_involvement.role", "name the role of the person who reviewed or decided")
+            self.fail(
+                index, "human_involvement.role", _("name the role of the person who reviewed or decided")
+            )
         supersedes = record.get("supersedes")
         if supersedes is not None and (not isinstance(supersedes, str) or not supersedes):
-            self.fail(index, "supersedes", "must be the external_id of an earlier decision of this system")
+            self.fail(index, "supersedes", _("must be the external_id of an earlier decision of this system"))
 
         inputs = record["inputs"]
         values: dict[str, Any] = {}
         if not isinstance(inputs, dict):
-            self.fail(index, "inputs", "must be an object keyed by feature name")
+            self.fail(index, "inputs", _("must be an object keyed by feature name"))
             inputs = {}
         for name, item in inputs.items():
             if not isinstance(item, dict) or "value" not in item:
                 self.fail(
-                    index, f"inputs.{name}", "must be an object with value, source, as_of_date, collection"
+                    index, f"inputs.{name}", _("must be an object with value, source, as_of_date, collection")
                 )
                 continue
             extra = item.keys() - INPUT_FIELDS
             if extra:
-                self.fail(index, f"inputs.{name}", f"unknown keys: {', '.join(sorted(extra))}")
+                self.fail(
+                    index, f"inputs.{name}", _("unknown keys: %(keys)s") % {"keys": ", ".join(sorted(extra))}
+                )
             if not isinstance(item.get("source"), str) or not item["source"]:
-                self.fail(index, f"inputs.{name}.source", "name the source registry")
+                self.fail(index, f"inputs.{name}.source", _("name the source registry"))
             if not _is_date(item.get("as_of_date")):
-                self.fail(index, f"inputs.{name}.as_of_date", "must be a date YYYY-MM-DD")
+                self.fail(index, f"inputs.{name}.as_of_date", _("must be a date YYYY-MM-DD"))
             if item.get("collection") not in COLLECTION_METHODS:
                 allowed = ", ".join(sorted(COLLECTION_METHODS))
-                self.fail(index, f"inputs.{name}.collection", f"must be one of: {allowed}")
+                self.fail(
+                    index,
+                    f"inputs.{name}.collection",
+                    _("must be one of: %(allowed)s") % {"allowed": allowed},
+                )
             values[name] = item["value"]
 
         if version_entry is None:
@@ -241,23 +259,28 @@ class _RecordChecker:
             self.fail(index, f"inputs.{feature}", message)
         outcome = record["outcome"]
         if outcome not in compiled.outcome_codes:
-            self.fail(index, "outcome", f"unknown outcome {outcome!r} for model version {version.version}")
+            self.fail(
+                index,
+                "outcome",
+                _("unknown outcome %(outcome)s for model version %(version)s")
+                % {"outcome": repr(outcome), "version": version.version},
+            )
         attributions = record.get("attributions")
         if version.kind == ModelKind.OPAQUE:
             if not isinstance(attributions, dict) or not attributions:
-                self.fail(index, "attributions", "required for an opaque model: a number per feature")
+                self.fail(index, "attributions", _("required for an opaque model: a number per feature"))
             else:
                 for name, weight in attributions.items():
                     if name not in compiled.feature_names:
-                        self.fail(index, f"attributions.{name}", "unknown feature")
+                        self.fail(index, f"attributions.{name}", _("unknown feature"))
                     elif (
                         isinstance(weight, bool)
                         or not isinstance(weight, int | float)
                         or not math.isfinite(weight)
                     ):
-                        self.fail(index, f"attributions.{name}", "must be a finite number")
+                        self.fail(index, f"attributions.{name}", _("must be a finite number"))
         elif attributions is not None:
-            self.fail(index, "attributions", "only opaque model versions carry agency attributions")
+            self.fail(index, "attributions", _("only opaque model versions carry agency attributions"))
         if len(self.problems) > before:
             return None
 
@@ -390,7 +413,9 @@ def _existing_external_ids(system: AlgorithmicSystem, external_ids: list[str]) -
 
 
 def _exists_message(external_id: str) -> str:
-    return f"a decision with external_id {external_id!r} already exists for this system"
+    return _("a decision with external_id %(external_id)s already exists for this system") % {
+        "external_id": repr(external_id)
+    }
 
 
 def _stored_meanwhile(system: AlgorithmicSystem, rows: list[dict[str, Any]]) -> list[Problem]:
@@ -409,7 +434,7 @@ def _stored_meanwhile(system: AlgorithmicSystem, rows: list[dict[str, Any]]) -> 
             system=system, external_id__in=by_target, superseded_by__isnull=False
         ).values_list("external_id", flat=True)
         problems += [
-            Problem("supersedes", "that decision has already been superseded", index=by_target[ext])
+            Problem("supersedes", _("that decision has already been superseded"), index=by_target[ext])
             for ext in taken
         ]
     return sorted(problems, key=lambda p: (p.index or 0, p.field))
@@ -426,11 +451,17 @@ def decisions_ingest(
     now = now or timezone.now()
     system = system_for_agency(organisation=organisation, system_code=system_code)
     if not isinstance(records, list) or not records:
-        raise ValidationFailed([Problem("decisions", "must be a non-empty list of decisions")])
+        raise ValidationFailed([Problem("decisions", _("must be a non-empty list of decisions"))])
     limit = settings.INGEST_MAX_BATCH
     if len(records) > limit:
         raise ValidationFailed(
-            [Problem("decisions", f"a batch holds at most {limit} decisions; this one has {len(records)}")],
+            [
+                Problem(
+                    "decisions",
+                    _("a batch holds at most %(limit)d decisions; this one has %(count)d")
+                    % {"limit": limit, "count": len(records)},
+                )
+            ],
             code="batch_too_large",
         )
 
@@ -444,7 +475,11 @@ def decisions_ingest(
             continue
         first = seen.setdefault(row["external_id"], index)
         if first != index:
-            checker.fail(index, "external_id", f"repeats the external_id of decision {first} in this batch")
+            checker.fail(
+                index,
+                "external_id",
+                _("repeats the external_id of decision %(index)d in this batch") % {"index": first},
+            )
             continue
         rows.append(row | {"index": index})
 
@@ -472,14 +507,14 @@ def decisions_ingest(
             target = earlier.get(row["supersedes"])
             if target is None:
                 checker.fail(
-                    row["index"], "supersedes", "no earlier decision with this external_id in this system"
+                    row["index"], "supersedes", _("no earlier decision with this external_id in this system")
                 )
                 continue
             if target[3] is not None or row["supersedes"] in claimed:
-                checker.fail(row["index"], "supersedes", "that decision has already been superseded")
+                checker.fail(row["index"], "supersedes", _("that decision has already been superseded"))
                 continue
             if target[2] != iin_hash:
-                checker.fail(row["index"], "supersedes", "a correction must concern the same person")
+                checker.fail(row["index"], "supersedes", _("a correction must concern the same person"))
                 continue
             claimed[row["supersedes"]] = row["index"]
             supersedes_pk, supersedes_ref = target[0], target[1]
@@ -566,7 +601,7 @@ def decisions_ingest(
             or [
                 Problem(
                     "decisions",
-                    "a concurrent request stored some of these decisions first; nothing was stored",
+                    _("a concurrent request stored some of these decisions first; nothing was stored"),
                 )
             ]
         ) from exc

@@ -18,6 +18,7 @@ EXPECTED = {
         "bad_token": "Invalid or revoked token.",
         "no_address": "There is no such address in the API.",
         "rejected": "The request was rejected as a whole (1 problem); nothing was stored.",
+        "problem": "must be an ISO 8601 date-time with a time zone",
         "malformed": "Malformed JSON",
         "no_decision": "No such decision among your systems.",
         "method": 'Method "DELETE" not allowed.',
@@ -27,6 +28,7 @@ EXPECTED = {
         "bad_token": "Токен недействителен или отозван.",
         "no_address": "В API нет такого адреса.",
         "rejected": "Запрос отклонён целиком (1 проблема); ничего не сохранено.",
+        "problem": "должно быть датой и временем ISO 8601 с часовым поясом",
         "malformed": "Некорректный JSON",
         "no_decision": "Среди ваших систем нет такого решения.",
         "method": 'Метод "DELETE" не разрешен.',
@@ -36,6 +38,7 @@ EXPECTED = {
         "bad_token": "Токен жарамсыз немесе кері қайтарылған.",
         "no_address": "API-де мұндай мекенжай жоқ.",
         "rejected": "Сұрау толығымен қабылданбады (1 мәселе); ештеңе сақталмады.",
+        "problem": "уақыт белдеуі көрсетілген ISO 8601 күні мен уақыты болуы керек",
         "malformed": "JSON пішімі дұрыс емес",
         "no_decision": "Сіздің жүйелеріңізде мұндай шешім жоқ.",
         "method": '"DELETE" әдісіне рұқсат етілмейді.',
@@ -45,7 +48,7 @@ EXPECTED = {
 
 def answers(api: APIClient, anonymous: APIClient, headers: dict[str, str]) -> dict[str, Any]:
     record = factories.decision_record(1)
-    record["subject_iin"] = "12345"
+    record["decided_at"] = "yesterday"
     bad_token = APIClient()
     bad_token.credentials(HTTP_AUTHORIZATION="Token ap_nothing_here")
     return {
@@ -62,6 +65,8 @@ def answers(api: APIClient, anonymous: APIClient, headers: dict[str, str]) -> di
 
 
 def check(responses: dict[str, Any], language: str) -> None:
+    problems = responses["rejected"].json()["problems"]
+    assert [(p["field"], p["message"]) for p in problems] == [("decided_at", EXPECTED[language]["problem"])]
     for name, response in responses.items():
         assert response["Content-Type"].startswith("application/json"), name
         assert response["Content-Language"] == language, name
