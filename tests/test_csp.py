@@ -126,6 +126,8 @@ def pages(world: World) -> list[tuple[str, Client, str]]:
         ("public", anonymous, url("open-data:index")),
         ("public", anonymous, url("open-data:system", world.system.code)),
         ("public", anonymous, "/en/no-such-page/"),
+        ("public", anonymous, url("accounts:signed-out")),
+        ("public", anonymous, url("admin:login")),
         ("citizen", citizen, url("explanations:my-decisions")),
         ("citizen", citizen, url("explanations:decision", decision.reference)),
         ("citizen", citizen, url("appeals:my-appeals")),
