@@ -9,6 +9,7 @@ out from the page as sent (so a Django upgrade that changes the block changes th
 import base64
 import hashlib
 import re
+from collections.abc import Callable
 
 from csp.decorators import csp_update
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -28,9 +29,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseBase:
         return response
     allow = {"style-src": hashes}
 
-    def answer(_request: HttpRequest) -> HttpResponseBase:
+    def keep(_request: HttpRequest) -> HttpResponseBase:
         return response
 
+    answer: Callable[[HttpRequest], HttpResponseBase] = keep
     for report_only in (False, True):
         answer = csp_update(allow, REPORT_ONLY=report_only)(answer)
     return answer(request)
