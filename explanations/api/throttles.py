@@ -8,14 +8,32 @@ throttle, concurrent requests of one token in different workers can race on the 
 pass a few requests over the limit; the limit is a guard against runaway clients, not an exact quota.
 """
 
+import re
 from typing import Any
 
 from django.conf import settings
+from django.core.checks import CheckMessage, Error
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from .auth import AgencyPrincipal
+
+RATE_SETTINGS = ("API_THROTTLE_RATE", "API_THROTTLE_READ_RATE")
+_RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def check_rates(**kwargs: Any) -> list[CheckMessage]:
+    """A system check (explanations.E001): a rate DRF cannot parse would fail every API request."""
+    return [
+        Error(
+            f"{name}={value!r} is not a rate.",
+            hint="Use <requests>/<s|min|hour|day>, e.g. 600/min, or leave it empty to turn the limit off.",
+            id="explanations.E001",
+        )
+        for name in RATE_SETTINGS
+        if (value := getattr(settings, name, None)) and not _RATE.match(str(value))
+    ]
 
 
 class _AgencyTokenThrottle(SimpleRateThrottle):

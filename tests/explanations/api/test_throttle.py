@@ -78,3 +78,21 @@ def test_unauthenticated_requests_get_401_not_429(scorecard_system):
     with override_settings(API_THROTTLE_READ_RATE="1/min"):
         for _ in range(3):
             assert client.get("/api/v1/systems/").status_code == 401
+
+
+@pytest.mark.parametrize("rate", ["600", "600/minutes!", "ten/min", "0/min", "600/week"])
+def test_a_rate_drf_cannot_parse_fails_the_system_check(rate):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    with (
+        override_settings(API_THROTTLE_RATE=rate),
+        pytest.raises(SystemCheckError, match=r"explanations\.E001"),
+    ):
+        call_command("check")
+
+
+def test_the_default_rates_pass_the_system_check():
+    from explanations.api.throttles import check_rates
+
+    assert check_rates() == []
