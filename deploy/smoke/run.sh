@@ -11,7 +11,8 @@
 #    review and decision, letter PDF, agency outcome poll.
 # 6. Every process's log is searched for tracebacks and 5xx; any found fails the run.
 #
-# Needs PostgreSQL (SMOKE_PG, default postgres://postgres@127.0.0.1:5432) and Redis (SMOKE_REDIS_URL).
+# Needs PostgreSQL (SMOKE_PG, default postgres://postgres@127.0.0.1:5432), Redis (SMOKE_REDIS_URL) and clamd
+# (CLAMD_SOCKET, else deploy/clamav/start.sh starts one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -43,6 +44,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Uploads are scanned by a real clamd (production refuses to start without CLAMD_SOCKET).
+CLAMD_SOCKET=${CLAMD_SOCKET:-$(bash deploy/clamav/start.sh | tail -n 1)}
+
 secret() { "$PY" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'; }
 SMS_SECRET=$(secret)
 cat > "$RUN/env" <<EOF
@@ -70,7 +74,7 @@ CELERY_CONCURRENCY=2
 GUNICORN_BIND=127.0.0.1:$WEB_PORT
 WEB_CONCURRENCY=2
 FORWARDED_ALLOW_IPS=127.0.0.1
-CLAMD_SOCKET=${CLAMD_SOCKET:-}
+CLAMD_SOCKET=$CLAMD_SOCKET
 EOF
 set -a; . "$RUN/env"; set +a
 
@@ -82,8 +86,8 @@ psql "$PG/postgres" -qc "CREATE DATABASE $DB" >/dev/null
 echo "smoke: release step"
 PY="$PY" sh deploy/release.sh > "$RUN/release.log" 2>&1
 echo "smoke: demo data"
-DJANGO_SETTINGS_MODULE=portal.settings.local CELERY_TASK_ALWAYS_EAGER=true SMS_GATEWAY= EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend \
-  "$PY" manage.py load_demo > "$RUN/demo.txt" 2> "$RUN/demo.log"
+env -u SMS_GATEWAY DJANGO_SETTINGS_MODULE=portal.settings.local CELERY_TASK_ALWAYS_EAGER=true \
+  EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend "$PY" manage.py load_demo > "$RUN/demo.txt" 2> "$RUN/demo.log"
 
 "$PY" deploy/sms_stub.py --host 127.0.0.1 --port "$SMS_PORT" --secret "$SMS_SECRET" --log "$RUN/sms.jsonl" \
   > "$RUN/sms.log" 2>&1 & pids+=($!)
