@@ -20,6 +20,9 @@ logistic       same, on the logit scale, + probability view   same, against the 
 decision_tree  the path, each test with value and result      projection onto every other-outcome leaf box
 rules          every rule, each condition, the deciding rule  DFS over per-feature condition truth patterns
 opaque         the agency's attributions, not reproducible    none claimed
+tree_ensemble  exact interventional TreeSHAP against the      MILP over leaf regions (HiGHS), replay-checked;
+               spec's background rows (path-dependent too,    time budget: "best found, not proven optimal"
+               ``ensemble.path_dependent_contributions``)
 ============== ============================================= ==============================================
 
 Exact contributions. Every spec number is read as the exact rational value of its float

@@ -205,6 +205,8 @@ class KindParts:
     method: str = ""
     exact: bool = True
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: False when the search ended (time budget) without finding a change and without proving there is none
+    proven_no_recourse: bool = True
 
 
 def favourable_map(spec: Mapping[str, Any]) -> dict[str, bool]:

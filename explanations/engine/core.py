@@ -9,6 +9,7 @@ from explanations.spec import InvalidInputs, compile_spec
 
 from ._common import Case, KindParts, to_counterfactuals
 from ._domain import parse_domains, to_float
+from .ensemble import explain_ensemble
 from .linear import explain_linear
 from .result import (
     AgencyAttributions,
@@ -27,7 +28,7 @@ from .tree import explain_tree
 #: MAJOR when the JSON structure changes incompatibly (a field removed, renamed or re-typed); MINOR when the
 #: same inputs may produce different values (an algorithm, cost model, tie-break, default or ranking changes)
 #: or fields are added; PATCH when no output for any input can change (refactoring, speed, documentation).
-ENGINE_VERSION = "1.1.0"  # 1.1.0: linear counterfactuals at a strict threshold met exactly at a limit
+ENGINE_VERSION = "1.2.0"  # 1.2.0: tree_ensemble kind (TreeSHAP, MILP counterfactuals); status "not_found"
 
 #: How many counterfactual alternatives are returned at most.
 DEFAULT_ALTERNATIVES = 3
@@ -50,6 +51,7 @@ _EXPLAINERS = {
     "logistic": explain_linear,
     "decision_tree": explain_tree,
     "rules": explain_rules,
+    "tree_ensemble": explain_ensemble,
 }
 
 
@@ -172,6 +174,14 @@ def explain(
                 "in reality some data move together.",
             )
         )
+    elif not parts.proven_no_recourse:
+        notes.append(
+            Note(
+                "counterfactual_not_found",
+                "The search for a change that would give a different result ended at its time limit without "
+                "finding one; that does not mean no such change exists.",
+            )
+        )
     else:
         notes.append(
             Note(
@@ -200,8 +210,12 @@ def explain(
         principal_reasons=parts.principal_reasons,
         thresholds=parts.thresholds,
         counterfactuals=Counterfactuals(
-            status="found" if parts.alternatives else "no_recourse",
-            no_recourse=not parts.alternatives,
+            status="found"
+            if parts.alternatives
+            else "no_recourse"
+            if parts.proven_no_recourse
+            else "not_found",
+            no_recourse=not parts.alternatives and parts.proven_no_recourse,
             exact=parts.exact,
             method=parts.method,
             cost_model=COST_MODEL,
@@ -227,6 +241,12 @@ def _possible_outcomes(spec: Mapping[str, Any]) -> tuple[str, ...]:
         used = [spec["outcome_below"], spec["outcome_at_or_above"]]
     elif kind == "decision_tree":
         used = [n["outcome"] for n in spec["nodes"] if "outcome" in n]
+    elif kind == "tree_ensemble":
+        used = (
+            list(spec["classes"])
+            if "classes" in spec
+            else [spec["outcome_below"], spec["outcome_at_or_above"]]
+        )
     else:
         used = [r["outcome"] for r in spec["rules"]] + [spec["default_outcome"]]
     declared = [o["code"] for o in spec.get("outcomes", [])]

@@ -277,7 +277,8 @@ class Counterfactual(_Serialisable):
 class Counterfactuals(_Serialisable):
     """What would have changed the result.
 
-    ``status``: "found", "no_recourse" (certified: no allowed change gives another outcome) or
+    ``status``: "found", "no_recourse" (certified: no allowed change gives another outcome), "not_found" (tree
+    ensembles: the search reached its time budget without finding a change or proving there is none) or
     "not_applicable" (opaque). ``exact`` says whether the first alternative is a proven optimum of the cost
     model; ``method`` names the algorithm. Alternatives are cheapest first; each later one leaves unchanged at
     least one feature of every earlier one (so it is a genuinely different route).
