@@ -12,6 +12,8 @@ from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from portal.web.templatetags.portal import ENDONYMS
+
 from .models import Channel, Circumstance, GroundKind, InterimProtection
 from .selectors import GROUND_HINTS, DataItem, DecisionSummary
 
@@ -304,10 +306,20 @@ class ChannelForm(GovukForm):
         return str(channel)
 
 
+class LanguageRadioSelect(forms.RadioSelect):
+    """Radios for a language: each option is named in itself and marked with its own lang (WCAG 3.1.2), so a
+    reader finds their language whatever the page is in (templates/appeals/citizen/_radios.html)."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["lang"] = str(option["value"])
+        return option
+
+
 class LanguageForm(GovukForm):
     contact_language = forms.ChoiceField(
-        choices=settings.LANGUAGES,
-        widget=forms.RadioSelect,
+        choices=[(code, ENDONYMS.get(code, name)) for code, name in settings.LANGUAGES],
+        widget=LanguageRadioSelect,
         error_messages={
             "required": _("Select the language we should write to you in"),
             "invalid_choice": _("Select the language we should write to you in"),

@@ -21,6 +21,7 @@ from portal.identifiers import format_reference, normalise_reference
 from portal.web.templatetags.portal import i18n_text
 
 from . import permissions
+from .deadline_texts import MOVED_CODE, decree_day_texts, moved_text, moved_texts
 from .deadlines import add_working_days
 from .models import Appeal, Circumstance, Evidence, Ground, GroundKind, InterimProtection, TimelineEvent
 from .services.core import window_end
@@ -382,6 +383,10 @@ class TaskList:
     total: int
 
 
+# Sections the task list marks "Optional"; every other one is required before the answers can be checked.
+OPTIONAL_TASKS = frozenset({"statement", "evidence"})
+
+
 def draft_tasks(appeal: Appeal, *, answered: frozenset[str], now: dt.datetime) -> TaskList:
     """The draft's task list. `answered` names the optional questions the person has already been through
     (kept in their session): questions with a default answer cannot tell "answered" from "not seen" on their own.
@@ -394,12 +399,10 @@ def draft_tasks(appeal: Appeal, *, answered: frozenset[str], now: dt.datetime) -
         return COMPLETED if done else NOT_STARTED
 
     tasks = [Task("decision", gettext("Decision you are appealing"), None, COMPLETED, summary.outcome_label)]
-    required_done = has_grounds
     if summary.late:
         tasks.append(
             Task("late", gettext("Why your appeal is late"), "appeals:late", status(bool(appeal.late_reason)))
         )
-        required_done = required_done and bool(appeal.late_reason)
     tasks += [
         Task("grounds", gettext("Reasons for your appeal"), "appeals:grounds", status(has_grounds)),
         Task(
@@ -423,14 +426,18 @@ def draft_tasks(appeal: Appeal, *, answered: frozenset[str], now: dt.datetime) -
             status(appeal.interim_protection != InterimProtection.NONE or "interim" in answered),
         ),
         Task("contact", gettext("How we contact you"), "appeals:contact", status("contact" in answered)),
+    ]
+    counted = [t for t in tasks if t.key != "decision"]
+    # Every section not marked optional must be completed before "you can now check your answers".
+    required_done = all(t.status == COMPLETED for t in counted if t.key not in OPTIONAL_TASKS)
+    tasks.append(
         Task(
             "check",
             gettext("Check your answers and send your appeal"),
             "appeals:check",
             NOT_STARTED if required_done else CANNOT_START,
-        ),
-    ]
-    counted = [t for t in tasks if t.key not in ("decision", "check")]
+        )
+    )
     return TaskList(tasks, required_done, sum(t.status == COMPLETED for t in counted), len(counted))
 
 
@@ -484,6 +491,9 @@ class DeadlineExplanation:
     holidays: list[tuple[dt.date, str]]
     due: dt.date
     on_hold_since: dt.date | None
+    # Days a government decree moved inside the period, as sentences, and each move of the stored due date.
+    decree_days: tuple[str, ...] = ()
+    moves: tuple[str, ...] = ()
 
 
 def deadline_explanation(appeal: Appeal) -> DeadlineExplanation | None:
@@ -502,6 +512,14 @@ def deadline_explanation(appeal: Appeal) -> DeadlineExplanation | None:
         holidays=[(day, holiday_label(day)) for day, _name in deadline.skipped_holidays],
         due=deadline.due,
         on_hold_since=timezone.localdate(appeal.hold_started_at) if appeal.hold_started_at else None,
+        decree_days=tuple(decree_day_texts(deadline)),
+        moves=tuple(
+            moved_texts(
+                TimelineEvent.objects.filter(appeal=appeal, code=MOVED_CODE)
+                .order_by("at", "id")
+                .values_list("data", flat=True)
+            )
+        ),
     )
 
 
@@ -534,6 +552,8 @@ def state_description(appeal: Appeal) -> str:
 
 
 def _event_text(event: TimelineEvent) -> str:
+    if event.code == MOVED_CODE:
+        return moved_text(event.data)
     texts = {
         "appeal.submitted": gettext("You sent your appeal."),
         "appeal.admissibility.opened": gettext(
@@ -568,7 +588,14 @@ def _event_text(event: TimelineEvent) -> str:
 
 # Codes whose reason is meant for the appellant (a recusal's reason is about the reviewer, not for them).
 _REASONS_SHOWN = frozenset(
-    {"appeal.on_hold", "appeal.inadmissible", "appeal.withdrawn", "appeal.escalated", "appeal.resumed"}
+    {
+        "appeal.on_hold",
+        "appeal.inadmissible",
+        "appeal.withdrawn",
+        "appeal.escalated",
+        "appeal.resumed",
+        MOVED_CODE,  # the title of the decree that moved the due date
+    }
 )
 
 
