@@ -68,7 +68,11 @@ def duplicate_key(raw: bytes, data: Any) -> str | None:
     the text's count too small. Only when the counts differ, or such an escape appears, is the text parsed again
     with the standard library's object_pairs_hook to name the key.
     """
-    if b"\\u003" not in raw and raw.count(b":") == orjson.dumps(data).count(b":"):
+    try:
+        written = orjson.dumps(data)
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes (254 levels; it reads 1024)
+        written = None
+    if written is not None and b"\\u003" not in raw and raw.count(b":") == written.count(b":"):
         return None
     try:
         json.loads(raw, object_pairs_hook=_pairs_without_repeats)

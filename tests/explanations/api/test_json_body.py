@@ -81,3 +81,21 @@ def test_texts_without_repeats_are_not_flagged(text):
 def test_a_valid_batch_with_colons_in_its_values_is_still_accepted(api, scorecard_system):
     text = f'{{"decisions": [{record_text(1)}, {record_text(2)}]}}'
     assert send(api, text).status_code == 201
+
+
+@pytest.mark.parametrize("depth", [100, 300, 900, 1000, 1100])
+def test_deeply_nested_bodies_get_a_4xx_never_a_500(api, scorecard_system, unchanged, depth):
+    check = unchanged()
+    text = '{"decisions": ' + "[" * depth + "]" * depth + "}"
+    api.raise_request_exception = False
+    response = send(api, text)
+    assert response.status_code in (400, 422), response.content[:200]
+    assert response["Content-Type"].startswith("application/json")
+    check()
+
+
+def test_a_repeat_deep_inside_a_deep_body_is_still_found(api, scorecard_system):
+    text = '{"decisions": [' + '{"a": ' * 300 + '{"k": 1, "k": 2}' + "}" * 300 + "]}"
+    response = send(api, text)
+    assert response.status_code == 400
+    assert "Duplicate key 'k'" in response.json()["detail"]
