@@ -443,3 +443,55 @@ class ReviewerAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}:{self.reviewer_id}"
+
+
+class DayChangeKind(models.TextChoices):
+    """How a decree changes a day of the working-day calendar (appeals/deadlines.py)."""
+
+    EXTRA_HOLIDAY = "EXTRA_HOLIDAY", _("Extra day off (a normally working day)")
+    WORKING_DAY = "WORKING_DAY", _("Working day (a normally free day)")
+
+
+class CalendarDayChange(models.Model):
+    """A day the government moved by decree, on top of the `holidays` package's calendar: a normally working
+    day made a day off, or a Saturday, Sunday or public holiday made a working day.
+
+    Written only through appeals/services/calendar.py (audited; stored deadlines recomputed in the same
+    transaction); read by appeals.deadlines, which every deadline computation uses.
+    """
+
+    day_date = models.DateField(
+        _("date"),
+        unique=True,
+        error_messages={
+            "unique": _("A change is already recorded for this date: change that entry instead.")
+        },
+    )
+    kind = models.CharField(_("change"), max_length=16, choices=DayChangeKind.choices)
+    decree_number = models.CharField(_("decree number"), max_length=64)
+    decree_date = models.DateField(_("decree date"))
+    decree_title = models.CharField(_("decree title"), max_length=300, blank=True)
+    decree_url = models.URLField(_("decree address (URL)"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+    changed_at = models.DateTimeField(_("last changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("working day changed by decree")
+        verbose_name_plural = _("working days changed by decree")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=DayChangeKind.values), name="calendar_day_change_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decree_number=""), name="calendar_day_change_has_decree_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day_date.isoformat()} {self.kind}"

@@ -81,3 +81,13 @@ def can_see_ai_explanation(user: Any, appeal: Appeal) -> bool:
     if user.role == Role.SUPERVISOR:
         return appeal.state in ("COUNTERSIGN_PENDING", "DECIDED", "CLOSED", "ESCALATED")
     return user.role == Role.OMBUDSMAN and appeal.state in ("DECIDED", "CLOSED", "ESCALATED")
+
+
+def can_change_calendar(user: Any) -> bool:
+    """Record, change or delete a working day moved by decree: an active administrator only."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.role == Role.ADMIN
+    )

@@ -22,7 +22,8 @@ from portal.identifiers import format_reference
 from portal.web.templatetags.portal import i18n_text
 
 from . import permissions
-from .deadlines import is_working_day
+from .deadline_texts import MOVED_CODE, moved_text, moved_texts
+from .deadlines import WorkingCalendar, current_calendar
 from .models import (
     Appeal,
     Assessment,
@@ -81,21 +82,29 @@ EVENT_LABELS = {
 # Reasons that are meant for the reviewer to read: what the appellant was asked, why a case was returned.
 # A recusal's reason is another reviewer's conflict of interest and stays out of the case view.
 EVENTS_WITH_VISIBLE_REASON = frozenset(
-    {"appeal.on_hold", "appeal.resumed", "appeal.inadmissible", "appeal.countersign.returned"}
+    {
+        "appeal.on_hold",
+        "appeal.resumed",
+        "appeal.inadmissible",
+        "appeal.countersign.returned",
+        "appeal.deadline.moved",  # the reason is the title of the decree that moved the due date
+    }
 )
 
 
-def due_badge(due_date: dt.date | None, today: dt.date) -> str:
-    """Overdue (past the due date), due soon (within 3 working days) or on time."""
+def due_badge(due_date: dt.date | None, today: dt.date, *, calendar: WorkingCalendar | None = None) -> str:
+    """Overdue (past the due date), due soon (within 3 working days) or on time. A list passes one
+    `calendar` for all its rows."""
     if due_date is None:
         return Badge.ON_TIME
     if due_date < today:
         return Badge.OVERDUE
     # Count working days up to the due date, stopping as soon as it is clearly not soon.
+    calendar = calendar or current_calendar()
     count, day = 0, today
     while day < due_date:
         day += dt.timedelta(days=1)
-        if is_working_day(day):
+        if calendar.is_working_day(day):
             count += 1
             if count > SOON_WORKING_DAYS:
                 return Badge.ON_TIME
@@ -261,11 +270,12 @@ def _rows(ids: list[int], today: dt.date) -> list[QueueRow]:
     def date_text(day: dt.date | None) -> str:
         return dateformat.format(day, date_format) if day else "—"
 
+    calendar = current_calendar()  # read once for the whole page
     rows = []
     for pk in ids:
         v = values[pk]
         submitted = timezone.localdate(v["submitted_at"]) if v["submitted_at"] else None
-        badge = due_badge(v["due_date"], today)
+        badge = due_badge(v["due_date"], today, calendar=calendar)
         rows.append(
             QueueRow(
                 id=pk,
@@ -502,6 +512,8 @@ class BlindCase:
     assessment: AssessmentView | None
     revealed: bool
     countersignatures: list[Countersignature] = field(default_factory=list)
+    # "Deadline moved from … to … by Government Decree No. …", oldest first.
+    due_moves: list[str] = field(default_factory=list)
 
 
 def _spec_labels(appeal: Appeal) -> tuple[dict[str, dict[str, Any]], list[OutcomeLabel]]:
@@ -636,13 +648,14 @@ def blind_case(*, appeal: Appeal, viewer: User, now: dt.datetime | None = None) 
         )
         for e in Evidence.objects.filter(appeal=appeal).order_by("uploaded_at", "id")
     ]
+    events = list(TimelineEvent.objects.filter(appeal=appeal).order_by("at", "id"))
     timeline = [
         TimelineItem(
-            label=str(EVENT_LABELS.get(e.code, e.code)),
+            label=moved_text(e.data) if e.code == MOVED_CODE else str(EVENT_LABELS.get(e.code, e.code)),
             at=format_date(e.at),
             reason=e.reason if e.code in EVENTS_WITH_VISIBLE_REASON else "",
         )
-        for e in TimelineEvent.objects.filter(appeal=appeal).order_by("at", "id")
+        for e in events
     ]
     reviewer_id = appeal.reviewer_id or viewer.pk
     declaration = ConflictDeclaration.objects.filter(appeal=appeal, reviewer_id=reviewer_id).first()
@@ -681,6 +694,7 @@ def blind_case(*, appeal: Appeal, viewer: User, now: dt.datetime | None = None) 
             .select_related("signer")
             .order_by("signed_at", "id")
         ),
+        due_moves=moved_texts(e.data for e in events if e.code == MOVED_CODE),
     )
 
 

@@ -19,7 +19,7 @@ from portal.audit.services import audit_record
 from portal.identifiers import new_reference
 
 from .. import permissions
-from ..deadlines import add_working_days, working_days_between
+from ..deadlines import calendar_for_update, calendar_share_lock
 from ..exceptions import IllegalTransition, InvalidInput, NotAllowed, NothingToTake, NotIndependent
 from ..models import (
     Appeal,
@@ -61,6 +61,9 @@ def actor_roles(appeal: Appeal, user: Any) -> set[Actor]:
 
 
 def _lock(appeal_id: int) -> Appeal:
+    # The calendar's shared lock first (a decree being recorded waits for this transaction, and then
+    # recomputes any due date it stored), then the row: the order is always calendar, appeal, audit chain.
+    calendar_share_lock()
     appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
     if appeal is None:
         raise NotAllowed("no such appeal")
@@ -97,7 +100,7 @@ def _apply(
     if change is not None:
         change(appeal)
     if before in (State.ON_HOLD,) and new_state != State.ON_HOLD and appeal.hold_started_at:
-        appeal.held_working_days += working_days_between(
+        appeal.held_working_days += calendar_for_update().working_days_between(
             _local_date(appeal.hold_started_at), _local_date(now)
         )
         appeal.hold_started_at = None
@@ -153,7 +156,7 @@ _EVENT_CODES = {
 def _recompute_due(appeal: Appeal) -> None:
     if appeal.submitted_at is None:
         return
-    deadline = add_working_days(
+    deadline = calendar_for_update().add_working_days(
         _local_date(appeal.submitted_at),
         appeal.decision.system.review_deadline_working_days,
         held_days=appeal.held_working_days,

@@ -36,7 +36,7 @@ from portal.audit.services import audit_record
 from portal.identifiers import format_reference
 from portal.web.templatetags.portal import i18n_text
 
-from ..deadlines import Deadline, appeal_window_end, is_working_day
+from ..deadlines import Deadline, appeal_window_end, current_calendar
 from ..exceptions import IllegalTransition
 from ..models import Appeal, GroundKind, Letter
 from ..states import Outcome
@@ -119,9 +119,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def next_working_day_on_or_after(day: dt.date) -> dt.date:
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
+    """The day itself when it is a working day, else the next one (days moved by decree included)."""
+    return current_calendar().next_working_day_on_or_after(day)
 
 
 def next_options(*, letter_date: dt.date, outcome: str) -> list[NextOption]:
