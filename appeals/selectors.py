@@ -21,6 +21,7 @@ from portal.identifiers import format_reference, normalise_reference
 from portal.web.templatetags.portal import i18n_text
 
 from . import permissions
+from .deadline_texts import MOVED_CODE, decree_day_texts, moved_text, moved_texts
 from .deadlines import add_working_days
 from .models import Appeal, Circumstance, Evidence, Ground, GroundKind, InterimProtection, TimelineEvent
 from .services.core import window_end
@@ -490,6 +491,9 @@ class DeadlineExplanation:
     holidays: list[tuple[dt.date, str]]
     due: dt.date
     on_hold_since: dt.date | None
+    # Days a government decree moved inside the period, as sentences, and each move of the stored due date.
+    decree_days: tuple[str, ...] = ()
+    moves: tuple[str, ...] = ()
 
 
 def deadline_explanation(appeal: Appeal) -> DeadlineExplanation | None:
@@ -508,6 +512,14 @@ def deadline_explanation(appeal: Appeal) -> DeadlineExplanation | None:
         holidays=[(day, holiday_label(day)) for day, _name in deadline.skipped_holidays],
         due=deadline.due,
         on_hold_since=timezone.localdate(appeal.hold_started_at) if appeal.hold_started_at else None,
+        decree_days=tuple(decree_day_texts(deadline)),
+        moves=tuple(
+            moved_texts(
+                TimelineEvent.objects.filter(appeal=appeal, code=MOVED_CODE)
+                .order_by("at", "id")
+                .values_list("data", flat=True)
+            )
+        ),
     )
 
 
@@ -540,6 +552,8 @@ def state_description(appeal: Appeal) -> str:
 
 
 def _event_text(event: TimelineEvent) -> str:
+    if event.code == MOVED_CODE:
+        return moved_text(event.data)
     texts = {
         "appeal.submitted": gettext("You sent your appeal."),
         "appeal.admissibility.opened": gettext(
@@ -574,7 +588,14 @@ def _event_text(event: TimelineEvent) -> str:
 
 # Codes whose reason is meant for the appellant (a recusal's reason is about the reviewer, not for them).
 _REASONS_SHOWN = frozenset(
-    {"appeal.on_hold", "appeal.inadmissible", "appeal.withdrawn", "appeal.escalated", "appeal.resumed"}
+    {
+        "appeal.on_hold",
+        "appeal.inadmissible",
+        "appeal.withdrawn",
+        "appeal.escalated",
+        "appeal.resumed",
+        MOVED_CODE,  # the title of the decree that moved the due date
+    }
 )
 
 

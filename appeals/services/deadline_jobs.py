@@ -7,7 +7,8 @@ and two scans never handle the same appeal; the stamp that makes a step happen o
 half-way neither skips nor repeats anything.
 
 `deadline_explained` rebuilds an appeal's due date from its inputs, with every weekend day and public holiday
-it stepped over, for pages and letters that show how a deadline was calculated.
+it stepped over and every day a government decree moved, for pages and letters that show how a deadline was
+calculated.
 """
 
 import datetime as dt
@@ -22,6 +23,7 @@ from django.utils.translation import ngettext
 from portal.accounts.models import OrganisationKind, Role, User
 from portal.audit.services import audit_record
 
+from ..deadline_texts import decree_day_texts
 from ..deadlines import Deadline, add_working_days
 from ..models import Appeal, TimelineEvent
 from ..states import CLOCK_RUNNING, State
@@ -92,6 +94,7 @@ def deadline_steps(deadline: Deadline) -> list[str]:
             )
         else:
             steps.append(_("%(date)s was not counted: it is a public holiday.") % {"date": day(holiday)})
+    steps.extend(decree_day_texts(deadline))
     steps.append(_("So the decision is due by %(due)s.") % {"due": day(deadline.due)})
     return steps
 
