@@ -418,8 +418,21 @@ class Client:
         parser.close()
         return Page(path, response, parser)
 
-    def follow(self, step: str, response: requests.Response, *, lang: str | None = None) -> Page:
-        return self.page(step, self._path(response.headers["Location"]), lang=lang)
+    def follow(
+        self, step: str, response: requests.Response, *, lang: str | None = None, hops: int = 0
+    ) -> Page:
+        """GET where a redirect points; with hops, through up to that many further redirects (a landing page)."""
+        path = self._path(response.headers["Location"])
+        for _ in range(hops):
+            response = self.request(step, "GET", path, expect=(200, *REDIRECTS))
+            if response.status_code not in REDIRECTS:
+                page = self._parse(path, response)
+                if lang is not None and page.parsed.lang != lang:
+                    raise WalkFailed(f"{step}: GET {path} is in {page.parsed.lang!r}, expected {lang!r}")
+                self.current = path
+                return page
+            path = self._path(response.headers["Location"])
+        return self.page(step, path, lang=lang)
 
     def submit(
         self,
@@ -508,11 +521,13 @@ class CodeSource:
         self.path = sms_log or console_log
         self.json = sms_log is not None
         self.offset = 0
+        self.marked = time.monotonic()
 
     def mark(self) -> None:
         """Only what is written after this moment counts (older codes are spent or about to be)."""
         assert self.path is not None
         self.offset = self.path.stat().st_size if self.path.exists() else 0
+        self.marked = time.monotonic()
 
     def _new(self) -> str:
         assert self.path is not None
@@ -525,8 +540,9 @@ class CodeSource:
         return complete.decode("utf-8", "replace")
 
     def wait(self, phone: str | None, *, seconds: float = SMS_WAIT_SECONDS) -> tuple[str, float]:
+        """The newest code sent (to this phone) since mark(), and when the wait for it began (the mark)."""
         deadline = time.monotonic() + seconds
-        started = time.monotonic()
+        started = self.marked
         while True:
             code = self._find(self._new(), phone)
             if code:
@@ -685,7 +701,7 @@ def step_citizen_sign_in(walk: Walk, codes: CodeSource, iin: str, lang: str, pho
     walk.report("citizen.sms-code", 200, started)
     form = code_page.form(fields=["code"], what="with the one-time code")
     response = client.submit("citizen.sign-in.code", code_page, form, {"code": code}, location=rf"/{lang}/.*")
-    client.follow("citizen.signed-in", response, lang=lang)
+    client.follow("citizen.signed-in", response, lang=lang, hops=2)
     return Citizen(client, iin, lang)
 
 
@@ -717,6 +733,8 @@ def step_decisions_and_appeal(walk: Walk, citizen: Citizen) -> Chosen:
         if start_url not in detail.links_matching(re.escape(start_url)):
             continue  # not appealable (or already appealed): try the next one
         start = client.page("appeal.start", start_url, lang=lang)
+        if not any(f.in_main and f.method == "post" for f in start.parsed.forms):
+            continue  # "you already have an appeal on this decision" (a walk re-run on the same database)
         response = client.submit(
             "appeal.start.send",
             start,
@@ -736,8 +754,10 @@ def file_appeal(walk: Walk, citizen: Citizen, appeal: str) -> None:
     client, lang = citizen.client, citizen.lang
     base = f"/{lang}/appeals/{appeal}/draft/"
     tasks = client.page("appeal.task-list", base, lang=lang)
-    for section in ("reasons/", "statement/", "evidence/", "protection/", "contact/", "check/"):
+    for section in ("reasons/", "statement/", "evidence/", "protection/", "contact/"):
         tasks.require_link(base + section)
+    if tasks.links_matching(re.escape(base + "check/")):
+        raise WalkFailed(f"{tasks.path}: 'check your answers' is offered before any reason is given")
     if base + "late/" in tasks.links_matching(re.escape(base + "late/")):
         late = client.page("appeal.late", base + "late/", lang=lang)
         client.submit(
@@ -885,7 +905,7 @@ def file_appeal(walk: Walk, citizen: Citizen, appeal: str) -> None:
     )
 
     # Check your answers, send.
-    client.page("appeal.task-list", base, lang=lang)
+    client.page("appeal.task-list", base, lang=lang).require_link(base + "check/")
     check = client.page(
         "appeal.check",
         base + "check/",
@@ -947,7 +967,7 @@ class Staff:
             time.sleep(self.totp.interval - time.time() % self.totp.interval + 1)
             code_page = client._parse(code_page.path, response)
             form = code_page.form(fields=["code"])
-        client.follow(f"{self.role}.signed-in", response, lang="en")
+        client.follow(f"{self.role}.signed-in", response, lang="en", hops=2)
 
     def case_page(self, step: str, path: str) -> Page:
         """A case page; if the portal first asks why the case is opened, state it (as a person would)."""
@@ -979,15 +999,20 @@ def step_review(walk: Walk, demo: Demo, appeal: str, outcome: str) -> None:
     client = reviewer.client
     workspace = f"/en/review/appeals/{appeal}/"
 
-    pool = client.page("review.pool", "/en/review/team/", lang="en")
-    response = client.submit(
-        "review.take-next", pool, pool.form(action="/review/take-next/"), location=r"/en/review/appeals/\w+/"
-    )
-    taken = client._path(response.headers["Location"])
-    if taken != workspace:
-        raise WalkFailed(
-            f"review.take-next gave {taken}, not this walk's appeal {workspace} (other appeals waiting?)"
+    # "Take next" gives the most urgent waiting appeal: on a fresh database, this walk's. (On a database an earlier
+    # walk used, older appeals may come first; they are taken, and left, until this one comes.)
+    taken: list[str] = []
+    while workspace not in taken:
+        if len(taken) == 5:
+            raise WalkFailed(f"review.take-next gave {taken}, never this walk's appeal {workspace}")
+        pool = client.page("review.pool", "/en/review/team/", lang="en")
+        response = client.submit(
+            "review.take-next",
+            pool,
+            pool.form(action="/review/take-next/"),
+            location=r"/en/review/appeals/\w+/",
         )
+        taken.append(client._path(response.headers["Location"]))
     blind: list[str] = []
     page = reviewer.case_page("review.workspace", workspace)
     blind.append(page.html)
