@@ -6,11 +6,11 @@ outcomes of appeals on systems it operates, and another agency's outcome answers
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from explanations.api.params import MAX_ID, int_param
+from explanations.api.params import MAX_ID, int_param, int_query_parameter
 from explanations.api.serializers import ErrorSerializer
 from explanations.api.views import AgencyView
 from explanations.exceptions import NotFound, Problem, ValidationFailed
@@ -35,6 +35,9 @@ WEBHOOK_NOTE = (
     "`<t>.` followed by the raw body. Verify it in constant time and reject timestamps older than 5 minutes. "
     "Answer 2xx to accept; anything else is retried with exponential backoff."
 )
+# (default, lowest, highest): read by int_param and documented by int_query_parameter from the same tuple.
+AFTER = (0, 0, MAX_ID)
+LIMIT = (100, 1, POLL_MAX)
 
 
 class OutcomeListView(AgencyView):
@@ -47,26 +50,14 @@ class OutcomeListView(AgencyView):
             "last cursor you processed to get only new outcomes. " + WEBHOOK_NOTE
         ),
         parameters=[
-            OpenApiParameter(
-                "after",
-                int,
-                OpenApiParameter.QUERY,
-                required=False,
-                description="Return outcomes with an id greater than this (default 0).",
-            ),
-            OpenApiParameter(
-                "limit",
-                int,
-                OpenApiParameter.QUERY,
-                required=False,
-                description=f"Page size, 1 to {POLL_MAX} (default 100).",
-            ),
+            int_query_parameter("after", *AFTER, "Return outcomes with an id greater than this."),
+            int_query_parameter("limit", *LIMIT, "Page size."),
         ],
         responses={200: OutcomePageSerializer, 401: ERRORS[401], 422: ERRORS[422]},
     )
     def get(self, request: Request) -> Response:
-        after = int_param(request, "after", 0, 0, MAX_ID)
-        limit = int_param(request, "limit", 100, 1, POLL_MAX)
+        after = int_param(request, "after", *AFTER)
+        limit = int_param(request, "limit", *LIMIT)
         rows = outcomes_for_agency(
             organisation=self.agency(request).organisation, after=after, limit=limit + 1
         )

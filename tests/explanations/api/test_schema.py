@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from appeals.services.agency_outcomes import POLL_MAX
+from explanations.api.params import MAX_ID
 from explanations.api.proactive import PAGE_MAX
 from explanations.spec.validate import load_schema
 from tests import factories
@@ -78,3 +80,13 @@ def test_every_agency_operation_documents_the_errors_it_can_give(schema):
     assert {"400", "404", "409", "413", "415", "422"} <= set(batch)
     error = schema["components"]["schemas"]["Error"]
     assert set(error["required"]) == {"error", "detail"}
+
+
+@pytest.mark.parametrize(
+    ("limit", "status"), [("0", 422), ("1", 200), (str(POLL_MAX), 200), (str(POLL_MAX + 1), 422)]
+)
+def test_the_outcome_poll_documents_the_range_it_applies(schema, api, limit, status):
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/outcomes/"]["get"]["parameters"]}
+    assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": POLL_MAX, "default": 100}
+    assert params["after"]["schema"] == {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0}
+    assert api.get(f"/api/v1/outcomes/?limit={limit}").status_code == status
