@@ -7,7 +7,8 @@ after the provider accepted a message and before the row was marked SENT can saf
 
 E-mail goes through Django's mail backend (settings.EMAIL_BACKEND), with the key as the Message-ID and an
 Idempotency-Key header: a gateway backend honours the header; plain SMTP cannot, and then the stable
-Message-ID is what lets mail systems and clients fold a duplicate. SMS goes through settings.SMS_GATEWAY.
+Message-ID is what lets mail systems and clients fold a duplicate. SMS goes through the portal's one SMS
+gateway (portal/sms.py, settings.SMS_GATEWAY), with the key as its message id.
 
 Errors: TransientDeliveryError (try again later: time-outs, refused connections, 4xx SMTP replies, throttling)
 and PermanentDeliveryError (will never succeed: no address, recipient refused).
@@ -18,9 +19,11 @@ import smtplib
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.conf import settings
 from django.core.mail import EmailMessage
-from django.utils.module_loading import import_string
+from django.utils import timezone
+
+from portal import sms
+from portal.accounts.sms import sms_send
 
 from ..models import Channel, Notification
 from .messages import render_message
@@ -88,18 +91,23 @@ class EmailProvider:
         return message_id
 
 
-class ConsoleSMSGateway:
-    """Development gateway: logs that a text was sent, never its text or the full number."""
+class SMSProvider:
+    """SMS through the portal's one SMS gateway (portal.sms, settings.SMS_GATEWAY), keyed by the row's dedupe
+    key as the message id; the provider's answer is recorded by portal.accounts.sms."""
 
     def send(self, message: OutboundMessage) -> str:
-        logger.info("SMS to …%s (%s characters)", message.to[-4:], len(message.body))
-        return f"console:{message.idempotency_key}"
+        text = sms.SMSMessage(message_id=message.idempotency_key, to=message.to, text=message.body)
+        try:
+            return sms_send(message=text, now=timezone.now())
+        except sms.PermanentSMSError as exc:
+            raise PermanentDeliveryError(str(exc)) from exc
+        except sms.SMSError as exc:
+            raise TransientDeliveryError(str(exc)) from exc
 
 
 def provider_for(channel: str) -> Provider:
     if channel == Channel.SMS:
-        gateway: Provider = import_string(settings.SMS_GATEWAY)()
-        return gateway
+        return SMSProvider()
     return EmailProvider()
 
 

@@ -6,7 +6,12 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from django.core import checks
         from django.db.models.signals import post_delete, post_save
+
+        from portal.sms import check_sms_gateway
+
+        checks.register(check_sms_gateway)
 
         from .backends import forget_user
         from .models import User

@@ -123,3 +123,30 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose}:{self.pk}"
+
+
+class SmsDelivery(models.Model):
+    """What the SMS provider said about one of our texts, by our message id (portal.sms.SMSMessage).
+
+    Written when the provider accepts a text (SENT, with its id) and by its signed delivery-status callback
+    (DELIVERED or FAILED); the callback may arrive before the send is recorded, and a final status is never
+    turned back into SENT. Holds no number and no text.
+    """
+
+    class Status(models.TextChoices):
+        SENT = "SENT", _("Accepted by the provider")
+        DELIVERED = "DELIVERED", _("Delivered")
+        FAILED = "FAILED", _("Not delivered")
+
+    message_id = models.CharField(max_length=160, unique=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    detail = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    status_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["provider_id"], name="sms_provider_id_idx")]
+
+    def __str__(self) -> str:
+        return self.message_id

@@ -18,17 +18,16 @@ import re
 import secrets
 import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any, ClassVar, Protocol
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
+from portal import sms
 from portal.audit.services import audit_record
 from portal.crypto import encrypt, lookup_hash
 from portal.identifiers import iin_is_valid
@@ -36,6 +35,7 @@ from portal.identifiers import iin_is_valid
 from . import permissions, selectors, throttle, totp
 from .devices import Requester
 from .models import OneTimeCode, Role, User
+from .sms import sms_send
 
 logger = logging.getLogger(__name__)
 
@@ -100,44 +100,9 @@ class SignInRefused(Exception):
 # --- delivery ---------------------------------------------------------------------------------------------
 
 
-class SMSBackend(Protocol):
-    def send(self, *, to: str, text: str) -> None: ...
-
-
-def mask_phone(phone: str) -> str:
-    """A phone number safe for logs: only its last two digits."""
-    digits = [c for c in phone if c.isdigit()]
-    return "*" * max(len(digits) - 2, 0) + "".join(digits[-2:])
-
-
-class ConsoleSMSBackend:
-    """Logs that an SMS was sent, to a masked number, never its text. With DEBUG on (the local demo only) it
-    also prints the text to the console, so a developer can sign in without a phone."""
-
-    def send(self, *, to: str, text: str) -> None:
-        logger.info("SMS sent to %s (%d characters)", mask_phone(to), len(text))
-        if settings.DEBUG:
-            # Local demo only (DEBUG), printed rather than logged.
-            print(f"[demo SMS to {mask_phone(to)}] {text}")
-
-
-class LocmemSMSBackend:
-    """Keeps messages in memory, for tests (like Django's locmem e-mail backend)."""
-
-    outbox: ClassVar[list[tuple[str, str]]] = []
-
-    def send(self, *, to: str, text: str) -> None:
-        self.outbox.append((to, text))
-
-
-def sms_backend() -> SMSBackend:
-    path = getattr(settings, "SMS_BACKEND", "portal.accounts.services.ConsoleSMSBackend")
-    backend: SMSBackend = import_string(path)()
-    return backend
-
-
 @dataclasses.dataclass(frozen=True)
 class _CodeMessage:
+    code_id: int
     user_id: int
     email: str
     phone: str
@@ -154,7 +119,12 @@ def _deliver(message: _CodeMessage) -> None:
             logger.warning("one-time code e-mail to user %s failed: %s", message.user_id, type(exc).__name__)
     if message.phone:
         try:
-            sms_backend().send(to=message.phone, text=message.body)
+            sms_send(
+                message=sms.SMSMessage(
+                    message_id=f"otp:{message.code_id}", to=message.phone, text=message.body
+                ),
+                now=timezone.now(),
+            )
         except Exception as exc:
             logger.warning("one-time code SMS to user %s failed: %s", message.user_id, type(exc).__name__)
 
@@ -312,7 +282,12 @@ def _otp_create(*, iin_hash: str, purpose: str, binding: str, now: dt.datetime) 
     subject, body = _render_message(code=code, purpose=purpose, language=language)
     if recipient is not None:
         message = _CodeMessage(
-            user_id=recipient.pk, email=recipient.email, phone=recipient.phone, subject=subject, body=body
+            code_id=row.pk,
+            user_id=recipient.pk,
+            email=recipient.email,
+            phone=recipient.phone,
+            subject=subject,
+            body=body,
         )
         transaction.on_commit(lambda: _dispatch(message))
 

@@ -271,8 +271,18 @@ NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.int("NOTIFY_RETRY_BACKOFF_MAX_SECONDS", d
 NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=120)
 NOTIFY_RELAY_AGE_SECONDS = env.int("NOTIFY_RELAY_AGE_SECONDS", default=60)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-# The SMS gateway class (appeals.services.channels.Provider: idempotent by the notification's key).
-SMS_GATEWAY = env("SMS_GATEWAY", default="appeals.services.channels.ConsoleSMSGateway")
+# The one SMS gateway (portal/sms.py), for one-time codes and notifications alike: idempotent by message id.
+# Production: portal.sms.HttpSMSGateway, which POSTs signed JSON to SMS_HTTP_URL (HMAC-SHA256 with
+# SMS_HTTP_SECRET, which also signs the provider's callbacks to /sms/status/); the console gateway is refused
+# there (SMS_CONSOLE_ALLOWED, system check portal.E010). Timeouts in seconds; the callback's timestamp may be
+# at most SMS_HTTP_SIGNATURE_MAX_AGE seconds off.
+SMS_GATEWAY = env("SMS_GATEWAY", default="portal.sms.ConsoleSMSGateway")
+SMS_CONSOLE_ALLOWED = True
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")
+SMS_HTTP_SECRET = env("SMS_HTTP_SECRET", default="")
+SMS_HTTP_CONNECT_TIMEOUT = env.float("SMS_HTTP_CONNECT_TIMEOUT", default=3.0)
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+SMS_HTTP_SIGNATURE_MAX_AGE = env.int("SMS_HTTP_SIGNATURE_MAX_AGE", default=300)
 # Signed outcome webhooks to agencies: retried by the beat scan with exponential backoff, then FAILED.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)

@@ -9,6 +9,8 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 IIN_HASH_KEY = env("IIN_HASH_KEY")
+# Texts must really be sent: the console and in-memory SMS gateways are refused (system check portal.E010).
+SMS_CONSOLE_ALLOWED = False
 # Evidence is scanned for malware by clamd (portal/scanner.py); production never runs without it.
 CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
 if not CLAMD_SOCKET:

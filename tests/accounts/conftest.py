@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from portal import sms
 from portal.accounts import oidc, services
 from portal.accounts.models import Organisation, OrganisationKind, Role, User
 from portal.crypto import encrypt, lookup_hash
@@ -24,10 +25,10 @@ CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 def _isolated(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     cache.clear()
     oidc.reset_caches()
-    settings.SMS_BACKEND = "portal.accounts.services.LocmemSMSBackend"
+    settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
     settings.OIDC_ISSUER = ""
     settings.OIDC_CLIENT_ID = ""
-    services.LocmemSMSBackend.outbox.clear()
+    sms.LocmemSMSGateway.outbox.clear()
     # Deliver in the committing thread so a test can read the outbox at once (the timing test turns it off).
     monkeypatch.setattr(services, "DELIVER_INLINE", True)
     yield

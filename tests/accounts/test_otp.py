@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import pytest
 from django.core import mail
 
+from portal import sms
 from portal.accounts import devices, services, throttle
 from portal.accounts.devices import Requester
 from portal.accounts.models import OneTimeCode, User
@@ -41,8 +42,8 @@ def test_a_code_is_six_digits_sent_by_email_and_sms_after_commit(citizen: User, 
     code = last_code(citizen.email)
     assert len(code) == 6 and code.isdigit()
     assert mail.outbox[-1].to == [citizen.email]
-    ((to, text),) = services.LocmemSMSBackend.outbox
-    assert to == citizen.phone and code in text
+    (message,) = sms.LocmemSMSGateway.outbox
+    assert message.to == citizen.phone and code in message.text
 
 
 def test_nothing_is_sent_before_the_transaction_commits(
@@ -140,7 +141,7 @@ def test_an_unknown_iin_gets_a_row_that_nobody_receives_and_that_never_verifies(
 
     row = OneTimeCode.objects.get(iin_hash=lookup_hash(iin))
     assert row.recipient is None
-    assert mail.outbox == [] and services.LocmemSMSBackend.outbox == []
+    assert mail.outbox == [] and sms.LocmemSMSGateway.outbox == []
     assert otp_check(iin=iin, purpose=SIGN_IN, code="123456", now=NOW) is OtpResult.WRONG
 
 

@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.html import escape
 
+from portal import sms
 from portal.accounts import devices, services, views
 from portal.accounts.models import OneTimeCode, User
 from portal.audit.models import AuditEvent
@@ -412,7 +413,7 @@ def test_an_unknown_iin_gets_exactly_the_same_pages_and_no_message(
     known_post = start(known, post_with_commit, citizen.plain_iin)  # type: ignore[attr-defined]
     wrong = other_than(last_code())
     mail.outbox.clear()
-    services.LocmemSMSBackend.outbox.clear()
+    sms.LocmemSMSGateway.outbox.clear()
     unknown_post = start(unknown, post_with_commit, fresh_iin())
 
     assert (known_post.status_code, known_post["Location"]) == (
@@ -424,7 +425,7 @@ def test_an_unknown_iin_gets_exactly_the_same_pages_and_no_message(
     unknown_page = unknown.get(unknown_post["Location"])
     assert known_page.status_code == unknown_page.status_code == 200
     assert _without_csrf(known_page.content) == _without_csrf(unknown_page.content)
-    assert mail.outbox == [] and services.LocmemSMSBackend.outbox == []
+    assert mail.outbox == [] and sms.LocmemSMSGateway.outbox == []
 
     known_wrong = enter_code(known, wrong)
     unknown_wrong = enter_code(unknown, wrong)
@@ -468,7 +469,7 @@ def test_known_and_unknown_iins_take_similar_time(
 def test_no_log_line_holds_the_iin_or_the_code_after_a_full_sign_in(
     client: Client, citizen: User, post_with_commit: Any, caplog: pytest.LogCaptureFixture, settings: Any
 ) -> None:
-    settings.SMS_BACKEND = "portal.accounts.services.ConsoleSMSBackend"
+    settings.SMS_GATEWAY = "portal.sms.ConsoleSMSGateway"
     settings.DEBUG = False
     caplog.set_level(logging.DEBUG)
     iin = citizen.plain_iin  # type: ignore[attr-defined]
@@ -485,20 +486,6 @@ def test_no_log_line_holds_the_iin_or_the_code_after_a_full_sign_in(
     assert iin not in logged
     assert code not in logged
     assert citizen.phone not in logged
-
-
-def test_the_demo_sms_prints_the_code_only_with_debug_on(
-    citizen: User, capsys: pytest.CaptureFixture[str], settings: Any
-) -> None:
-    backend = services.ConsoleSMSBackend()
-    settings.DEBUG = False
-    backend.send(to="+77011234567", text="Your code is 123456.")
-    assert "123456" not in capsys.readouterr().out
-
-    settings.DEBUG = True
-    backend.send(to="+77011234567", text="Your code is 123456.")
-    printed = capsys.readouterr().out
-    assert "123456" in printed and "+77011234567" not in printed
 
 
 def test_login_url_is_the_citizen_sign_in_and_the_staff_page_stays(client: Client, db: None) -> None:

@@ -31,7 +31,7 @@ HEADINGS = {"en": "Who viewed your data"}
 @pytest.fixture(autouse=True)
 def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
-    settings.SMS_BACKEND = "portal.accounts.services.LocmemSMSBackend"
+    settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
     monkeypatch.setattr(account_services, "DELIVER_INLINE", True)
     cache.clear()
     yield

@@ -19,7 +19,7 @@ import redis
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
 
-from appeals.services.channels import OutboundMessage
+from portal.sms import SMSMessage
 
 
 class Sink:
@@ -62,8 +62,10 @@ class Sink:
 
 
 class RecordingSMSGateway:
-    def send(self, message: OutboundMessage) -> str:
-        return Sink().deliver(key=message.idempotency_key, channel="SMS", to=message.to, body=message.body)
+    """An SMS gateway (portal.sms) that records at the recipient's side, idempotent by message id."""
+
+    def send(self, message: SMSMessage) -> str:
+        return Sink().deliver(key=message.message_id, channel="SMS", to=message.to, body=message.text)
 
 
 class RecordingEmailBackend(BaseEmailBackend):

@@ -9,9 +9,9 @@ from django.utils import timezone
 from appeals.exceptions import InvalidInput, NotAllowed
 from appeals.models import Channel, Notification
 from appeals.services import notify
-from appeals.services.channels import OutboundMessage, PermanentDeliveryError, TransientDeliveryError
 from appeals.services.delivery import RetryLater, _claim, notification_deliver, notification_relay
 from appeals.services.messages import render_message
+from portal.sms import PermanentSMSError, RetryableSMSError, SMSMessage
 
 from ..conftest import NOW
 from .helpers import filed
@@ -26,18 +26,18 @@ class FlakyGateway:
     calls: list[str] = []
     delivered: dict[str, str] = {}
 
-    def send(self, message: OutboundMessage) -> str:
-        FlakyGateway.calls.append(message.idempotency_key)
+    def send(self, message: SMSMessage) -> str:
+        FlakyGateway.calls.append(message.message_id)
         if FlakyGateway.failures > 0:
             FlakyGateway.failures -= 1
-            raise TransientDeliveryError("gateway busy")
-        FlakyGateway.delivered.setdefault(message.idempotency_key, message.body)
-        return f"flaky:{message.idempotency_key}"
+            raise RetryableSMSError("gateway busy")
+        FlakyGateway.delivered.setdefault(message.message_id, message.text)
+        return f"flaky:{message.message_id}"
 
 
 class RefusingGateway:
-    def send(self, message: OutboundMessage) -> str:
-        raise PermanentDeliveryError("number not in service")
+    def send(self, message: SMSMessage) -> str:
+        raise PermanentSMSError("number not in service")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from portal.accounts import services as account_services
+from portal.sms import LocmemSMSGateway
 from portal.accounts.models import User
 
 from . import builders
@@ -20,8 +21,8 @@ CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 def _isolated(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test: its own PDF cache folder, fresh throttle counters, one-time codes delivered in memory."""
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
-    settings.SMS_BACKEND = "portal.accounts.services.LocmemSMSBackend"
-    account_services.LocmemSMSBackend.outbox.clear()
+    settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
+    LocmemSMSGateway.outbox.clear()
     monkeypatch.setattr(account_services, "DELIVER_INLINE", True)
     cache.clear()
     yield
