@@ -97,7 +97,8 @@ def test_a_citizen_files_an_appeal_with_evidence(
 
     # The decision page offers the appeal.
     page.goto(f"/{lang}/decisions/{decision.reference}/")
-    page.locator(f"a[href='/{lang}/appeals/new/{decision.reference}/']").click()
+    # The "Appeal this decision" button (“Your rights” links to the same page further down).
+    page.locator(f"a.govuk-button[href='/{lang}/appeals/new/{decision.reference}/']").click()
     page.wait_for_url(f"**/{lang}/appeals/new/{decision.reference}/")
     assert page.locator("html").get_attribute("lang") == lang
     check_axe(page)
