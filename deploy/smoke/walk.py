@@ -53,7 +53,7 @@ TIMEOUT = (5.0, 60.0)  # connect, read (a first PDF render can take a few second
 SMS_WAIT_SECONDS = 30.0
 OUTCOME_WAIT_SECONDS = 30.0
 LANGS = ("kk", "ru", "en")
-CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+CODE = re.compile(r"(?<!\w)(\d{6})(?!\w)")  # six digits on their own, not inside a reference like A123456B
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -264,7 +264,7 @@ class Page:
                 continue
             return form
         raise WalkFailed(
-            f"{self.path}: no {method.upper()} form {what or ''} with fields {sorted(wanted)}"
+            f"{self.path}: no {method.upper()} form{' ' + what if what else ''} with fields {sorted(wanted)}"
             + (f" posting to …{action}" if action else "")
             + f" (forms here: {[(f.action, sorted(f.names())) for f in self.parsed.forms if f.in_main]})"
         )
@@ -868,13 +868,13 @@ def file_appeal(walk: Walk, citizen: Citizen, appeal: str) -> None:
         location=re.escape(base + "evidence/"),
     )
     evidence = client.page("appeal.evidence", base + "evidence/", lang=lang, texts=["walk-payslip.png"])
-    form = next(
+    carry_on = next(
         (f for f in evidence.parsed.forms if f.in_main and any(b[0] == "continue" for b in f.buttons)), None
     )
-    if form is None:
+    if carry_on is None:
         raise WalkFailed(f"{evidence.path}: no 'continue' button")
-    button = next(b for b in form.buttons if b[0] == "continue")
-    client.submit("appeal.evidence.continue", evidence, form, button=button, location=re.escape(base))
+    button = next(b for b in carry_on.buttons if b[0] == "continue")
+    client.submit("appeal.evidence.continue", evidence, carry_on, button=button, location=re.escape(base))
 
     # Protection while waiting, contact, language.
     interim = client.page("appeal.protection", base + "protection/", lang=lang)
