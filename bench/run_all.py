@@ -8,6 +8,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     "bench_ingest.py",
     "bench_explain.py",
+    "bench_explain_tree_ensemble.py",
     "bench_explanation_page.py",
     "bench_explanation_pdf.py",
     "bench_letter_pdf.py",

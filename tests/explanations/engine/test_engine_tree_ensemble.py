@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import shap
 import skops.io as sio
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -318,6 +317,8 @@ def test_contributions_match_the_shap_package(kind: str) -> None:
     else:
         est = GradientBoostingRegressor(n_estimators=10, max_depth=3, random_state=0).fit(X, YR)
         spec = _imported(est, 0)
+    import shap  # imported here: it takes seconds (numba), and only this test needs it
+
     model = compile_spec(spec)
     cases = rows(X[200:210])
     background = spec["background"]
