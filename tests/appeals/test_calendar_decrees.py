@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from appeals.deadline_texts import MOVED_CODE
-from appeals.deadlines import add_working_days, current_calendar
+from appeals.deadlines import DayChange, Decree, WorkingCalendar, add_working_days, current_calendar
 from appeals.exceptions import InvalidInput, NotAllowed
 from appeals.models import Appeal, CalendarDayChange, TimelineEvent
+from appeals.queues import Badge, due_badge
 from appeals.services import core
 from appeals.services.calendar import (
     calendar_day_change_delete,
@@ -386,3 +387,10 @@ def test_the_reviewer_sees_the_moved_deadline_and_the_letter_explains_it(world: 
     with translation.override(lang):
         steps = deadline_steps(deadline_explained(Appeal.objects.get(pk=appeal.pk)))
     assert COUNTED[lang] in steps
+
+
+def test_a_working_saturday_makes_a_due_date_less_soon_on_the_queue():
+    thursday, tuesday = dt.date(2026, 4, 9), dt.date(2026, 4, 14)
+    saturday = DayChange(dt.date(2026, 4, 11), "WORKING_DAY", Decree("123", dt.date(2026, 3, 20)))
+    assert due_badge(tuesday, thursday, calendar=WorkingCalendar()) == Badge.DUE_SOON
+    assert due_badge(tuesday, thursday, calendar=WorkingCalendar([saturday])) == Badge.ON_TIME
