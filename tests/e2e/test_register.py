@@ -122,3 +122,23 @@ def test_not_found_page_is_accessible(page: Any, transactional_db: None, lang: s
     assert response.status == 404
     assert html_lang(page) == lang
     check_axe(page)
+
+
+@pytest.mark.parametrize("path", ["register/", "register/{code}/"])
+def test_on_a_narrow_screen_every_scrolling_table_can_be_reached_with_the_keyboard(
+    page: Any, entry: AlgorithmicSystem, path: str
+) -> None:
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"/ru/{path.format(code=entry.code)}")
+
+    scrolling = page.evaluate(
+        """() => [...document.querySelectorAll(".portal-table-wrapper")]
+            .filter((box) => box.scrollWidth > box.clientWidth)
+            .map((box) => ({tabindex: box.getAttribute("tabindex"), role: box.getAttribute("role"),
+                            name: box.getAttribute("aria-labelledby")
+                                  && document.getElementById(box.getAttribute("aria-labelledby"))?.textContent}))"""
+    )
+    assert scrolling, "no table scrolls at 320 px: the check would prove nothing"
+    for box in scrolling:
+        assert box["tabindex"] == "0" and box["role"] == "region" and box["name"], box
+    check_axe(page)  # includes scrollable-region-focusable
