@@ -11,6 +11,9 @@
 #    review and decision, letter PDF, agency outcome poll.
 # 6. Every process's log is searched for tracebacks and 5xx; any found fails the run.
 #
+# The SMS stub does not call the portal's delivery-status endpoint here: a real provider calls the public HTTPS
+# address, and this hop is plain HTTP (tests/accounts cover the signed callback).
+#
 # Needs PostgreSQL (SMOKE_PG, default postgres://postgres@127.0.0.1:5432), Redis (SMOKE_REDIS_URL) and clamd
 # (CLAMD_SOCKET, else deploy/clamav/start.sh starts one).
 set -euo pipefail
@@ -22,6 +25,8 @@ export PATH="$ROOT/.venv/bin:$PATH"
 PG=${SMOKE_PG:-postgres://postgres@127.0.0.1:5432}
 DB=${SMOKE_DB:-portal_smoke}
 REDIS=${SMOKE_REDIS_URL:-redis://127.0.0.1:6379/3}
+CACHE=${SMOKE_CACHE_URL:-redis://127.0.0.1:6379/4}
+case "$DB" in portal_smoke*) ;; *) echo "smoke: SMOKE_DB must start with portal_smoke (it is dropped)" >&2; exit 2;; esac
 RUN=$(mktemp -d /tmp/portal-smoke.XXXXXX)
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 WEB_PORT=$(free_port)
@@ -57,7 +62,7 @@ IIN_HASH_KEY=$(secret)
 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 TRUSTED_PROXIES=127.0.0.1/32
 DATABASE_URL=$PG/$DB
-CACHE_URL=${REDIS%/*}/4
+CACHE_URL=$CACHE
 CELERY_BROKER_URL=$REDIS
 EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
 EMAIL_HOST=127.0.0.1
@@ -65,7 +70,6 @@ EMAIL_PORT=$SMTP_PORT
 SMS_GATEWAY=portal.sms.HttpSMSGateway
 SMS_HTTP_URL=http://127.0.0.1:$SMS_PORT/messages
 SMS_HTTP_SECRET=$SMS_SECRET
-SMS_STATUS_SECRET=$SMS_SECRET
 PRIVATE_MEDIA_ROOT=$RUN/private
 STATIC_ROOT=$RUN/static
 AUDIT_CHECKPOINT_DIR=$RUN/audit
@@ -89,7 +93,7 @@ echo "smoke: demo data"
 env -u SMS_GATEWAY DJANGO_SETTINGS_MODULE=portal.settings.local CELERY_TASK_ALWAYS_EAGER=true \
   EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend "$PY" manage.py load_demo > "$RUN/demo.txt" 2> "$RUN/demo.log"
 
-"$PY" deploy/sms_stub.py --host 127.0.0.1 --port "$SMS_PORT" --secret "$SMS_SECRET" --log "$RUN/sms.jsonl" \
+"$PY" deploy/sms_stub.py --host 127.0.0.1 --port "$SMS_PORT" --secret "$SMS_SECRET" --out "$RUN/sms.jsonl" \
   > "$RUN/sms.log" 2>&1 & pids+=($!)
 "$PY" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging stdout > "$RUN/smtp.log" 2>&1 & pids+=($!)
 honcho -f Procfile -e "$RUN/env" start web worker beat > "$RUN/processes.log" 2>&1 & pids+=($!)
