@@ -14,10 +14,14 @@ $(VENV_OK): pyproject.toml requirements.lock
 	$(PIP) install -q --no-deps -e .
 	touch $(VENV_OK)
 
+# requirements.lock: everything (runtime + dev extra) for development and CI; requirements-prod.lock: the runtime
+# set alone, for the image, at the same versions (constrained by the first). Both from pyproject.toml, with hashes.
+LOCK_OPTS := -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
 lock:
 	test -x .venv/bin/pip-compile || $(PIP) install -q pip-tools
-	.venv/bin/pip-compile -q --generate-hashes --extra dev --strip-extras --allow-unsafe \
-		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+	.venv/bin/pip-compile $(LOCK_OPTS) --extra dev --output-file requirements.lock pyproject.toml
+	mkdir -p var && sed -n 's/^\([A-Za-z0-9._-]*==[^ ]*\).*/\1/p' requirements.lock > var/lock-constraints.txt
+	.venv/bin/pip-compile $(LOCK_OPTS) -c var/lock-constraints.txt --output-file requirements-prod.lock pyproject.toml
 
 # Known vulnerabilities in the locked set; says NOT AUDITED (instead of "no known vulnerabilities") when the
 # vulnerability data cannot be reached. AUDIT_STRICT=1 fails the run then too.

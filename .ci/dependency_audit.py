@@ -74,7 +74,10 @@ def run(lock: Path, service: str) -> Verdict:
             sys.executable, "-m", "pip_audit", "-r", str(lock), "--require-hashes", "--disable-pip",
             "--vulnerability-service", service, "--format", "json", "--output", str(out), "--progress-spinner", "off",
         ]  # fmt: skip
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)  # noqa: S603
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)  # noqa: S603
+        except subprocess.TimeoutExpired:
+            result = subprocess.CompletedProcess(cmd, 124, "", "pip-audit did not finish within 900 s")
         if out.is_file() and out.stat().st_size:
             verdict = verdict_from_report(json.loads(out.read_text()))
             if result.returncode not in (0, 1):

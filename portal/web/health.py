@@ -52,7 +52,7 @@ def _broker() -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.ensure_connection(max_retries=0, timeout=2)
 
 
 CHECKS: dict[str, Callable[[], None]] = {"database": _database, "cache": _cache, "broker": _broker}
