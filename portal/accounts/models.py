@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.outbox import OutboxRow
+
 
 class OrganisationKind(models.TextChoices):
     AGENCY = "AGENCY", _("Agency operating algorithmic systems")
@@ -147,6 +149,35 @@ class SmsDelivery(models.Model):
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["provider_id"], name="sms_provider_id_idx")]
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class CodeDelivery(OutboxRow):
+    """Outbox row: one one-time code to one contact (SMS or e-mail), written in the code's transaction and sent
+    by a Celery task after commit with portal.outbox's claim, lease and retries: at least once at the
+    provider, once at the recipient (idempotent by `message_id`).
+
+    The code travels sealed (portal.crypto, bound to the message id) and is wiped once the row is SENT or
+    FAILED; a row still unsent when its code expires is FAILED without sending. Deleted with its code.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "SMS", _("Text message (SMS)")
+        EMAIL = "EMAIL", _("Email")
+
+    message_id = models.CharField(max_length=160, unique=True)
+    code = models.ForeignKey(OneTimeCode, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    language = models.CharField(max_length=8)
+    purpose = models.CharField(max_length=80)
+    sealed_code = models.BinaryField(blank=True, default=b"")
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["state", "id"], name="code_delivery_state_idx")]
 
     def __str__(self) -> str:
         return self.message_id

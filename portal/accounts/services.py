@@ -2,8 +2,8 @@
 code (RFC 6238); sessions ended. Every write audited.
 
 One-time codes are keyed by the IIN's look-up hash, so an unknown IIN goes through the same steps (hash,
-throttle, a code row, an audit event) as a registered one; only the delivery after commit differs, and that
-runs off the request thread so the response time does not tell whether anything was sent.
+throttle, a code row, an audit event, one task published after commit) as a registered one; only the outbox
+rows differ, and a Celery worker sends them, so the response time does not tell whether anything was sent.
 
 Nothing here ever logs or audits an IIN, a code, a password, a TOTP secret or a token: events carry user ids and
 short prefixes of keyed hashes.
@@ -16,25 +16,26 @@ import hmac
 import logging
 import re
 import secrets
-import threading
-from concurrent.futures import Executor, ThreadPoolExecutor
+import smtplib
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
-from portal import sms
+from portal import outbox, sms
 from portal.audit.services import audit_record
-from portal.crypto import encrypt, lookup_hash
+from portal.crypto import decrypt, encrypt, lookup_hash
 from portal.identifiers import iin_is_valid
 
 from . import permissions, selectors, throttle, totp
 from .devices import Requester
-from .models import OneTimeCode, Role, User
+from .models import CodeDelivery, OneTimeCode, Role, User
 from .sms import sms_send
 
 logger = logging.getLogger(__name__)
@@ -100,55 +101,135 @@ class SignInRefused(Exception):
 # --- delivery ---------------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class _CodeMessage:
-    code_id: int
-    user_id: int
-    email: str
-    phone: str
-    subject: str
-    body: str
+# One-time codes go through the same kind of outbox as every other message (portal/outbox.py): a CodeDelivery
+# row per contact, written in the code's transaction, sent by the accounts.deliver_code task after commit. Eager
+# Celery (make run) sends at once in the request's thread, after commit; production's worker sends within a
+# moment. A code is worth nothing after OTP_LIFETIME, so retries are quick and few.
+def _delivery_policy() -> outbox.Policy:
+    # The lease must outlast the SMS gateway's time-outs.
+    timeouts = float(settings.SMS_HTTP_CONNECT_TIMEOUT) + float(settings.SMS_HTTP_TIMEOUT)
+    return outbox.Policy(
+        max_attempts=6,
+        backoff_seconds=5,
+        backoff_max_seconds=60,
+        lease_seconds=max(60, int(2 * timeouts)),
+        relay_age_seconds=30,
+    )
 
 
-def _deliver(message: _CodeMessage) -> None:
-    """Send by e-mail and SMS; a failure is logged without the address or the text."""
-    if message.email:
-        try:
-            send_mail(message.subject, message.body, None, [message.email])
-        except Exception as exc:  # a failed send must not break anything, nor show the code
-            logger.warning("one-time code e-mail to user %s failed: %s", message.user_id, type(exc).__name__)
-    if message.phone:
-        try:
-            sms_send(
-                message=sms.SMSMessage(
-                    message_id=f"otp:{message.code_id}", to=message.phone, text=message.body
-                ),
-                now=timezone.now(),
-            )
-        except Exception as exc:
-            logger.warning("one-time code SMS to user %s failed: %s", message.user_id, type(exc).__name__)
+SENT, SKIPPED, FAILED, SUPERSEDED = "sent", "skipped", "failed", "superseded"
 
 
-_executor: Executor | None = None
-_executor_lock = threading.Lock()
-# Tests set this to True to deliver synchronously (still after commit).
-DELIVER_INLINE = False
+class _Undeliverable(Exception):
+    """The contact can never receive this message as addressed."""
 
 
-def _delivery_executor() -> Executor:
-    # Created lazily, so a pre-forking server starts it in each worker after the fork.
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="otp-delivery")
-        return _executor
+def _publish_code(code_id: int) -> None:
+    from .tasks import deliver_codes
+
+    deliver_codes.delay(code_id=code_id)
 
 
-def _dispatch(message: _CodeMessage) -> None:
-    if DELIVER_INLINE:
-        _deliver(message)
-    else:
-        _delivery_executor().submit(_deliver, message)
+def code_deliveries_enqueue(*, code_id: int) -> int:
+    """Enqueue the delivery rows of one code that are still waiting; returns how many."""
+    from .tasks import deliver_code
+
+    ids = list(
+        CodeDelivery.objects.filter(code_id=code_id, state=outbox.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for pk in ids:
+        deliver_code.delay(delivery_id=pk)
+    return len(ids)
+
+
+def _send_email(*, row: CodeDelivery, subject: str, body: str) -> str:
+    message_id = f"<{row.message_id.replace(':', '.')}@accounts.portal>"
+    email = EmailMessage(
+        subject,
+        body,
+        to=[row.recipient.email],
+        headers={
+            "Message-ID": message_id,
+            "Idempotency-Key": row.message_id,
+            "Content-Language": row.language,
+        },
+    )
+    try:
+        email.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise _Undeliverable("recipient refused") from exc
+    except smtplib.SMTPResponseException as exc:
+        if 400 <= exc.smtp_code < 500:
+            raise
+        raise _Undeliverable(f"SMTP {exc.smtp_code}") from exc
+    return message_id
+
+
+def code_delivery_send(*, delivery_id: int) -> str:
+    """Send one code to one contact if it is due: "sent", "skipped" (already sent, or another worker holds
+    it), "failed" (permanently, after the last attempt, or the code expired first), "superseded" (our lease ran
+    out and another claim sends it with the same id). Raises outbox.RetryLater after a transient failure.
+
+    At least once: a worker killed after the provider accepted and before the row was marked leaves it
+    SENDING, and once the lease runs out it is sent again with the same message id, which the provider (SMS)
+    or the Message-ID/Idempotency-Key (e-mail) lets deliver once. Logs carry no address, code or text.
+    """
+    policy = _delivery_policy()
+    now = timezone.now()
+    claim = outbox.claim(
+        CodeDelivery.objects.select_related("recipient"), delivery_id, now=now, policy=policy
+    )
+    if claim is None:
+        return SKIPPED
+    row: CodeDelivery = claim.row
+    if row.expires_at <= now:
+        outbox.give_up(claim, "the code expired before it could be sent", sealed_code=b"")
+        return FAILED
+    code = decrypt(bytes(row.sealed_code), associated=row.message_id.encode())
+    subject, body = _render_message(code=code, purpose=row.purpose, language=row.language)
+    try:
+        if row.channel == CodeDelivery.Channel.SMS:
+            if not row.recipient.phone:
+                raise _Undeliverable("no phone number on record")
+            message = sms.SMSMessage(message_id=row.message_id, to=row.recipient.phone, text=body)
+            provider_id = sms_send(message=message, now=now)
+        else:
+            if not row.recipient.email:
+                raise _Undeliverable("no e-mail address on record")
+            provider_id = _send_email(row=row, subject=subject, body=body)
+    except (sms.PermanentSMSError, _Undeliverable) as exc:
+        logger.warning("one-time code %s to user %s failed for good: %s", row.channel, row.recipient_id, exc)
+        outbox.give_up(claim, f"{type(exc).__name__}: {exc}", sealed_code=b"")
+        return FAILED
+    except Exception as exc:  # anything else is transient, bounded by the policy's attempts
+        if not isinstance(exc, sms.SMSError | smtplib.SMTPException | OSError):
+            logger.exception("unexpected error sending one-time code delivery %s", row.pk)
+        logger.warning(
+            "one-time code %s to user %s failed: %s", row.channel, row.recipient_id, type(exc).__name__
+        )
+        delay = outbox.retry_or_fail(
+            claim, type(exc).__name__, now=timezone.now(), policy=policy, sealed_code=b""
+        )
+        if delay is None:
+            return FAILED
+        raise outbox.RetryLater(type(exc).__name__, delay) from exc
+    sent = outbox.mark_sent(claim, provider_id=provider_id, now=timezone.now(), sealed_code=b"")
+    return SENT if sent else SUPERSEDED
+
+
+def code_delivery_relay(*, now: dt.datetime | None = None) -> int:
+    """Re-enqueue code deliveries that may have been lost (see outbox.relay); returns how many."""
+    from .tasks import deliver_code
+
+    def publish(ids: list[int]) -> None:
+        for pk in ids:
+            deliver_code.delay(delivery_id=pk)
+
+    return outbox.relay(
+        CodeDelivery, now=now or timezone.now(), policy=_delivery_policy(), batch_size=200, publish=publish
+    )
 
 
 def _render_message(*, code: str, purpose: str, language: str) -> tuple[str, str]:
@@ -277,19 +358,27 @@ def _otp_create(*, iin_hash: str, purpose: str, binding: str, now: dt.datetime) 
         data={"purpose": purpose, "iin_hash_prefix": _hash_prefix(iin_hash), "sent": recipient is not None},
         now=now,
     )
-    # Rendered on both paths, so both spend the same time here.
-    language = recipient.preferred_language if recipient else (translation.get_language() or "kk")
-    subject, body = _render_message(code=code, purpose=purpose, language=language)
     if recipient is not None:
-        message = _CodeMessage(
-            code_id=row.pk,
-            user_id=recipient.pk,
-            email=recipient.email,
-            phone=recipient.phone,
-            subject=subject,
-            body=body,
-        )
-        transaction.on_commit(lambda: _dispatch(message))
+        language = recipient.preferred_language or (translation.get_language() or "kk")
+        for channel, address in (
+            (CodeDelivery.Channel.EMAIL, recipient.email),
+            (CodeDelivery.Channel.SMS, recipient.phone),
+        ):
+            if address:
+                message_id = f"otp:{row.pk}:{channel.lower()}"
+                CodeDelivery.objects.create(
+                    message_id=message_id,
+                    code=row,
+                    recipient=recipient,
+                    channel=channel,
+                    language=language,
+                    purpose=purpose,
+                    sealed_code=encrypt(code, associated=message_id.encode()),
+                    expires_at=row.expires_at,
+                    created_at=now,
+                )
+    # Published for unknown IINs too (the task finds nothing to send), so both paths do the same work here.
+    transaction.on_commit(partial(_publish_code, row.pk), robust=True)
 
 
 def otp_check(
@@ -373,8 +462,9 @@ def _otp_check(*, iin_hash: str, purpose: str, binding: str, code: str, now: dt.
 
 @transaction.atomic
 def otp_purge(*, now: dt.datetime) -> int:
-    """Delete codes that expired more than OTP_RETENTION ago; returns how many."""
-    deleted, _ = OneTimeCode.objects.filter(expires_at__lt=now - OTP_RETENTION).delete()
+    """Delete codes that expired more than OTP_RETENTION ago, with their outbox rows; returns how many codes."""
+    _, per_model = OneTimeCode.objects.filter(expires_at__lt=now - OTP_RETENTION).delete()
+    deleted = per_model.get(OneTimeCode._meta.label, 0)  # their outbox rows go with them
     if deleted:
         audit_record(
             action="accounts.otp.purged",

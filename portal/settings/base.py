@@ -135,6 +135,8 @@ CELERY_BEAT_SCHEDULE = {
     # Periodic scans of due rows, never long ETA tasks (Redis redelivers those past the visibility timeout).
     "appeals-deadline-scan": {"task": "appeals.deadline_scan", "schedule": 15 * 60},
     "appeals-notification-relay": {"task": "appeals.notification_relay", "schedule": 60},
+    # One-time codes whose task was lost or whose worker died (portal/accounts/services.py, outbox).
+    "accounts-code-delivery-relay": {"task": "accounts.code_delivery_relay", "schedule": 30},
     "appeals-letter-relay": {"task": "appeals.letter_relay", "schedule": 60},
     "appeals-outcome-webhooks": {"task": "appeals.outcome_webhook_scan", "schedule": 30},
     # Evidence held unchecked while clamd was unreachable is scanned once it answers again.

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal import sms
-from portal.accounts import oidc, services
+from portal.accounts import oidc
 from portal.accounts.models import Organisation, OrganisationKind, Role, User
 from portal.crypto import encrypt, lookup_hash
 from tests.factories import iin as make_iin
@@ -29,8 +29,7 @@ def _isolated(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     settings.OIDC_ISSUER = ""
     settings.OIDC_CLIENT_ID = ""
     sms.LocmemSMSGateway.outbox.clear()
-    # Deliver in the committing thread so a test can read the outbox at once (the timing test turns it off).
-    monkeypatch.setattr(services, "DELIVER_INLINE", True)
+    # Codes are sent by the outbox's Celery task, eager in tests: after commit, in the committing thread.
     yield
     cache.clear()
 

@@ -7,6 +7,7 @@ import json
 from typing import Any, ClassVar
 
 import pytest
+import time_machine
 from django.core import mail
 
 from portal import sms
@@ -25,6 +26,13 @@ SIGN_IN = services.PURPOSE_SIGN_IN
 
 def other_than(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Any:
+    """The outbox's worker reads the real clock (a code is not sent after it expired): it is NOW here."""
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from django.test import Client
 from django.utils import formats, timezone, translation
 
 from portal.access.models import AccessRecord
-from portal.accounts import services as account_services
 from tests import factories
 from tests.appeals.conftest import World
 from tests.appeals.review.builders import at
@@ -32,7 +31,6 @@ HEADINGS = {"en": "Who viewed your data"}
 def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
-    monkeypatch.setattr(account_services, "DELIVER_INLINE", True)
     cache.clear()
     yield
     cache.clear()

@@ -19,7 +19,6 @@ from appeals.models import Appeal, Evidence
 from appeals.states import State
 from explanations.models import Decision
 from explanations.services.flags import data_flag_record
-from portal.accounts import services as account_services
 from portal.accounts.models import User
 from portal.identifiers import format_reference
 from tests.appeals.citizen import files
@@ -37,7 +36,6 @@ CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
-    monkeypatch.setattr(account_services, "DELIVER_INLINE", True)
     cache.clear()
     yield
     cache.clear()

@@ -14,7 +14,6 @@ from django.core.cache import cache
 
 from appeals.services import core
 from appeals.states import Outcome
-from portal.accounts import services as account_services
 from tests import factories
 from tests.appeals.conftest import NOW, World
 from tests.appeals.test_services import assessed, filed
@@ -30,7 +29,6 @@ CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
-    monkeypatch.setattr(account_services, "DELIVER_INLINE", True)
     cache.clear()
     yield
     cache.clear()

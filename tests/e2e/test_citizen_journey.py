@@ -13,7 +13,6 @@ from django.core import mail
 from django.core.cache import cache
 
 from explanations.models import DataFlag, Decision
-from portal.accounts import services as account_services
 from portal.accounts.models import User
 from tests.explanations.citizen import builders
 
@@ -29,7 +28,6 @@ CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
-    monkeypatch.setattr(account_services, "DELIVER_INLINE", True)
     cache.clear()
     yield
     cache.clear()

@@ -8,9 +8,8 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
-from portal.accounts import services as account_services
-from portal.sms import LocmemSMSGateway
 from portal.accounts.models import User
+from portal.sms import LocmemSMSGateway
 
 from . import builders
 
@@ -23,7 +22,6 @@ def _isolated(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) ->
     settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
     LocmemSMSGateway.outbox.clear()
-    monkeypatch.setattr(account_services, "DELIVER_INLINE", True)
     cache.clear()
     yield
     cache.clear()
