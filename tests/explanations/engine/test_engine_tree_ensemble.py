@@ -33,7 +33,7 @@ from tests.explanations.engine.checks import check_all
 from tests.explanations.engine.strategies_small import L, feature, outcomes, values_for
 from tests.explanations.spec.ensemble_fixtures import data, rows, template
 
-EXAMPLES = int(os.environ.get("ENGINE_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("ENGINE_EXAMPLES", "30"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
