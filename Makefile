@@ -52,7 +52,9 @@ check-deploy: $(VENV_OK)
 	DJANGO_SETTINGS_MODULE=portal.settings.production DJANGO_SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(50))') \
 	FIELD_ENCRYPTION_KEY=$$(python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())') \
 	IIN_HASH_KEY=$$(python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())') \
-	CLAMD_SOCKET=/run/clamav/clamd.ctl DJANGO_ALLOWED_HOSTS=appeals.example.kz $(PY) manage.py check --deploy --fail-level WARNING
+	CLAMD_SOCKET=/run/clamav/clamd.ctl CACHE_URL=redis://127.0.0.1:6379/1 \
+	SMS_GATEWAY=portal.sms.HttpSMSGateway SMS_HTTP_URL=https://sms.example.kz/v1/messages SMS_HTTP_SECRET=check-only \
+	DJANGO_ALLOWED_HOSTS=appeals.example.kz $(PY) manage.py check --deploy --fail-level WARNING
 
 pytest: $(VENV_OK)
 	$(PY) -m pytest -q

@@ -28,6 +28,7 @@ def production_env(static_root: Path) -> dict[str, str]:
         STATIC_ROOT=str(static_root),
         DATABASE_URL="sqlite:///:memory:",
         CLAMD_SOCKET="/run/clamav/clamd.ctl",
+        CACHE_URL="redis://127.0.0.1:6379/1",  # collectstatic does not connect
     )
     return env
 

@@ -18,10 +18,18 @@ if not CLAMD_SOCKET:
         "Set CLAMD_SOCKET to clamd's local socket (e.g. /run/clamav/clamd.ctl): evidence uploads are scanned for "
         "malware in production"
     )
+# Sessions, throttles, the working-day calendar and page caches must be shared by every web and worker process: a
+# per-process memory cache would let one worker serve what another has already changed.
+if CACHES["default"]["BACKEND"] in {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}:
+    raise ImproperlyConfigured("Set CACHE_URL to Redis (e.g. redis://redis:6379/1): production shares its cache")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Probes talk to each node directly over plain HTTP (portal/web/health.py).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Believed only from TRUSTED_PROXIES: portal.proxies.ForwardedHeadersMiddleware drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
