@@ -711,28 +711,32 @@ class Chosen:
     appeal: str
 
 
-def step_decisions_and_appeal(walk: Walk, citizen: Citizen) -> Chosen:
+def step_decisions_and_appeal(walk: Walk, citizen: Citizen, prefer_system: str) -> Chosen:
+    """Open the citizen's decisions' explanations; appeal one, preferably on `prefer_system` (by default the demo's
+    high-impact system, whose adverse review outcomes a supervisor must countersign)."""
     client, lang = citizen.client, citizen.lang
     mine = client.page("citizen.my-decisions", f"/{lang}/my/decisions/", lang=lang)
     decisions = [p.split("/")[3] for p in mine.links_matching(rf"/{lang}/decisions/[A-Za-z0-9]+/")]
     if not decisions:
         raise WalkFailed(f"/{lang}/my/decisions/ lists no decision")
-    explained = False
+    preferred: list[str] = []
+    others: list[str] = []
     for reference in decisions[:10]:
+        detail = client.page("citizen.explanation", f"/{lang}/decisions/{reference}/", lang=lang)
+        detail.require_link(f"/{lang}/decisions/{reference}/pdf/")
+        if not detail.links_matching(re.escape(f"/{lang}/appeals/new/{reference}/")):
+            continue  # not appealable
+        on_preferred = bool(detail.links_matching(re.escape(f"/{lang}/register/{prefer_system}/")))
+        (preferred if on_preferred else others).append(reference)
+        if on_preferred:
+            break
+    for reference in preferred + others:
         path = f"/{lang}/decisions/{reference}/"
-        detail = client.page("citizen.explanation", path, lang=lang)
-        start_url = f"/{lang}/appeals/new/{reference}/"
-        if not explained:
-            detail.require_link(f"{path}pdf/")
-            pdf = client.request(
-                "citizen.explanation-pdf", "GET", f"{path}pdf/", content_type="application/pdf"
-            )
-            if not pdf.content.startswith(b"%PDF-"):
-                raise WalkFailed(f"citizen.explanation-pdf: {path}pdf/ is not a PDF: {pdf.content[:20]!r}")
-            explained = True
-        if start_url not in detail.links_matching(re.escape(start_url)):
-            continue  # not appealable (or already appealed): try the next one
-        start = client.page("appeal.start", start_url, lang=lang)
+        client.page("citizen.explanation", path, lang=lang)
+        pdf = client.request("citizen.explanation-pdf", "GET", f"{path}pdf/", content_type="application/pdf")
+        if not pdf.content.startswith(b"%PDF-"):
+            raise WalkFailed(f"citizen.explanation-pdf: {path}pdf/ is not a PDF: {pdf.content[:20]!r}")
+        start = client.page("appeal.start", f"/{lang}/appeals/new/{reference}/", lang=lang)
         if not any(f.in_main and f.method == "post" for f in start.parsed.forms):
             continue  # "you already have an appeal on this decision" (a walk re-run on the same database)
         response = client.submit(
@@ -745,6 +749,8 @@ def step_decisions_and_appeal(walk: Walk, citizen: Citizen) -> Chosen:
         if not target.endswith("/draft/"):
             continue  # an appeal on this decision was sent earlier (a walk re-run on the same database)
         appeal = target.split("/")[3]
+        if reference not in preferred:
+            print(f"# no appealable decision on {prefer_system}: appealing {reference}", flush=True)
         file_appeal(walk, citizen, appeal)
         return Chosen(reference, appeal)
     raise WalkFailed(f"none of the decisions on /{lang}/my/decisions/ ({decisions[:10]}) could be appealed")
@@ -1203,6 +1209,11 @@ def main(argv: list[str] | None = None) -> int:
         default="DECISION_UPHELD",
         help="the reviewer's decision (upheld is adverse: a supervisor countersigns on a high-impact system)",
     )
+    parser.add_argument(
+        "--prefer-system",
+        default="digital-family-card",
+        help="appeal a decision of this register entry if the citizen has one (default: the demo's high-impact one)",
+    )
     args = parser.parse_args(argv)
     step = "setup"
     try:
@@ -1221,7 +1232,7 @@ def main(argv: list[str] | None = None) -> int:
         step = "2 citizen sign-in"
         citizen = step_citizen_sign_in(walk, codes, iin, lang, phone)
         step = "3-4 decisions, explanation, appeal"
-        chosen = step_decisions_and_appeal(walk, citizen)
+        chosen = step_decisions_and_appeal(walk, citizen, args.prefer_system)
         print(f"# appeal {chosen.appeal} filed on decision {chosen.decision}", flush=True)
         step = "5 review"
         step_review(walk, demo, chosen.appeal, args.outcome)
