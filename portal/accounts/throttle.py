@@ -23,6 +23,8 @@ import time
 
 from django.core.cache import cache
 
+from portal import proxies
+
 
 class RateLimited(Exception):
     """A limit was reached. `retry_after` is a safe number of seconds to wait (for the Retry-After header)."""
@@ -151,7 +153,8 @@ def backoff_reset(backoff: Backoff, key: str) -> None:
 
 
 def client_ip(request: object) -> str:
-    """The client address used as a throttle key: REMOTE_ADDR only (a reverse proxy must set it, e.g. from
-    a trusted X-Forwarded-For); headers the client controls are never trusted here."""
+    """The client address used as a throttle key, from this one place: REMOTE_ADDR, or, when REMOTE_ADDR is
+    one of TRUSTED_PROXIES, the right-most address in X-Forwarded-For that is not a trusted proxy (see
+    portal/proxies.py). An X-Forwarded-For from anyone else is the client's own words and ignored."""
     meta = getattr(request, "META", {})
-    return str(meta.get("REMOTE_ADDR") or "unknown")
+    return proxies.client_address(meta)

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Forwarded headers (X-Forwarded-For/-Proto) only from TRUSTED_PROXIES (portal/proxies.py): first of all.
+    "portal.proxies.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response of a view (CONTENT_SECURITY_POLICY below).
@@ -211,6 +213,9 @@ SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 STAFF_REQUIRE_TOTP = True  # staff sessions need password + authenticator code (StaffSecondFactorMiddleware)
 # A browser's signed device cookie (portal/accounts/devices.py) is kept this long after its last sign-in.
 DEVICE_COOKIE_AGE = env.int("DEVICE_COOKIE_AGE", default=180 * 24 * 3600)
+# Reverse proxies (CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else
+# those headers are dropped (portal/proxies.py). Loopback by default: a proxy on the same machine.
+TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"])
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -30,6 +30,7 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Probes talk to each node directly over plain HTTP (portal/web/health.py).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Believed only from TRUSTED_PROXIES: portal.proxies.ForwardedHeadersMiddleware drops it from anyone else.
+# Believed only from TRUSTED_PROXIES: portal.proxies.ForwardedHeadersMiddleware drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -301,6 +301,7 @@ def _production_check(**extra: str) -> subprocess.CompletedProcess[str]:
         "IIN_HASH_KEY": "dGVzdC1vbmx5LWlpbi1oYXNoLWtleS0zMi1ieXRlcy0=",
         "DJANGO_ALLOWED_HOSTS": "appeals.example.kz",
         "CLAMD_SOCKET": "/run/clamav/clamd.ctl",
+        "CACHE_URL": "redis://127.0.0.1:6379/10",
         **extra,
     }
     if "SMS_GATEWAY" not in extra:
