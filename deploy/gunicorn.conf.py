@@ -7,7 +7,7 @@ listens on plain HTTP and trusts X-Forwarded-* only from FORWARDED_ALLOW_IPS (th
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # noqa: S104  (in a container or behind the proxy)
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # the longest request: a PDF on a cold cache

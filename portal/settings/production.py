@@ -24,12 +24,13 @@ if CACHES["default"]["BACKEND"] in {
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
 }:
-    raise ImproperlyConfigured("Set CACHE_URL to Redis (e.g. redis://redis:6379/1): production shares its cache")
+    raise ImproperlyConfigured(
+        "Set CACHE_URL to Redis (e.g. redis://redis:6379/1): production shares its cache"
+    )
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Probes talk to each node directly over plain HTTP (portal/web/health.py).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-# Believed only from TRUSTED_PROXIES: portal.proxies.ForwardedHeadersMiddleware drops it from anyone else.
 # Believed only from TRUSTED_PROXIES: portal.proxies.ForwardedHeadersMiddleware drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
