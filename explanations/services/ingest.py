@@ -7,6 +7,7 @@ the rows reach PostgreSQL through COPY in the same transaction as the audit even
 import datetime as dt
 import hashlib
 import math
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -377,6 +378,12 @@ _COLUMNS = (
 )
 
 
+_EXTERNAL_ID = _COLUMNS.index("external_id")
+DEADLOCK_DETECTED = "40P01"
+DEADLOCK_ATTEMPTS = 3  # writes of one batch that PostgreSQL may abort as a deadlock before it is answered 422
+DEADLOCK_BACKOFF_SECONDS = 0.05
+
+
 def _copy_rows(rows: Iterable[tuple[Any, ...]]) -> None:
     table = Decision._meta.db_table
     # The raw psycopg cursor raises psycopg's own errors; Django's wrapper turns them into django.db errors
@@ -416,6 +423,17 @@ def _exists_message(external_id: str) -> str:
     return _("a decision with external_id %(external_id)s already exists for this system") % {
         "external_id": repr(external_id)
     }
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    """PostgreSQL's deadlock_detected (SQLSTATE 40P01), raised by psycopg and wrapped by Django."""
+    return getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+
+
+def _concurrent_problem() -> Problem:
+    return Problem(
+        "decisions", _("a concurrent request stored some of these decisions first; nothing was stored")
+    )
 
 
 def _stored_meanwhile(system: AlgorithmicSystem, rows: list[dict[str, Any]]) -> list[Problem]:
@@ -571,38 +589,48 @@ def decisions_ingest(
         raise ValidationFailed(checker.problems)
 
     batch_digest = hashlib.sha256("".join(r[26] for r in out_rows).encode()).hexdigest()
-    try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                _copy_rows(out_rows)
-            else:
-                _orm_rows(out_rows)
-            audit_record(
-                action="decision.batch.ingested",
-                actor=actor,
-                object_type="system",
-                object_id=system.code,
-                data={
-                    "batch_id": str(batch_id),
-                    "count": len(out_rows),
-                    "not_reproducible": mismatches,
-                    "content_digest": batch_digest,
-                },
-                now=now,
-            )
-            # A superseded decision's page says it was replaced by this correction.
-            pages_changed(claimed_refs)
-    except IntegrityError as exc:
-        # Another request stored one of these external_ids (or superseded the same decision) between our check
-        # and our write. The transaction rolled back whole; answer as the check would have answered had it come
-        # after the other request.
-        raise ValidationFailed(
-            _stored_meanwhile(system, rows)
-            or [
-                Problem(
-                    "decisions",
-                    _("a concurrent request stored some of these decisions first; nothing was stored"),
+    # Written in external_id order, so that two batches sharing external ids take their unique-index entries in
+    # the same order: the later one waits for the earlier and then fails with a unique violation, where opposite
+    # orders would deadlock (the answer, the created list and the digest keep the request's order).
+    written = sorted(out_rows, key=lambda r: r[_EXTERNAL_ID])
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    _copy_rows(written)
+                else:
+                    _orm_rows(written)
+                audit_record(
+                    action="decision.batch.ingested",
+                    actor=actor,
+                    object_type="system",
+                    object_id=system.code,
+                    data={
+                        "batch_id": str(batch_id),
+                        "count": len(out_rows),
+                        "not_reproducible": mismatches,
+                        "content_digest": batch_digest,
+                    },
+                    now=now,
                 )
-            ]
-        ) from exc
+                # A superseded decision's page says it was replaced by this correction.
+                pages_changed(claimed_refs)
+            break
+        except OperationalError as exc:
+            # Two batches correcting the same decisions in opposite orders (the supersedes index is not in
+            # external_id order) can still deadlock, and PostgreSQL aborts one of them while the other is yet to
+            # commit, so a re-check would not see it. Written again, this batch waits for that one to end: then
+            # it stores, or fails with the unique violation below and hears the sequential answer.
+            if not _is_deadlock(exc):
+                raise
+            if attempt == DEADLOCK_ATTEMPTS:
+                raise ValidationFailed(_stored_meanwhile(system, rows) or [_concurrent_problem()]) from exc
+            # A moment for the other batch, now unblocked, to take the entries it waited for: written again at
+            # once, this one could take them first and deadlock again.
+            time.sleep(DEADLOCK_BACKOFF_SECONDS * attempt)
+        except IntegrityError as exc:
+            # Another request stored one of these external_ids (or superseded the same decision) between our
+            # check and our write. The transaction rolled back whole; answer as the check would have answered
+            # had it come after the other request.
+            raise ValidationFailed(_stored_meanwhile(system, rows) or [_concurrent_problem()]) from exc
     return IngestResult(batch_id=batch_id, system=system.code, created=created, not_reproducible=mismatches)
