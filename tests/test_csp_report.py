@@ -10,6 +10,15 @@ from django.test import Client
 
 from portal.web.csp_report import MAX_BODY_BYTES, MAX_REPORTS
 
+
+@pytest.fixture(autouse=True)
+def _fresh_repeat_memory() -> None:
+    """Each distinct violation is logged once a minute; every test starts with none seen."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 IIN = "900101300015"
 REPORT = {
     "csp-report": {
@@ -86,9 +95,15 @@ def test_reports_in_the_reporting_api_format_are_logged_too(
 def test_at_most_so_many_reports_of_one_body_are_logged(
     client: Client, db: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    one = {"type": "csp-violation", "body": {"effectiveDirective": "img-src", "blockedURL": "data"}}
+    reports = [
+        {
+            "type": "csp-violation",
+            "body": {"effectiveDirective": "img-src", "blockedURL": "data", "lineNumber": n},
+        }
+        for n in range(MAX_REPORTS + 5)
+    ]
     with caplog.at_level(logging.WARNING, logger="portal.csp"):
-        response = post(client, [one] * (MAX_REPORTS + 5), content_type="application/reports+json")
+        response = post(client, reports, content_type="application/reports+json")
     assert response.status_code == 204
     assert len(csp_lines(caplog)) == MAX_REPORTS
 
@@ -134,3 +149,27 @@ def test_a_signed_in_browser_reports_the_same_way(db: None, caplog: pytest.LogCa
     with caplog.at_level(logging.WARNING, logger="portal.csp"):
         assert post(client, REPORT).status_code == 204
     assert len(csp_lines(caplog)) == 1
+
+
+def test_a_body_nested_too_deeply_is_a_400_not_a_500(client) -> None:
+    response = client.post("/csp-report/", "[" * 8000, content_type="application/csp-report")
+    assert response.status_code == 400
+    assert b"nested too deeply" in response.content
+
+
+def test_a_field_cannot_forge_a_log_line_and_repeats_are_logged_once(client, caplog) -> None:
+    report = {
+        "csp-report": {
+            "document-uri": "https://appeals.example.kz/en/",
+            "effective-directive": "script-src\nCSP violation: forged\x1b[31m",
+            "blocked-uri": "inline",
+        }
+    }
+    with caplog.at_level("WARNING", logger="portal.csp"):
+        for _ in range(3):
+            response = client.post("/csp-report/", json.dumps(report), content_type="application/csp-report")
+            assert response.status_code == 204
+    lines = [r.getMessage() for r in caplog.records if r.name == "portal.csp"]
+    assert len(lines) == 1
+    assert "\n" not in lines[0] and "\x1b" not in lines[0]
+    assert "script-src?CSP violation: forged?[31m" in lines[0]

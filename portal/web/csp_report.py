@@ -3,18 +3,21 @@ CONTENT_SECURITY_POLICY in portal/settings/base.py): each is logged as one warni
 
 Anyone can post here (a browser sends no session or CSRF token with a report), so the endpoint trusts nothing:
 a body over MAX_BODY_BYTES is refused unread (413), anything but a JSON report is a 400 that says why, and at
-most MAX_REPORTS reports of one body are logged. A line names only the directive, the blocked source (its kind,
-such as inline, or its address), the page and the script: addresses without their query string or fragment,
+most MAX_REPORTS reports of one body are logged, each distinct violation once per REPEAT_SECONDS; control
+characters are replaced, so no field can forge a log line. A line names only the directive, the blocked source
+(its kind, such as inline, or its address), the page and the script: addresses without their query string or fragment,
 and never the code sample a browser may include, which can hold what the person typed. The log's filter also
 redacts anything shaped like an IIN (portal/logging.py).
 """
 
+import hashlib
 import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -24,6 +27,7 @@ logger = logging.getLogger("portal.csp")
 MAX_BODY_BYTES = 8 * 1024
 MAX_REPORTS = 10
 MAX_FIELD_CHARS = 200
+REPEAT_SECONDS = 60  # one log line per distinct violation within this time
 # report-uri sends application/csp-report; the Reporting API (report-to) application/reports+json.
 CONTENT_TYPES = ("application/csp-report", "application/reports+json", "application/json")
 KEYWORDS = (
@@ -39,7 +43,11 @@ KEYWORDS = (
 
 
 def _text(value: Any) -> str:
-    return str(value)[:MAX_FIELD_CHARS] if value is not None else ""
+    """At most MAX_FIELD_CHARS of the value, with every control character (a line break that would forge a log
+    line, a terminal escape) replaced by '?'."""
+    if value is None:
+        return ""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(value)[:MAX_FIELD_CHARS])
 
 
 def _location(value: Any) -> str:
@@ -95,12 +103,13 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return _refuse(400, "The body is not JSON.")
+    except RecursionError:  # 8 KiB of '[' is deeper than Python's stack
+        return _refuse(400, "The body is nested too deeply to be a report.")
     reports = _reports(payload)
     if reports is None:
         return _refuse(400, 'The body is neither {"csp-report": {...}} nor a list of reports.')
     for report in reports[:MAX_REPORTS]:
-        logger.warning(
-            "CSP violation: %s blocked %s on %s (from %s, line %s, %s)",
+        fields = (
             _text(_field(report, "effective-directive", "effectiveDirective", "violated-directive")),
             _location(_field(report, "blocked-uri", "blockedURL")),
             _location(_field(report, "document-uri", "documentURL")),
@@ -108,6 +117,10 @@ def csp_report(request: HttpRequest) -> HttpResponse:
             _text(_field(report, "line-number", "lineNumber")),
             _text(_field(report, "disposition")) or "enforce",
         )
+        # The same violation is logged once a minute however many browsers (or a script) report it.
+        key = "csp-report:" + hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+        if cache.add(key, 1, REPEAT_SECONDS):
+            logger.warning("CSP violation: %s blocked %s on %s (from %s, line %s, %s)", *fields)
     return HttpResponse(status=204)
 
 
