@@ -161,3 +161,15 @@ def test_the_evidence_image_is_a_real_png(walk: ModuleType) -> None:
     with Image.open(io.BytesIO(walk.png_bytes())) as image:
         image.verify()
         assert image.format == "PNG" and image.size == (96, 64)
+
+
+def test_a_console_log_gives_the_demo_sms_code_to_this_phone(walk: ModuleType, tmp_path: Path) -> None:
+    log = tmp_path / "console.log"
+    log.write_text("[demo SMS to *********17] Кодыңыз: 111111.\n", encoding="utf-8")
+    source = walk.CodeSource(None, log)
+    source.mark()
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write("[demo SMS to *********85] Ваш код: 222222.\n")  # another citizen's
+        handle.write("[demo SMS to *********17] Кодыңыз: 333333. Ол 10 минуттан кейін жарамсыз болады.\n")
+    code, _ = source.wait("+7 701 000 42 17", seconds=1)
+    assert code == "333333"

@@ -656,6 +656,9 @@ def step_public(walk: Walk) -> None:
     for lang in LANGS:
         home = client.page(f"public.home.{lang}", f"/{lang}/", lang=lang)
         home_page = home_page or home
+        for header in ("Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options"):
+            if not home.response.headers.get(header):
+                raise WalkFailed(f"public.home.{lang}: GET /{lang}/ over https has no {header} header")
         register = client.page(f"public.register.{lang}", f"/{lang}/register/", lang=lang)
         entries = [
             p for p in register.links_matching(rf"/{lang}/register/[\w-]+/") if p != f"/{lang}/register/"
@@ -674,6 +677,18 @@ def step_public(walk: Walk) -> None:
         path = client._path(urljoin(walk.origin + "/api/docs/", src))
         if path.startswith("/static/"):
             client.request("api.docs-asset", "GET", path)
+    # Without the terminator's header the request is plain http: it is sent to https (the probes are exempt).
+    started = time.monotonic()
+    try:
+        plain_http = requests.get(walk.base + "/kk/", timeout=TIMEOUT, allow_redirects=False)
+    except requests.RequestException as exc:
+        raise WalkFailed(f"security.https-redirect: GET /kk/ failed: {exc}") from exc
+    if plain_http.status_code != 301 or plain_http.headers.get("Location") != f"{walk.origin}/kk/":
+        raise WalkFailed(
+            f"security.https-redirect: GET /kk/ over plain http answered {plain_http.status_code} "
+            f"→ {plain_http.headers.get('Location')!r}, expected 301 → {walk.origin}/kk/"
+        )
+    walk.report("security.https-redirect", plain_http.status_code, started)
     client.request("healthz", "GET", "/healthz")
     client.request("readyz", "GET", "/readyz")
     assert home_page is not None
@@ -702,6 +717,13 @@ def step_citizen_sign_in(walk: Walk, codes: CodeSource, iin: str, lang: str, pho
     form = code_page.form(fields=["code"], what="with the one-time code")
     response = client.submit("citizen.sign-in.code", code_page, form, {"code": code}, location=rf"/{lang}/.*")
     client.follow("citizen.signed-in", response, lang=lang, hops=2)
+    for cookie in client.session.cookies:
+        if cookie.name in ("sessionid", "csrftoken") and not cookie.secure:
+            raise WalkFailed(f"citizen.signed-in: the {cookie.name} cookie is not marked Secure")
+        if cookie.name == "sessionid" and not cookie.has_nonstandard_attr("HttpOnly"):
+            raise WalkFailed("citizen.signed-in: the session cookie is not HttpOnly")
+    if "sessionid" not in {c.name for c in client.session.cookies}:
+        raise WalkFailed("citizen.signed-in: no session cookie after signing in")
     return Citizen(client, iin, lang)
 
 
