@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from explanations.models import Decision
@@ -150,6 +151,10 @@ class Evidence(models.Model):
     scan_status = models.CharField(max_length=16, choices=ScanStatus.choices, default=ScanStatus.PENDING)
     scanned_at = models.DateTimeField(null=True, blank=True)
     scan_signature = models.CharField(max_length=200, blank=True)
+    # Re-scans of a held file that gave no verdict on it (missing, not its SHA-256, or an error clamd answers for
+    # this file alone); the beat task tries the least recently tried first and gives up after SCAN_MAX_ATTEMPTS.
+    scan_attempts = models.PositiveSmallIntegerField(default=0)
+    scan_attempted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints: ClassVar = [
@@ -159,9 +164,10 @@ class Evidence(models.Model):
         ]
         indexes: ClassVar = [
             models.Index(
-                fields=["id"],
+                F("scan_attempted_at").asc(nulls_first=True),
+                "id",
                 condition=models.Q(scan_status__in=["PENDING", "NOT_SCANNED"]),
-                name="evidence_held_idx",
+                name="evidence_held_order_idx",
             ),
         ]
 

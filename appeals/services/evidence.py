@@ -59,6 +59,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -650,19 +651,26 @@ def evidence_remove(
 
 HELD = (ScanStatus.PENDING, ScanStatus.NOT_SCANNED)
 SCAN_BATCH = 100
+SCAN_MAX_ATTEMPTS = 5  # re-scans without a verdict on the file itself, then it is left held (never served)
 
 
 def evidence_scan_held(*, now: dt.datetime | None = None, batch_size: int = SCAN_BATCH) -> dict[str, int]:
-    """Scan held files (PENDING, and NOT_SCANNED once scanning is on), oldest first; safe to run twice.
+    """Scan held files (PENDING, and NOT_SCANNED once scanning is on), least recently tried first; safe to run
+    twice.
 
     Each file is read and scanned outside any transaction, then its row is locked and changed only if it is
-    still held with the same content. Stops at the first file clamd gives no verdict on (it is down again).
+    still held with the same content. A file that gives no verdict of its own (missing, not its recorded SHA-256,
+    or an error clamd answers for it while it answers PING) counts an attempt and moves behind the others, so
+    the next pass starts with files not yet tried, and after SCAN_MAX_ATTEMPTS it is no longer tried. Only
+    when clamd itself is down (no PONG) does the pass stop, without counting an attempt against the file.
     """
-    counts = {"clean": 0, "infected": 0, "unavailable": 0, "missing": 0, "skipped": 0}
+    counts = {"clean": 0, "infected": 0, "unavailable": 0, "missing": 0, "error": 0, "skipped": 0}
     if not scanner.enabled():
         return counts
     ids = list(
-        Evidence.objects.filter(scan_status__in=HELD).order_by("id").values_list("id", flat=True)[:batch_size]
+        Evidence.objects.filter(scan_status__in=HELD, scan_attempts__lt=SCAN_MAX_ATTEMPTS)
+        .order_by(F("scan_attempted_at").asc(nulls_first=True), "id")
+        .values_list("id", flat=True)[:batch_size]
     )
     for evidence_id in ids:
         outcome = evidence_scan_one(evidence_id=evidence_id, now=now)
@@ -672,8 +680,56 @@ def evidence_scan_held(*, now: dt.datetime | None = None, batch_size: int = SCAN
     return counts
 
 
+def _scan_attempt_failed(*, evidence: Evidence, reason: str, now: dt.datetime) -> None:
+    """Count an attempt that gave no verdict on this file; at the last one, record that it is no longer tried.
+
+    The log names the evidence row and the reason only (never the file's name, its appeal or its citizen).
+    """
+    with transaction.atomic(durable=True):
+        row = (
+            Evidence.objects.select_for_update()
+            .filter(pk=evidence.pk, scan_status__in=HELD, sha256=evidence.sha256)
+            .first()
+        )
+        if row is None:
+            return  # removed, or scanned by another run, meanwhile
+        row.scan_attempts += 1
+        row.scan_attempted_at = now
+        row.save(update_fields=["scan_attempts", "scan_attempted_at"])
+        if row.scan_attempts < SCAN_MAX_ATTEMPTS:
+            logger.warning(
+                "held evidence %s gave no verdict (attempt %d of %d): %s",
+                row.pk,
+                row.scan_attempts,
+                SCAN_MAX_ATTEMPTS,
+                reason,
+            )
+            return
+        audit_record(
+            action="appeal.evidence.scan_given_up",
+            actor="system",
+            object_type="appeal",
+            object_id=row.appeal_id,
+            data={
+                "evidence_id": row.pk,
+                "sha256": row.sha256,
+                "attempts": row.scan_attempts,
+                "reason": reason,
+            },
+            now=now,
+        )
+        logger.error(
+            "held evidence %s gave no verdict in %d attempts (%s); it stays held and is no longer re-scanned",
+            row.pk,
+            row.scan_attempts,
+            reason,
+        )
+
+
 def evidence_scan_one(*, evidence_id: int, now: dt.datetime | None = None) -> str:
-    """Scan one held file and record the verdict: "clean", "infected", "unavailable", "missing" or "skipped"."""
+    """Scan one held file and record the verdict: "clean", "infected", "unavailable" (clamd is down: try again
+    later), "missing" (absent, or not its SHA-256) or "error" (clamd answers an error for this file), both an
+    attempt counted, or "skipped"."""
     now = now or timezone.now()
     evidence = Evidence.objects.filter(pk=evidence_id, scan_status__in=HELD).first()
     if evidence is None:
@@ -681,14 +737,17 @@ def evidence_scan_one(*, evidence_id: int, now: dt.datetime | None = None) -> st
     try:
         data = evidence_path(evidence).read_bytes()
     except (OSError, ValueError):
-        logger.error("held evidence %s is missing from private storage", evidence.pk)
+        _scan_attempt_failed(evidence=evidence, reason="missing from private storage", now=now)
         return "missing"
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
-        logger.error("held evidence %s does not match its recorded SHA-256; it stays held", evidence.pk)
+        _scan_attempt_failed(evidence=evidence, reason="does not match its recorded SHA-256", now=now)
         return "missing"
     verdict = scanner.scan_bytes(data)
     if verdict.outcome not in (scanner.Outcome.CLEAN, scanner.Outcome.INFECTED):
-        return "unavailable"
+        if not scanner.ping():
+            return "unavailable"  # clamd itself is down: not this file's fault, and no use trying the next
+        _scan_attempt_failed(evidence=evidence, reason=f"clamd answered {verdict.reason}", now=now)
+        return "error"
     infected = verdict.outcome == scanner.Outcome.INFECTED
     with transaction.atomic(durable=True):
         row = (

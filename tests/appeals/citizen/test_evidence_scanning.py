@@ -2,6 +2,7 @@
 nothing is stored; a clean one is stored as checked; with clamd down a file is held unchecked, never served,
 and the beat task scans it once clamd answers again (removing it, and telling the citizen, if it is infected)."""
 
+import hashlib
 import socket
 import subprocess
 import sys
@@ -16,7 +17,14 @@ from django.core import mail
 from appeals.models import Appeal, Evidence, Notification, ScanStatus
 from appeals.queues import blind_case
 from appeals.services import core
-from appeals.services.evidence import EvidenceRejected, evidence_add, evidence_check, evidence_path
+from appeals.services.evidence import (
+    SCAN_MAX_ATTEMPTS,
+    EvidenceRejected,
+    evidence_add,
+    evidence_check,
+    evidence_path,
+    evidence_scan_held,
+)
 from appeals.services.messages import render_message
 from appeals.tasks import evidence_scan
 from portal import scanner
@@ -138,9 +146,12 @@ def test_with_the_scanner_down_a_file_is_held_unserved_then_checked_once_it_is_b
         "infected": 0,
         "unavailable": 1,
         "missing": 0,
+        "error": 0,
         "skipped": 0,
     }
-    assert Evidence.objects.get(pk=evidence.pk).scan_status == ScanStatus.PENDING
+    held = Evidence.objects.get(pk=evidence.pk)
+    assert held.scan_status == ScanStatus.PENDING
+    assert (held.scan_attempts, held.scan_attempted_at) == (0, None)  # clamd down is not the file's fault
 
     settings.CLAMD_SOCKET = clamd  # clamd is back
     counts = evidence_scan.delay().get()
@@ -226,6 +237,87 @@ def test_reviewers_see_a_held_file_with_its_status_and_cannot_open_it(
     assert view.scan_label == "Checked for viruses"
 
 
+def held_files(world: Any, names: list[str]) -> tuple[Appeal, list[Evidence]]:
+    """Files uploaded while the scanner was down (oldest first), so held: PENDING."""
+    appeal = core.appeal_start(decision=world.decision(), citizen=world.citizen)
+    held = [
+        evidence_add(
+            appeal_id=appeal.pk, citizen=world.citizen, uploaded_file=RawUpload(name, files.clean_pdf())
+        )
+        for name in names
+    ]
+    assert {e.scan_status for e in held} == {ScanStatus.PENDING}
+    return appeal, held
+
+
+def replace_content(evidence: Evidence, data: bytes) -> None:
+    """The file on disk and its recorded SHA-256 become these bytes (as if stored under other limits)."""
+    evidence_path(evidence).write_bytes(data)
+    Evidence.objects.filter(pk=evidence.pk).update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+
+@pytest.mark.services
+def test_a_file_clamd_answers_an_error_for_does_not_block_newer_files_and_is_given_up_after_the_last_attempt(
+    world: Any, private_root: Path, clamd: str, settings: Any, tmp_path: Path, caplog: Any
+) -> None:
+    settings.CLAMD_SOCKET = str(tmp_path / "clamd-down.sock")
+    appeal, (oversized, newer) = held_files(world, ["Aigerim-income-statement.pdf", "b.pdf"])
+    # Over the test clamd's StreamMaxLength (32M): clamd refuses this file every time (it answers "INSTREAM size
+    # limit exceeded" and drops the connection mid-stream), while it answers PING and scans every other file.
+    replace_content(oversized, b"%PDF-1.4\n" + b"0" * (33 * 1024 * 1024))
+    settings.CLAMD_SOCKET = clamd
+    caplog.set_level("WARNING", logger="appeals.services.evidence")
+
+    counts = evidence_scan.delay().get()
+
+    assert (counts["error"], counts["clean"], counts["unavailable"]) == (1, 1, 0), counts
+    assert Evidence.objects.get(pk=newer.pk).scan_status == ScanStatus.CLEAN
+    stuck = Evidence.objects.get(pk=oversized.pk)
+    assert (stuck.scan_status, stuck.scan_attempts) == (ScanStatus.PENDING, 1)
+    assert stuck.scan_attempted_at is not None
+    assert (
+        f"held evidence {oversized.pk} gave no verdict (attempt 1 of {SCAN_MAX_ATTEMPTS}): clamd answered "
+        in (caplog.text)
+    )
+
+    Evidence.objects.filter(pk=oversized.pk).update(scan_attempts=SCAN_MAX_ATTEMPTS - 1)
+    assert evidence_scan.delay().get()["error"] == 1  # the last attempt
+    stuck.refresh_from_db()
+    assert (stuck.scan_status, stuck.scan_attempts) == (ScanStatus.PENDING, SCAN_MAX_ATTEMPTS)
+    assert not stuck.is_available  # given up, still never served
+    assert evidence_events(appeal)[-1] == "appeal.evidence.scan_given_up"
+    assert f"held evidence {oversized.pk} gave no verdict in {SCAN_MAX_ATTEMPTS} attempts" in caplog.text
+    assert sum(evidence_scan.delay().get().values()) == 0  # no longer tried
+    # The log names the row, never the file's name, its appeal or its citizen.
+    for personal in ("Aigerim", appeal.reference, world.citizen.get_full_name() or "\0"):
+        assert personal not in caplog.text
+
+
+@pytest.mark.services
+def test_missing_and_corrupt_held_files_do_not_starve_the_files_behind_them(
+    world: Any, private_root: Path, clamd: str, settings: Any, tmp_path: Path
+) -> None:
+    settings.CLAMD_SOCKET = str(tmp_path / "clamd-down.sock")
+    _appeal, (missing, corrupt, newer) = held_files(world, ["a.pdf", "b.pdf", "c.pdf"])
+    evidence_path(missing).unlink()
+    evidence_path(corrupt).write_bytes(b"not what was uploaded")
+    settings.CLAMD_SOCKET = clamd
+
+    first = evidence_scan_held(batch_size=2)  # a batch taken up by the two that give no verdict
+    second = evidence_scan_held(batch_size=2)
+
+    assert first["missing"] == 2, first
+    assert second["clean"] == 1, second  # the next pass starts with the file not yet tried
+    assert Evidence.objects.get(pk=newer.pk).scan_status == ScanStatus.CLEAN
+    attempts = dict(
+        Evidence.objects.filter(pk__in=[missing.pk, corrupt.pk]).values_list("pk", "scan_attempts")
+    )
+    assert attempts == {missing.pk: 2, corrupt.pk: 1} or attempts == {missing.pk: 1, corrupt.pk: 2}
+    assert (
+        Evidence.objects.filter(pk__in=[missing.pk, corrupt.pk], scan_status=ScanStatus.PENDING).count() == 2
+    )
+
+
 # --- without a real clamd ---------------------------------------------------------------------------------
 
 
@@ -277,6 +369,28 @@ def test_a_scanner_error_is_no_verdict_and_the_file_is_held(
         fake.server.close()
     assert evidence.scan_status == ScanStatus.PENDING
     assert not evidence.is_available
+
+
+def test_a_scanner_that_answers_errors_to_everything_stops_the_pass_without_counting_attempts(
+    world: Any, private_root: Path, settings: Any, tmp_path: Path, dead_socket: str
+) -> None:
+    _appeal, held = held_files(world, ["a.pdf", "b.pdf"])
+    path = str(tmp_path / "broken.sock")
+    fake = _FakeClamd(path, b"Can't allocate memory ERROR\n")  # to PING as well: clamd itself is broken
+    fake.start()
+    settings.CLAMD_SOCKET = path
+    try:
+        counts = evidence_scan_held()
+    finally:
+        fake.server.close()
+
+    assert (counts["unavailable"], counts["error"], counts["missing"]) == (1, 0, 0), counts
+    assert sorted(
+        Evidence.objects.filter(pk__in=[e.pk for e in held]).values_list("scan_attempts", flat=True)
+    ) == [
+        0,
+        0,
+    ]
 
 
 def test_with_the_socket_missing_an_upload_is_held_not_refused(
