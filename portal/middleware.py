@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from .api import API_PREFIX
+
 
 class ApiTokensOnlyOnApiMiddleware:
     """An agency API token never opens a page: any request outside /api/ that carries one answers 401.
@@ -17,7 +19,7 @@ class ApiTokensOnlyOnApiMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         header = request.headers.get("Authorization", "")
-        if header[:6].lower() == "token " and not request.path.startswith("/api/"):
+        if header[:6].lower() == "token " and not request.path.startswith(API_PREFIX):
             response = HttpResponse(
                 "Agency API tokens are accepted only under /api/.\n", status=401, content_type="text/plain"
             )

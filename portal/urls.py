@@ -1,11 +1,10 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
-from explanations.api import errors as api_errors
 from portal.web import api_docs, csp_report, health
 
 urlpatterns = [
@@ -19,7 +18,7 @@ urlpatterns = [
     path("api/docs/", api_docs.swagger, name="api-docs"),
     path("api/redoc/", api_docs.redoc, name="api-redoc"),
     # Last of the API: any other address under /api/ answers the API's JSON 404, never a page.
-    re_path(r"^api/", api_errors.api_not_found),
+    path("api/", include("explanations.api.urls_fallback")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # The SMS provider's signed delivery-status callback, POST /sms/status/ (portal/accounts/sms_views.py).
     path("sms/", include("portal.accounts.urls_sms")),
@@ -41,5 +40,6 @@ urlpatterns += i18n_patterns(
 )
 
 # Under /api/ these answer in the API's JSON error shape; everywhere else they are Django's own.
-handler400 = api_errors.bad_request
-handler500 = api_errors.server_error
+# Named by dotted path: the kernel imports no app (explanations/api/errors.py).
+handler400 = "explanations.api.errors.bad_request"
+handler500 = "explanations.api.errors.server_error"

@@ -18,9 +18,11 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
+from portal.api import API_PREFIX
+
 from ..exceptions import Conflict, NotFound, ValidationFailed
 
-API_PREFIX = "/api/"
+__all__ = ["API_PREFIX", "api_not_found", "bad_request", "error_json", "exception_handler", "server_error"]
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -11,7 +11,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-API_PREFIX = "/api/"
+from portal.api import API_PREFIX
+
+__all__ = ["API_DEFAULT_LANGUAGE", "API_PREFIX", "ApiLanguageMiddleware", "api_language"]
 API_DEFAULT_LANGUAGE = "en"
 
 
