@@ -592,7 +592,7 @@ def decisions_ingest(
     # Written in external_id order, so that two batches sharing external ids take their unique-index entries in
     # the same order: the later one waits for the earlier and then fails with a unique violation, where opposite
     # orders would deadlock (the answer, the created list and the digest keep the request's order).
-    written = sorted(out_rows, key=lambda r: r[_EXTERNAL_ID])
+    written = sorted(out_rows, key=lambda r: str(r[_EXTERNAL_ID]))
     for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
         try:
             with transaction.atomic():
