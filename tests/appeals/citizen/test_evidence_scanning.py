@@ -437,6 +437,7 @@ def test_production_settings_refuse_to_start_without_a_scanner() -> None:
         "IIN_HASH_KEY": "dGVzdC1vbmx5LWlpbi1oYXNoLWtleS0zMi1ieXRlcy0=",
         "DJANGO_ALLOWED_HOSTS": "appeals.example.kz",
         "DATABASE_URL": "sqlite:///:memory:",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",  # production also refuses a per-process cache
     }
     code = "import django; django.setup(); from django.conf import settings; print(settings.CLAMD_SOCKET)"
 
