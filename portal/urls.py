@@ -20,10 +20,10 @@ urlpatterns = [
     # Last of the API: any other address under /api/ answers the API's JSON 404, never a page.
     path("api/", include("explanations.api.urls_fallback")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    # The SMS provider's signed delivery-status callback, POST /sms/status/ (portal/accounts/sms_views.py).
-    path("sms/", include("portal.accounts.urls_sms")),
     # Browsers' reports of Content-Security-Policy violations (portal/web/csp_report.py).
     path("csp-report/", csp_report.csp_report, name="csp-report"),
+    # The SMS provider's signed delivery-status callback, POST /sms/status/ (portal/accounts/sms_views.py).
+    path("sms/", include("portal.accounts.urls_sms")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -401,6 +401,11 @@ class Client:
         for text in texts:
             if text not in response.text:
                 raise WalkFailed(f"{where}: the response does not contain {text!r}")
+        # Every page the walk sees carries the Content-Security-Policy (what `curl -I` of each would show).
+        if "text/html" in response.headers.get(
+            "Content-Type", ""
+        ) and "default-src" not in response.headers.get("Content-Security-Policy", ""):
+            raise WalkFailed(f"{where}: an HTML page without a Content-Security-Policy header")
         self.walk.report(step, response.status_code, started)
         return response
 
