@@ -62,3 +62,19 @@ def test_the_language_switcher_names_this_page_in_each_language() -> None:
         html = client.get(path).content.decode()
         assert f'value="{path.replace("/en/", "/kk/", 1)}"' in html
         assert f'value="{path.replace("/en/", "/ru/", 1)}"' in html
+
+
+@pytest.mark.django_db
+def test_a_settings_override_of_asset_addresses_is_not_served_from_kept_chrome(client) -> None:
+    """A page rendered under an overridden STATIC_URL (or a manifest's hashed names) must not be kept for the
+    requests after the override ends: the stylesheet it names would not exist there."""
+    from django.test import override_settings
+
+    chrome.clear()
+    with override_settings(STATIC_URL="/elsewhere-static/"):
+        inside = client.get("/en/")
+        assert b"/elsewhere-static/" in inside.content
+    after = client.get("/en/")
+    assert after.status_code == 200
+    assert b"/elsewhere-static/" not in after.content
+    assert b'href="/static/' in after.content
