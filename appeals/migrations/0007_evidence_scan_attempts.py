@@ -26,6 +26,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='evidence',
-            index=models.Index(models.OrderBy(models.F('scan_attempted_at'), nulls_first=True), models.F('id'), condition=models.Q(('scan_status__in', ['PENDING', 'NOT_SCANNED'])), name='evidence_held_order_idx'),
+            index=models.Index(fields=['scan_attempted_at', 'id'], condition=models.Q(('scan_status__in', ['PENDING', 'NOT_SCANNED'])), name='evidence_held_order_idx'),
         ),
     ]
