@@ -181,16 +181,7 @@ def calendar_day_change_record(
     calendar_changed()
     after = WorkingCalendar([*before.changes.values(), _as_change(row)])
     moves = _recompute(days={row.day_date}, before=before, after=after, change=_as_change(row), now=now)
-    audit_record(
-        action="calendar.day_change.recorded",
-        actor=actor,
-        object_type="calendar_day_change",
-        object_id=row.pk,
-        data={**_data(row), "moved_appeals": sum(m.moved for m in moves)},
-        now=now,
-    )
-    _audit_moves(moves, actor=actor, now=now)
-    return DayChangeResult(row, [m.appeal.pk for m in moves if m.moved])
+    return _finish("calendar.day_change.recorded", row.pk, _data(row), row, moves, actor=actor, now=now)
 
 
 @transaction.atomic
@@ -200,10 +191,7 @@ def calendar_day_change_update(
     """Change a recorded day (its date, kind or decree); recompute the open appeals the change moves."""
     now = now or timezone.now()
     _require(actor)
-    before = calendar_lock_exclusive()
-    row = CalendarDayChange.objects.select_for_update().filter(pk=change_id).first()
-    if row is None:
-        raise NotAllowed("no such calendar change")
+    before, row = _locked_change(change_id)
     old = _data(row)
     old_day = row.day_date
     clean = _clean({f: fields.get(f, getattr(row, f)) for f in FIELDS}, exclude_id=row.pk)
@@ -218,16 +206,8 @@ def calendar_day_change_update(
     moves = _recompute(
         days={old_day, row.day_date}, before=before, after=after, change=_as_change(row), now=now
     )
-    audit_record(
-        action="calendar.day_change.changed",
-        actor=actor,
-        object_type="calendar_day_change",
-        object_id=row.pk,
-        data={"before": old, "after": _data(row), "moved_appeals": sum(m.moved for m in moves)},
-        now=now,
-    )
-    _audit_moves(moves, actor=actor, now=now)
-    return DayChangeResult(row, [m.appeal.pk for m in moves if m.moved])
+    data = {"before": old, "after": _data(row)}
+    return _finish("calendar.day_change.changed", row.pk, data, row, moves, actor=actor, now=now)
 
 
 @transaction.atomic
@@ -237,26 +217,46 @@ def calendar_day_change_delete(
     """Delete a recorded day (it follows the `holidays` package again); recompute the open appeals it moves."""
     now = now or timezone.now()
     _require(actor)
-    before = calendar_lock_exclusive()
-    row = CalendarDayChange.objects.select_for_update().filter(pk=change_id).first()
-    if row is None:
-        raise NotAllowed("no such calendar change")
+    before, row = _locked_change(change_id)
     data = _data(row)
     gone = _as_change(row)
     row.delete()
     calendar_changed()
     after = WorkingCalendar(c for c in before.changes.values() if c.change_id != change_id)
     moves = _recompute(days={gone.day}, before=before, after=after, change=gone, now=now, withdrawn=True)
+    return _finish("calendar.day_change.deleted", change_id, data, None, moves, actor=actor, now=now)
+
+
+def _locked_change(change_id: int) -> tuple[WorkingCalendar, CalendarDayChange]:
+    """The calendar before the change (under its exclusive lock) and the recorded day's row, locked."""
+    before = calendar_lock_exclusive()
+    row = CalendarDayChange.objects.select_for_update().filter(pk=change_id).first()
+    if row is None:
+        raise NotAllowed("no such calendar change")
+    return before, row
+
+
+def _finish(
+    action: str,
+    object_id: int,
+    data: dict[str, Any],
+    row: CalendarDayChange | None,
+    moves: list[Any],
+    *,
+    actor: Any,
+    now: dt.datetime,
+) -> DayChangeResult:
+    """Audit the day's change (with how many appeals it moved) and each moved appeal; the service's result."""
     audit_record(
-        action="calendar.day_change.deleted",
+        action=action,
         actor=actor,
         object_type="calendar_day_change",
-        object_id=change_id,
+        object_id=object_id,
         data={**data, "moved_appeals": sum(m.moved for m in moves)},
         now=now,
     )
     _audit_moves(moves, actor=actor, now=now)
-    return DayChangeResult(None, [m.appeal.pk for m in moves if m.moved])
+    return DayChangeResult(row, [m.appeal.pk for m in moves if m.moved])
 
 
 # --- recomputing stored deadlines ---------------------------------------------------------------------------
