@@ -44,6 +44,7 @@ run: $(VENV_OK)
 lint: $(VENV_OK)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check . || (echo "run: .venv/bin/ruff format ." && false)
+	.venv/bin/lint-imports
 
 typecheck: $(VENV_OK)
 	.venv/bin/mypy

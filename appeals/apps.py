@@ -3,6 +3,8 @@ from typing import Any
 from django.apps import AppConfig
 from django.core import checks
 
+from portal import scanner
+
 
 class AppealsConfig(AppConfig):
     name = "appeals"
@@ -13,7 +15,6 @@ class AppealsConfig(AppConfig):
 
 def malware_scanning_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Say it loudly when evidence is not scanned (only local settings allow that; production refuses)."""
-    from portal import scanner
 
     if scanner.enabled():
         return []

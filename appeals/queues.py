@@ -16,7 +16,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from explanations.selectors import ASSUMED_COLLECTIONS, COLLECTION_LABELS, format_date, format_value
+from explanations.models import AlgorithmicSystem
+from explanations.selectors import (
+    ASSUMED_COLLECTIONS,
+    COLLECTION_LABELS,
+    explanation_page,
+    format_date,
+    format_value,
+)
+from explanations.services.explain import explanation_get_or_compute
 from portal.accounts.models import Role, User
 from portal.identifiers import format_reference
 from portal.web.templatetags.portal import i18n_text
@@ -389,7 +397,6 @@ def waiting_count(*, reviewer: User) -> tuple[int, bool]:
 
 
 def systems_for_filter() -> list[tuple[str, str]]:
-    from explanations.models import AlgorithmicSystem
 
     return [
         (s.code, i18n_text(s.name)) for s in AlgorithmicSystem.objects.order_by("code").only("code", "name")
@@ -722,8 +729,6 @@ class RevealedCase:
 def revealed_case(*, appeal: Appeal, viewer: User, now: dt.datetime | None = None) -> RevealedCase:
     """The case with the AI's explanation. Only for someone `permissions.can_see_ai_explanation` allows: the
     caller checks. The explanation is the stored one (computed and stored on its first use)."""
-    from explanations.selectors import explanation_page
-    from explanations.services.explain import explanation_get_or_compute
 
     decision = appeal.decision
     stored = explanation_get_or_compute(decision=decision, now=now)

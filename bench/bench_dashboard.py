@@ -384,8 +384,8 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone, translation
 
-    from portal.oversight.rollups import rollup_rebuild
-    from portal.oversight.selectors import Period, add_months
+    from oversight.rollups import rollup_rebuild
+    from oversight.selectors import Period, add_months
 
     fixture = build_fixture()
     t0 = time.perf_counter()

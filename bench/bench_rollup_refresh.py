@@ -66,7 +66,7 @@ def decide_appeals(count: int) -> None:
 def main() -> None:
     env = fresh_database("portal_bench_rollups")
     setup_django(env)
-    from portal.oversight.rollups import rollup_rebuild, rollup_refresh
+    from oversight.rollups import rollup_rebuild, rollup_refresh
 
     build_fixture(DECISIONS)
     t0 = time.perf_counter()

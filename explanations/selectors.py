@@ -10,9 +10,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from explanations.labels import parameter_label
 from portal.accounts.models import Organisation
 from portal.identifiers import format_reference, normalise_reference
-from portal.web.labels import parameter_label
 from portal.web.templatetags.portal import i18n_text, parameter_value, tenge
 
 from .models import (

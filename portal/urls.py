@@ -12,7 +12,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("explanations.api.urls")),
     path("api/v1/", include("appeals.api.urls")),
-    path("api/v1/open-data/", include("portal.oversight.api_urls")),
+    path("api/v1/", include("access.api_urls")),
+    path("api/v1/open-data/", include("oversight.api_urls")),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     # Documentation pages with their own loosened Content-Security-Policy (portal/web/api_docs.py).
     path("api/docs/", api_docs.swagger, name="api-docs"),
@@ -32,10 +33,10 @@ urlpatterns += i18n_patterns(
     path("appeals/", include("appeals.urls")),
     path("staff/", include("appeals.urls_staff")),
     path("review/", include("appeals.urls_review")),
-    path("oversight/", include("portal.oversight.urls")),
-    path("oversight/", include("portal.inquiries.urls")),
-    path("open-data/", include("portal.oversight.urls_open")),
-    path("access/", include("portal.access.urls")),
+    path("oversight/", include("oversight.urls")),
+    path("oversight/", include("oversight.inquiries.urls")),
+    path("open-data/", include("oversight.urls_open")),
+    path("access/", include("access.urls")),
     path("admin/", admin.site.urls),
 )
 

@@ -31,8 +31,10 @@ from ..models import (
     ReviewerAssignment,
     TimelineEvent,
 )
+from ..signals import confirm_corrections
 from ..states import ADVERSE_OUTCOMES, TRANSITIONS, Actor, Outcome, State
 from .notify import enqueue_for_appeal
+from .outcomes import outcome_effects
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -614,14 +616,8 @@ def appeal_decide(
 def _outcome_effects(appeal: Appeal, now: dt.datetime) -> None:
     """Inside the deciding transaction: correction notices for the data found wrong, then error propagation:
     every other decision that used a corrected item for the same person or household is flagged for its
-    operator's review (portal.access.services.propagation_flag)."""
-    from portal.access.services import propagation_flag
-
-    from .outcomes import outcome_effects
-
-    corrections = outcome_effects(appeal=appeal, now=now)
-    if corrections:
-        propagation_flag(corrections=corrections, now=now)
+    operator's review (appeals.signals.corrections_confirmed, received by access.services.propagation_flag)."""
+    confirm_corrections(outcome_effects(appeal=appeal, now=now), now)
 
 
 @transaction.atomic(durable=True)

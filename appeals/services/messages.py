@@ -39,7 +39,7 @@ def _texts(event: str, audience: str, context: dict[str, Any]) -> _Text:
     """The texts of one event for one audience (English msgids, translated under the active language)."""
     decided = context.get("state") == "DECIDED"
     if audience == OMBUDSMAN and event == "oversight.alert.raised":
-        # Raised by the periodic oversight checks (portal/inquiries); about a system, never about a person.
+        # Raised by the periodic oversight checks (oversight/inquiries); about a system, never about a person.
         return _Text(
             _("New oversight alert about %(system)s"),
             _(

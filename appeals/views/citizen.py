@@ -26,8 +26,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from explanations.permissions import is_citizen
-from portal.access.gate import ReasonRequired, log_case_view, reason_redirect
 from portal.identifiers import format_reference
+from portal.web.staff import SendElsewhereFirst
 
 from .. import forms, selectors
 from ..exceptions import IllegalTransition, InvalidInput, NotAllowed
@@ -44,6 +44,7 @@ from ..services.evidence import (
     name_is_unsafe,
 )
 from ..services.receipt import appeal_receipt_pdf
+from ..signals import show_case
 from ..states import State
 
 logger = logging.getLogger(__name__)
@@ -689,9 +690,9 @@ def evidence_file(request: HttpRequest, reference: str, evidence_id: int) -> Htt
     if evidence is None or not evidence.is_available:
         raise Http404
     try:  # staff downloading it are logged with their purpose (or asked for a reason first)
-        log_case_view(request, evidence.appeal)
-    except ReasonRequired as exc:
-        return reason_redirect(exc)
+        show_case(request, evidence.appeal)
+    except SendElsewhereFirst as exc:
+        return exc.response()
     try:
         handle = evidence_path(evidence).open("rb")
     except (OSError, ValueError) as exc:

@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from portal.access.gate import log_case_view
 from portal.accounts.models import Role
 from portal.web.staff import View, staff_page
 
@@ -21,6 +20,7 @@ from .. import permissions
 from ..exceptions import IllegalTransition
 from ..models import Appeal, Letter, Notification, OutcomeDelivery
 from ..services.letters import LANGUAGES, letter_get_or_render
+from ..signals import show_case
 from ..states import State
 
 
@@ -57,7 +57,7 @@ def _appeal(request: HttpRequest, reference: str, predicate: Callable[[Any, Appe
     )
     if appeal is None or not predicate(request.user, appeal):
         raise Http404
-    log_case_view(request, appeal, delivery=True)
+    show_case(request, appeal, delivery=True)
     return appeal
 
 

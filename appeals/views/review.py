@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from portal.access.gate import log_case_view
 from portal.accounts.models import Role, User
 from portal.web.staff import View, staff_page
 
@@ -32,6 +31,7 @@ from ..forms_review import (
 )
 from ..models import Appeal
 from ..services import core
+from ..signals import show_case
 from ..states import State
 
 
@@ -78,7 +78,7 @@ def load_case(request: HttpRequest, reference: str, predicate: Callable[[Any, Ap
     if appeal is None or not predicate(staff(request), appeal):
         raise Http404
     if request.method in ("GET", "HEAD"):
-        log_case_view(request, appeal)
+        show_case(request, appeal)
     return appeal
 
 
@@ -88,7 +88,7 @@ def render_case(
     """A page that shows the case. A POST answered with it (a form shown again with its errors) shows the
     person's data as much as a GET does, so it is logged too (a GET was logged by load_case)."""
     if request.method not in ("GET", "HEAD"):
-        log_case_view(request, appeal)
+        show_case(request, appeal)
     return render(request, template, context, status=status)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import proactive, views
+from . import views
 
 app_name = "api"
 
@@ -13,10 +13,4 @@ urlpatterns = [
     ),
     path("systems/<slug:system_code>/decisions/", views.DecisionBatchView.as_view(), name="decision-batch"),
     path("decisions/<str:reference>/", views.DecisionDetailView.as_view(), name="decision-detail"),
-    path("proactive-reviews/", proactive.ProactiveReviewListView.as_view(), name="proactive-reviews"),
-    path(
-        "proactive-reviews/<int:flag_id>/review",
-        proactive.ProactiveReviewMarkView.as_view(),
-        name="proactive-review-mark",
-    ),
 ]

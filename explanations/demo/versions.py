@@ -26,7 +26,7 @@ EXAMPLES_DIR = Path(settings.BASE_DIR) / "docs" / "examples"
 SUBSISTENCE_MINIMUM_2025 = 46_228
 SUBSISTENCE_MINIMUM_2026 = 50_851
 POVERTY_LINE_SHARE = 0.7  # the poverty line is 70 % of the subsistence minimum
-# Who counts as one family, in each language (a parameter a person reads: see portal.web.labels).
+# Who counts as one family, in each language (a parameter a person reads: see explanations.labels).
 HOUSEHOLD_RULE = {
     "kk": "бір мекенжайда тіркелген туыстар",
     "ru": "родственники, зарегистрированные по одному адресу",

@@ -2,6 +2,8 @@
 
 from celery import Task, shared_task
 
+from portal.outbox import RetryLater
+
 
 @shared_task(name="accounts.deliver_codes", acks_late=True)
 def deliver_codes(*, code_id: int) -> int:
@@ -15,7 +17,6 @@ def deliver_codes(*, code_id: int) -> int:
 @shared_task(name="accounts.deliver_code", bind=True, acks_late=True, max_retries=None)
 def deliver_code(self: Task, *, delivery_id: int) -> str:
     """Send one code to one contact; after a transient failure, retry with the row's backoff."""
-    from portal.outbox import RetryLater
 
     from .services import code_delivery_send
 

@@ -30,9 +30,9 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.audit",
     "portal.web",
-    "portal.oversight",
-    "portal.inquiries",
-    "portal.access",
+    "oversight",
+    "oversight.inquiries",
+    "access",
     "explanations",
     "appeals",
 ]

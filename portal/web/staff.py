@@ -5,8 +5,8 @@
   portal.middleware.ApiTokensOnlyOnApiMiddleware).
 - A signed-in person the predicate refuses: 404, as for anything they may not see.
 - A method the page does not take: 405.
-- With `ask_reason`, a view that raises portal.access.gate.ReasonRequired (a case outside the viewer's assigned
-  work) sends the viewer to state a reason first.
+- With `ask_reason`, a view that raises `SendElsewhereFirst` (access.gate.ReasonRequired: a case outside the
+  viewer's assigned work) sends the viewer where the exception says (to state a reason) first.
 
 The sign-in check is the first thing the gate does (login_not_required): LoginRequiredMiddleware would send an
 API client to an HTML sign-in page instead of refusing it. Staff pages are never cached.
@@ -23,6 +23,14 @@ from django.views.decorators.cache import never_cache
 
 View = Callable[..., HttpResponse]
 STAFF_SIGN_IN = "accounts:staff-login"
+
+
+class SendElsewhereFirst(Exception):
+    """Raised by a staff view that must send the viewer to another page before it may answer (an app above the
+    kernel subclasses it: access.gate.ReasonRequired). `response()` is where to."""
+
+    def response(self) -> HttpResponse:
+        raise NotImplementedError
 
 
 def carries_api_token(request: HttpRequest) -> bool:
@@ -52,12 +60,10 @@ def staff_page(
                 return HttpResponseNotAllowed(allowed)
             if not ask_reason:
                 return view(request, *args, **kwargs)
-            from portal.access.gate import ReasonRequired, reason_redirect
-
             try:
                 return view(request, *args, **kwargs)
-            except ReasonRequired as exc:
-                return reason_redirect(exc)
+            except SendElsewhereFirst as exc:
+                return exc.response()
 
         return never_cache(login_not_required(wrapped))
 

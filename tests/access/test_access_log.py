@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from access.models import AccessRecord, Purpose
+from access.services import access_log
 from appeals.models import Appeal, Evidence
-from portal.access.models import AccessRecord, Purpose
-from portal.access.services import access_log
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_verify
 from tests.appeals.review.builders import at
@@ -154,8 +154,8 @@ def test_a_decided_case_outside_the_supervisors_work_opens_only_after_a_stated_r
 
 
 def test_a_stated_reason_expires(world, settings):
-    from portal.access.selectors import stated_reason
-    from portal.access.services import access_state_reason
+    from access.selectors import stated_reason
+    from access.services import access_state_reason
 
     settings.ACCESS_REASON_VALID_SECONDS = 3600
     appeal = at(world, "decided")
@@ -276,7 +276,7 @@ def test_a_reason_never_opens_a_case_to_someone_who_may_not_see_it(world, who):
 
 
 def test_the_service_refuses_a_stated_reason_without_words(world):
-    from portal.access.exceptions import AccessError
+    from access.exceptions import AccessError
 
     appeal = at(world, "decided")
     with pytest.raises(AccessError):
@@ -341,8 +341,8 @@ def test_a_post_answered_with_a_redirect_is_not_logged_as_a_view(world):
 
 
 def test_each_refusal_of_a_stated_reason_has_its_own_message():
-    from portal.access.services import CASE_NOT_OPENABLE, REASON_MISSING, REASON_TOO_LONG
-    from portal.access.views import reason_error_message
+    from access.services import CASE_NOT_OPENABLE, REASON_MISSING, REASON_TOO_LONG
+    from access.views import reason_error_message
 
     missing, too_long = reason_error_message(REASON_MISSING), reason_error_message(REASON_TOO_LONG)
     assert missing == "Say why you need to open this case"
@@ -355,8 +355,8 @@ def test_each_refusal_of_a_stated_reason_has_its_own_message():
     [("", "reason_missing"), ("x" * 2001, "reason_too_long"), ("Complaint", "case_not_openable")],
 )
 def test_the_service_names_the_rule_that_refused_a_stated_reason(world, reason, code):
-    from portal.access.exceptions import AccessError
-    from portal.access.services import access_state_reason
+    from access.exceptions import AccessError
+    from access.services import access_state_reason
 
     appeal = at(world, "decided")
     who = world.reviewers[1] if code == "case_not_openable" else world.supervisor
@@ -369,7 +369,7 @@ def test_the_service_names_the_rule_that_refused_a_stated_reason(world, reason, 
 def test_a_case_that_can_no_longer_be_opened_when_the_reason_is_stored_is_a_404_not_a_reason_error(
     world, monkeypatch
 ):
-    from portal.access import permissions
+    from access import permissions
 
     appeal = at(world, "decided")
     allowed = permissions.may_state_reason

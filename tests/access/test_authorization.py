@@ -1,4 +1,4 @@
-"""Every page of portal.access × every kind of actor × GET and POST: allowed actors get their page (or a redirect
+"""Every page of access × every kind of actor × GET and POST: allowed actors get their page (or a redirect
 that is not to a sign-in), everyone else 404 (405 where the route does not take the method at all), anonymous
 visitors a sign-in page, an API token never a page. A role OMBUDSMAN outside an ombudsman organisation (a
 misconfigured account) is nobody here. Routes are discovered, so a new page needs a rule here."""
@@ -10,8 +10,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from portal.access.models import AccessRecord, ChainVerification
-from portal.access.services import chain_verification_request
+from access.models import AccessRecord, ChainVerification
+from access.services import chain_verification_request
 from portal.accounts.models import Role
 from tests import factories
 from tests.appeals.conftest import make_user

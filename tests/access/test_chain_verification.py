@@ -9,8 +9,8 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
-from portal.access.models import ChainVerification
-from portal.access.services import chain_verification_request, chain_verification_run
+from access.models import ChainVerification
+from access.services import chain_verification_request, chain_verification_run
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_checkpoint, audit_record
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from portal.access.models import AccessRecord, Purpose
-from portal.access.services import access_log
+from access.models import AccessRecord, Purpose
+from access.services import access_log
 from tests.appeals.review.builders import at, filed
 
 from .conftest import client_for

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from portal.access.models import ProactiveReview
+from access.models import ProactiveReview
 from portal.audit.models import AuditEvent
 from tests import factories
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
+from access.models import MatchKind, ProactiveReview
+from access.selectors import proactive_review_view, propagation_panel
+from access.services import propagation_run_for_appeal
 from appeals.models import RegistryCorrection
 from appeals.services import core
 from appeals.states import Outcome
 from explanations.models import Decision
 from explanations.services.ingest import decisions_ingest
-from portal.access.models import MatchKind, ProactiveReview
-from portal.access.selectors import proactive_review_view, propagation_panel
-from portal.access.services import propagation_run_for_appeal
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_verify
 from tests import factories
@@ -274,7 +274,7 @@ def test_a_rejected_data_ground_flags_nothing(scene: Scene):
 
 
 def test_the_dashboard_panel_counts_open_and_reviewed_per_agency(scene: Scene):
-    from portal.access.services import proactive_review_mark_reviewed
+    from access.services import proactive_review_mark_reviewed
 
     appealed = scene.decide(Planned("family-card", 0, "hh-P", SOURCE))
     scene.decide(Planned("family-card", 0, "hh-P", SOURCE))

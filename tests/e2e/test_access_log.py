@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import formats, timezone, translation
 
-from portal.access.models import AccessRecord
+from access.models import AccessRecord
 from tests import factories
 from tests.appeals.conftest import World
 from tests.appeals.review.builders import at
@@ -125,7 +125,7 @@ def test_the_ombudsman_states_a_reason_reads_a_case_and_verifies_the_chain(
 def _verification(world: World) -> int:
     from django.db import transaction
 
-    from portal.access.services import chain_verification_request, chain_verification_run
+    from access.services import chain_verification_request, chain_verification_run
 
     with transaction.atomic():
         verification = chain_verification_request(user=world.ombudsman)

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from portal.inquiries import services
-from portal.inquiries.models import Alert, AlertStatus, Inquiry, InquiryStatus
-from portal.oversight import rollups
+from oversight import rollups
+from oversight.inquiries import services
+from oversight.inquiries.models import Alert, AlertStatus, Inquiry, InquiryStatus
 from tests.appeals.conftest import World
 from tests.inquiries.conftest import Gen, only_rule, seed_default_rules
 

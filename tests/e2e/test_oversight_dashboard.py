@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from portal.oversight import rollups, selectors
-from portal.oversight.selectors import Filters, Period
+from oversight import rollups, selectors
+from oversight.selectors import Filters, Period
 from tests.appeals.conftest import World
 from tests.appeals.review.builders import at, filed
 

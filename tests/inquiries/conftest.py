@@ -16,9 +16,9 @@ from appeals.states import Outcome, State
 from explanations.models import Decision, ModelVersion
 from explanations.services.ingest import decisions_ingest
 from explanations.services.model_versions import model_version_register
+from oversight.inquiries.models import AlertRule
 from portal.accounts.models import OrganisationKind, Role, User
 from portal.identifiers import new_reference
-from portal.inquiries.models import AlertRule
 from tests import factories
 from tests.appeals.conftest import NOW, World, make_user
 
@@ -108,7 +108,7 @@ def seed_default_rules() -> None:
     flushes every table, migration data included, so tests put them back rather than rely on them."""
     from django.apps import apps
 
-    importlib.import_module("portal.inquiries.migrations.0002_default_alert_rules").seed(apps, None)
+    importlib.import_module("oversight.inquiries.migrations.0002_default_alert_rules").seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

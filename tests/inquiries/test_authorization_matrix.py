@@ -17,8 +17,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from oversight.inquiries.models import Alert, AlertRule, Inquiry
 from portal.accounts.models import Role, User
-from portal.inquiries.models import Alert, AlertRule, Inquiry
 from tests import factories
 from tests.appeals.conftest import make_user
 

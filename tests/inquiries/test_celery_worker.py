@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from appeals.models import Notification
-from portal.inquiries import services
-from portal.inquiries.models import Alert, AlertRule
-from portal.inquiries.tasks import alert_scan
+from oversight.inquiries import services
+from oversight.inquiries.models import Alert, AlertRule
+from oversight.inquiries.tasks import alert_scan
 from tests.appeals.conftest import World
 
 from .conftest import Gen

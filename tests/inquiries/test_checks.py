@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from appeals.states import Outcome, State
-from portal.inquiries import services
-from portal.inquiries.models import Alert
-from portal.oversight import rollups
+from oversight import rollups
+from oversight.inquiries import services
+from oversight.inquiries.models import Alert
 
 from .conftest import NOW, Gen, World, only_rule, wilson_low
 

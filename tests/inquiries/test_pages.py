@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from portal.inquiries.models import Alert, AlertRule, AlertStatus, Inquiry, InquiryNote, InquiryStatus
+from oversight.inquiries.models import Alert, AlertRule, AlertStatus, Inquiry, InquiryNote, InquiryStatus
 
 from .conftest import World
 from .test_services import make_alert, open_inquiry
@@ -181,7 +181,7 @@ def test_the_register_entry_shows_the_inquiry_but_never_its_scope_or_notes(world
     assert "Inquiries by the ombudsman" not in Client().get(register).content.decode()
 
     inquiry = open_inquiry(world, scope="Secret scope: interview staff")
-    from portal.inquiries import services
+    from oversight.inquiries import services
 
     services.inquiry_note_add(
         inquiry_id=inquiry.pk, actor=world.ombudsman, text="Internal: staff named Aigerim"

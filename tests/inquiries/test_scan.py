@@ -10,9 +10,9 @@ from django.core import mail
 
 from appeals.models import Notification
 from appeals.services.messages import render_message
+from oversight.inquiries import checks, services
+from oversight.inquiries.models import Alert, AlertRule, AlertStatus
 from portal.audit.models import AuditEvent
-from portal.inquiries import checks, services
-from portal.inquiries.models import Alert, AlertRule, AlertStatus
 
 from .conftest import NOW, World, only_rule
 

@@ -12,9 +12,9 @@ import pytest
 from django.db import connection, connections
 
 from appeals.models import Notification
+from oversight.inquiries import checks, services
+from oversight.inquiries.models import Alert, AlertRule
 from portal.audit.models import AuditEvent
-from portal.inquiries import checks, services
-from portal.inquiries.models import Alert, AlertRule
 
 from .conftest import NOW, World, only_rule
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from oversight.inquiries import services
+from oversight.inquiries.exceptions import IllegalTransition, InvalidInput, NotAllowed
+from oversight.inquiries.models import Alert, AlertRule, AlertStatus, Inquiry, InquiryNote, InquiryStatus
 from portal.audit.models import AuditEvent
-from portal.inquiries import services
-from portal.inquiries.exceptions import IllegalTransition, InvalidInput, NotAllowed
-from portal.inquiries.models import Alert, AlertRule, AlertStatus, Inquiry, InquiryNote, InquiryStatus
 
 from .conftest import NOW, World
 

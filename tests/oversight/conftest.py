@@ -8,7 +8,7 @@ boundary in local time, appeals in every state with grounds, assessments (change
 correction notices a decided appeal sends. Real service flows are tested separately (test_rollups_services).
 
 The `Oracle` recomputes each number from the raw rows with nothing but Python: no rollup, no SQL grouping.
-Its near-threshold rule is written out by hand for the test specs, not taken from portal.oversight.
+Its near-threshold rule is written out by hand for the test specs, not taken from oversight.
 """
 
 from __future__ import annotations

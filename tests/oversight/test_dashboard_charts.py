@@ -6,8 +6,8 @@ import re
 import pytest
 from django.utils import translation
 
-from portal.oversight import charts
-from portal.oversight.tables import Column, Interval, Table
+from oversight import charts
+from oversight.tables import Column, Interval, Table
 
 RATE = Interval(successes=37, total=300, rate=37 / 300, low=0.0907, high=0.1655)
 EMPTY = Interval(successes=0, total=0, rate=None, low=None, high=None)

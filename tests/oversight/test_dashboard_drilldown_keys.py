@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
+from oversight import rollups, selectors
+from oversight.selectors import Filters, Period
 from portal.accounts.models import OrganisationKind, Role, User
-from portal.oversight import rollups, selectors
-from portal.oversight.selectors import Filters, Period
 from tests import factories
 
 from .conftest import add_appeals, add_decisions

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from portal.oversight.forms import MAX_MONTHS, DashboardFilterForm, ReportMonthForm, parse_month
-from portal.oversight.selectors import FilterChoices, Period
+from oversight.forms import MAX_MONTHS, DashboardFilterForm, ReportMonthForm, parse_month
+from oversight.selectors import FilterChoices, Period
 
 TODAY = dt.date(2026, 11, 26)
 CHOICES = FilterChoices(

@@ -15,9 +15,9 @@ from django.test import Client
 
 from appeals.models import Appeal
 from explanations.models import Decision
+from oversight import charts, rollups, selectors
+from oversight.selectors import Filters, Period
 from portal.accounts.models import OrganisationKind, Role, User
-from portal.oversight import charts, rollups, selectors
-from portal.oversight.selectors import Filters, Period
 from tests import factories
 
 from .conftest import World, add_appeals, add_decisions

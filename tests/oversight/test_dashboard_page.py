@@ -11,9 +11,9 @@ import pytest
 import tinyhtml5
 from django.test import Client
 
-from portal.oversight import selectors
-from portal.oversight.selectors import CaseRow, FilterChoices, Filters
-from portal.oversight.tables import Column, Interval, Table
+from oversight import selectors
+from oversight.selectors import CaseRow, FilterChoices, Filters
+from oversight.tables import Column, Interval, Table
 from tests.appeals.conftest import World
 
 RATE = Interval(successes=37, total=300, rate=37 / 300, low=0.0907, high=0.1654)
@@ -248,7 +248,7 @@ def test_a_bad_report_month_gets_a_page_with_the_error_not_a_pdf(ombudsman, call
 
 
 def test_panels_of_other_parts_are_left_out_until_their_tags_exist(ombudsman, calls, monkeypatch):
-    from portal.oversight import views
+    from oversight import views
 
     monkeypatch.setattr(views, "PANELS", (("no_such_library", ("x",), "oversight/_panel_inquiries.html"),))
     assert ombudsman.get("/en/oversight/").status_code == 200

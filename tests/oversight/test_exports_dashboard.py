@@ -13,10 +13,10 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from oversight import rollups, selectors
+from oversight.selectors import Filters, Period
+from oversight.tables import Interval
 from portal.accounts.models import OrganisationKind, Role, User
-from portal.oversight import rollups, selectors
-from portal.oversight.selectors import Filters, Period
-from portal.oversight.tables import Interval
 from tests import factories
 
 from .conftest import World, add_appeals, add_decisions

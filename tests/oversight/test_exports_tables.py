@@ -5,8 +5,8 @@ import datetime as dt
 import io
 import json
 
-from portal.oversight import exports
-from portal.oversight.tables import Column, Interval, Table
+from oversight import exports
+from oversight.tables import Column, Interval, Table
 
 RATE = Interval(successes=37, total=300, rate=37 / 300, low=0.09071234567, high=0.16551234567)
 EMPTY = Interval(successes=0, total=0, rate=None, low=None, high=None)

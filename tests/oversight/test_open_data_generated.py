@@ -24,9 +24,9 @@ from appeals.states import Outcome, State
 from explanations.models import AlgorithmicSystem, Decision
 from explanations.services.ingest import decisions_ingest
 from explanations.services.model_versions import model_version_register
+from oversight import opendata, rollups
 from portal.accounts.models import Role, User
 from portal.identifiers import format_reference, new_reference
-from portal.oversight import opendata, rollups
 from tests import factories
 from tests.oversight.test_open_data_suppression import determined
 

@@ -16,9 +16,9 @@ from appeals.states import Outcome, State
 from explanations.models import AlgorithmicSystem, Decision
 from explanations.services.ingest import decisions_ingest
 from explanations.services.model_versions import model_version_register
+from oversight import rollups
 from portal.accounts.models import Role, User
 from portal.identifiers import new_reference
-from portal.oversight import rollups
 from tests import factories
 
 LANGS = ("kk", "ru", "en")

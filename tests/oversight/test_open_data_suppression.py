@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.oversight.opendata import SUBSETS, THRESHOLD, Difference, Group, suppress
+from oversight.opendata import SUBSETS, THRESHOLD, Difference, Group, suppress
 
 
 def test_nine_is_hidden_and_ten_is_shown() -> None:

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from appeals.states import State
-from portal.oversight import rollups, selectors
-from portal.oversight.selectors import Filters, Period
-from portal.oversight.tables import Interval, Table
+from oversight import rollups, selectors
+from oversight.selectors import Filters, Period
+from oversight.tables import Interval, Table
 
 from .conftest import (
     FAVOURABLE,

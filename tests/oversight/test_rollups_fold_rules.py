@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.db.models import Sum
 
 from explanations.models import Decision
-from portal.oversight import rollups
-from portal.oversight.models import DecisionCell, RollupState
+from oversight import rollups
+from oversight.models import DecisionCell, RollupState
 from tests import factories
 
 from .conftest import add_decisions, make_world, register

@@ -13,8 +13,8 @@ from django.utils import timezone
 from appeals.models import Appeal
 from appeals.states import Outcome, State
 from explanations.models import Decision
-from portal.oversight import rollups, selectors
-from portal.oversight.models import (
+from oversight import rollups, selectors
+from oversight.models import (
     AppealCell,
     DecisionCell,
     DecisionGroupCell,
@@ -154,7 +154,7 @@ def test_the_dashboard_refreshes_stale_rollups_itself(postgres: None) -> None:
 
 
 def test_task_and_command(postgres: None, capsys: pytest.CaptureFixture[str]) -> None:
-    from portal.oversight.tasks import rollup_refresh
+    from oversight.tasks import rollup_refresh
 
     world = make_world(26)
     add_decisions(world, 12)

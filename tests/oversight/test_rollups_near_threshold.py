@@ -10,8 +10,8 @@ from explanations.models import Decision
 from explanations.services.explain import explanation_compute
 from explanations.services.ingest import decisions_ingest
 from explanations.spec import compile_spec
-from portal.oversight import rollups
-from portal.oversight.models import DecisionCell
+from oversight import rollups
+from oversight.models import DecisionCell
 from tests import factories
 
 from .conftest import LINEAR_SPEC

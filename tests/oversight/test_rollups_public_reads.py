@@ -12,9 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portal.oversight import rollups, selectors
-from portal.oversight.models import RollupState
-from portal.oversight.selectors import Period
+from oversight import rollups, selectors
+from oversight.models import RollupState
+from oversight.selectors import Period
 
 from .conftest import add_appeals, add_decisions
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from appeals.models import RegistryCorrection
-from portal.oversight import rollups, selectors
-from portal.oversight.selectors import Filters, Period
+from oversight import rollups, selectors
+from oversight.selectors import Filters, Period
 from tests.appeals.conftest import World
 from tests.appeals.review.builders import at
 

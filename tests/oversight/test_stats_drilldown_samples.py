@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 
 from appeals.states import OPEN
-from portal.oversight import rollups, selectors
-from portal.oversight.rollups import reviewer_pseudonym
-from portal.oversight.selectors import Filters, Period, case_pseudonym
+from oversight import rollups, selectors
+from oversight.rollups import reviewer_pseudonym
+from oversight.selectors import Filters, Period, case_pseudonym
 
 from .conftest import Oracle, add_appeals, add_decisions, local_month
 

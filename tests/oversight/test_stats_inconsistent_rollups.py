@@ -10,9 +10,9 @@ import logging
 import pytest
 from django.db.models import F
 
-from portal.oversight import rollups, selectors
-from portal.oversight.models import AppealCell
-from portal.oversight.selectors import Filters, Period
+from oversight import rollups, selectors
+from oversight.models import AppealCell
+from oversight.selectors import Filters, Period
 
 from .conftest import add_appeals, add_decisions
 
@@ -41,7 +41,7 @@ def row(table, key):
 
 def test_an_appeal_rate_over_its_denominator_is_logged_and_not_shown(skewed, caplog):
     version = skewed.versions["A1"].pk
-    with caplog.at_level(logging.WARNING, logger="portal.oversight.selectors"):
+    with caplog.at_level(logging.WARNING, logger="oversight.selectors"):
         versions = selectors.table(YEAR, "versions")
         systems = selectors.table(YEAR, "systems")
     shown = row(versions, str(version))["appeal_rate"]
@@ -57,7 +57,7 @@ def test_an_appeal_rate_over_its_denominator_is_logged_and_not_shown(skewed, cap
 
 
 def test_an_inconsistent_group_gets_no_rate_and_no_ratio(skewed, caplog):
-    with caplog.at_level(logging.WARNING, logger="portal.oversight.selectors"):
+    with caplog.at_level(logging.WARNING, logger="oversight.selectors"):
         groups = {g.value: g for g in selectors.group_disparities(YEAR, "sex", metric="appeal_rate")}
         table = selectors.table(YEAR, "group_sex")
     assert groups["F"].rate.rate is None and groups["F"].ratio is None

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.oversight.stats import Z95, percentile_of_histogram, rate_ratio, wilson
+from oversight.stats import Z95, percentile_of_histogram, rate_ratio, wilson
 
 from .conftest import wilson_reference
 

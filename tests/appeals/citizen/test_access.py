@@ -96,8 +96,8 @@ def test_oversight_staff_see_the_evidence_file_of_a_sent_appeal_but_none_of_the_
 ) -> None:
     appeal, evidence = appeal_with_evidence(world, submit=True)
     client = signed_in(outsider(world, who))
-    if who == "ombudsman":  # a case outside one's assigned work opens after a stated reason (portal.access)
-        from portal.access.services import access_state_reason
+    if who == "ombudsman":  # a case outside one's assigned work opens after a stated reason (access)
+        from access.services import access_state_reason
 
         access_state_reason(viewer=world.ombudsman, appeal=appeal, reason="Complaint to the ombudsman")
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from access.api import PAGE_MAX
 
 from appeals.services.agency_outcomes import POLL_MAX
 from explanations.api.params import MAX_ID
-from explanations.api.proactive import PAGE_MAX
 from explanations.spec.validate import load_schema
 from tests import factories
 

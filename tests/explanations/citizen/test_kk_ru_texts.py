@@ -165,7 +165,7 @@ def test_a_month_on_its_own_is_in_the_nominative_and_kazakh_months_are_lower_cas
 
 
 def test_oversight_captions_in_russian_say_from_january_to_the_end_of_november() -> None:
-    from portal.oversight.selectors import _COHORT_CAPTION, Period, _period_caption
+    from oversight.selectors import _COHORT_CAPTION, Period, _period_caption
 
     period = Period(dt.date(2026, 1, 1), dt.date(2026, 11, 1))
     with translation.override("ru"):

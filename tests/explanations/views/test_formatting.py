@@ -14,7 +14,7 @@ NBSP = "\u00a0"  # no-break space: holds ₸ to its number
 
 def render(source: str, lang: str, **context: Any) -> str:
     with translation.override(lang):
-        return Template("{% load portal %}" + source).render(Context(context))
+        return Template("{% load portal model_labels %}" + source).render(Context(context))
 
 
 @pytest.mark.parametrize(

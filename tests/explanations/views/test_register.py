@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from explanations.labels import parameter_label
 from explanations.models import AlgorithmicSystem, AutomationLevel, DecisionType, ImpactLevel, ModelKind
-from portal.web.labels import parameter_label
 
 from .builders import make_system, texts
 

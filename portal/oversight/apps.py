@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class OversightConfig(AppConfig):
-    name = "portal.oversight"
-    label = "oversight"
