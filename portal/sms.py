@@ -1,7 +1,9 @@
-"""The one SMS interface of the portal: a gateway sends one text, idempotent by its message id.
+"""The one SMS interface of the portal: a gateway sends one text, idempotent by its message id, and what the
+provider says about each text is recorded on its SmsDelivery row.
 
-Every SMS (one-time codes from portal.accounts, appeal notifications from appeals) goes through
-`settings.SMS_GATEWAY`, a class with `send(message: SMSMessage) -> str` that returns the provider's id:
+Every sender calls `send(message=..., now=...)` (one-time codes from portal.accounts.services, appeal
+notifications from appeals.services.channels): it sends with `settings.SMS_GATEWAY` and records the provider's
+id. `settings.SMS_GATEWAY` is a class with `send(message: SMSMessage) -> str` that returns the provider's id:
 
 - `HttpSMSGateway`, production: POSTs JSON {"message_id", "to", "text"} to SMS_HTTP_URL, signed (below), with
   separate connect and read timeouts. The message id doubles as the provider's idempotency key, so a second
@@ -14,8 +16,8 @@ Every SMS (one-time codes from portal.accounts, appeal notifications from appeal
 Errors: RetryableSMSError (network errors, time-outs, 5xx, 429: try again later) and PermanentSMSError (4xx:
 the provider will never accept it as it is).
 
-Signature, both ways (requests to the provider and the provider's delivery-status callbacks,
-portal/accounts/sms_views.py):
+Signature, both ways (requests to the provider and the provider's delivery-status callback `sms_status`,
+POST /sms/status/, below):
 
     X-Timestamp: <unix seconds>
     X-Signature: sha256=<hex HMAC-SHA256(SMS_HTTP_SECRET, "<timestamp>." + body)>
@@ -25,6 +27,7 @@ SMS_HTTP_SIGNATURE_MAX_AGE seconds away from its clock (a replayed request is re
 """
 
 import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import http.client
@@ -36,9 +39,17 @@ from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from portal.accounts.models import SmsDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -255,3 +266,108 @@ def check_sms_gateway(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
         if not settings.SMS_CONSOLE_ALLOWED and parts.scheme != "https" and not loopback:
             return [checks.Warning("SMS_HTTP_URL should be an https address.", id="portal.W010")]
     return []
+
+
+# --- sending, and what the provider says about each text ------------------------------------------------------
+
+FINAL = (SmsDelivery.Status.DELIVERED, SmsDelivery.Status.FAILED)
+
+
+def send(*, message: SMSMessage, now: dt.datetime) -> str:
+    """Send one text with the configured gateway and record the provider's id; returns it.
+
+    At least once: a retry with the same message id must not deliver twice, which the provider guarantees by
+    that id. Raises the gateway's RetryableSMSError / PermanentSMSError."""
+    provider_id = gateway().send(message)
+    _record_sent(message_id=message.message_id, provider_id=provider_id, now=now)
+    return provider_id
+
+
+@transaction.atomic
+def _record_sent(*, message_id: str, provider_id: str, now: dt.datetime) -> None:
+    row = SmsDelivery.objects.select_for_update().filter(message_id=message_id).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                SmsDelivery.objects.create(message_id=message_id, provider_id=provider_id[:100], sent_at=now)
+            return
+        except IntegrityError:  # the status callback got here first
+            row = SmsDelivery.objects.select_for_update().get(message_id=message_id)
+    row.provider_id = provider_id[:100] or row.provider_id
+    row.sent_at = row.sent_at or now
+    row.save(update_fields=["provider_id", "sent_at"])
+
+
+@transaction.atomic
+def status_record(
+    *, message_id: str, provider_id: str, status: str, detail: str, now: dt.datetime
+) -> SmsDelivery:
+    """Record a provider's DELIVERED or FAILED for one of our message ids (a row is made if the send is not
+    recorded yet). A repeated callback changes nothing but the detail and time; ValueError for another
+    status."""
+    if status not in FINAL:
+        raise ValueError("status must be DELIVERED or FAILED")
+    row, _ = SmsDelivery.objects.select_for_update().get_or_create(
+        message_id=message_id, defaults={"provider_id": provider_id[:100]}
+    )
+    row.status = status
+    row.detail = detail[:200]
+    row.status_at = now
+    row.provider_id = row.provider_id or provider_id[:100]
+    row.save(update_fields=["status", "detail", "status_at", "provider_id"])
+    return row
+
+
+# --- the provider's delivery-status callback ---------------------------------------------------------------------
+
+MAX_CALLBACK_BODY = 16 * 1024
+_STATUSES = {"delivered": SmsDelivery.Status.DELIVERED, "failed": SmsDelivery.Status.FAILED}
+
+
+def _problem(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def sms_status(request: HttpRequest) -> HttpResponse:
+    """POST /sms/status/ {"message_id": "<ours>", "id": "<the provider's>", "status": "delivered" | "failed",
+    "error": "..."}, signed as above.
+
+    A machine endpoint, authenticated by its signature alone: CSRF-exempt (no browser, no cookie: the
+    signature over the exact body is the proof), 403 without a valid and recent signature, 400 for a
+    malformed body, 204 once recorded. Answers are JSON for machines and never translated.
+    """
+    body = request.body
+    if len(body) > MAX_CALLBACK_BODY:
+        return _problem(413, "body too large")
+    if not signature_is_valid(
+        secret=settings.SMS_HTTP_SECRET,
+        timestamp=request.headers.get(TIMESTAMP_HEADER),
+        header=request.headers.get(SIGNATURE_HEADER),
+        body=body,
+    ):
+        return _problem(403, "missing, wrong or expired signature")
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return _problem(400, "the body must be JSON")
+    if not isinstance(data, dict):
+        return _problem(400, "the body must be a JSON object")
+    message_id, status = data.get("message_id"), data.get("status")
+    provider_id, error = data.get("id", ""), data.get("error", "")
+    if not isinstance(message_id, str) or not 0 < len(message_id) <= 160:
+        return _problem(400, "message_id must be a string of 1 to 160 characters")
+    if status not in _STATUSES:
+        return _problem(400, "status must be delivered or failed")
+    if not isinstance(provider_id, str) or not isinstance(error, str):
+        return _problem(400, "id and error must be strings")
+    status_record(
+        message_id=message_id,
+        provider_id=provider_id,
+        status=_STATUSES[status],
+        detail=error,
+        now=timezone.now(),
+    )
+    return HttpResponse(status=204)

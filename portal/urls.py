@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
+from portal import sms
 from portal.web import api_docs, csp_report, health
 
 urlpatterns = [
@@ -23,8 +24,8 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # Browsers' reports of Content-Security-Policy violations (portal/web/csp_report.py).
     path("csp-report/", csp_report.csp_report, name="csp-report"),
-    # The SMS provider's signed delivery-status callback, POST /sms/status/ (portal/accounts/sms_views.py).
-    path("sms/", include("portal.accounts.urls_sms")),
+    # The SMS provider's signed delivery-status callback, POST /sms/status/ (portal/sms.py).
+    path("sms/status/", sms.sms_status, name="sms-status"),
 ]
 
 urlpatterns += i18n_patterns(

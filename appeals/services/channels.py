@@ -23,7 +23,6 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from portal import sms
-from portal.accounts.sms import sms_send
 
 from ..models import Channel, Notification
 from .messages import render_message
@@ -93,12 +92,12 @@ class EmailProvider:
 
 class SMSProvider:
     """SMS through the portal's one SMS gateway (portal.sms, settings.SMS_GATEWAY), keyed by the row's dedupe
-    key as the message id; the provider's answer is recorded by portal.accounts.sms."""
+    key as the message id; the provider's answer is recorded by portal.sms too."""
 
     def send(self, message: OutboundMessage) -> str:
         text = sms.SMSMessage(message_id=message.idempotency_key, to=message.to, text=message.body)
         try:
-            return sms_send(message=text, now=timezone.now())
+            return sms.send(message=text, now=timezone.now())
         except sms.PermanentSMSError as exc:
             raise PermanentDeliveryError(str(exc)) from exc
         except sms.SMSError as exc:

@@ -36,7 +36,6 @@ from portal.identifiers import iin_is_valid
 from . import permissions, selectors, throttle, totp
 from .devices import Requester
 from .models import CodeDelivery, OneTimeCode, Role, User
-from .sms import sms_send
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +193,7 @@ def code_delivery_send(*, delivery_id: int) -> str:
             if not row.recipient.phone:
                 raise _Undeliverable("no phone number on record")
             message = sms.SMSMessage(message_id=row.message_id, to=row.recipient.phone, text=body)
-            provider_id = sms_send(message=message, now=now)
+            provider_id = sms.send(message=message, now=now)
         else:
             if not row.recipient.email:
                 raise _Undeliverable("no e-mail address on record")

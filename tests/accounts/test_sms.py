@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from portal import sms
 from portal.accounts.models import SmsDelivery
-from portal.accounts.sms import sms_send
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-sms-secret-0123456789"
@@ -143,7 +142,7 @@ def test_sms_send_stores_the_providers_message_id(db: None, stub: Any, settings:
     settings.SMS_GATEWAY = "portal.sms.HttpSMSGateway"
     settings.SMS_HTTP_URL, settings.SMS_HTTP_SECRET = stub.url, SECRET
 
-    sms_send(message=message(7), now=timezone.now())
+    sms.send(message=message(7), now=timezone.now())
 
     row = SmsDelivery.objects.get(message_id="test:7")
     assert (row.provider_id, row.status) == ("stub-1", SmsDelivery.Status.SENT)
@@ -185,7 +184,7 @@ def test_a_failed_status_keeps_the_providers_reason(db: None, machine: Client) -
     assert response.status_code == 204, response.content
     row = SmsDelivery.objects.get(message_id="otp:2")  # the callback came before the send was recorded
     assert (row.status, row.detail) == (SmsDelivery.Status.FAILED, "absent subscriber")
-    sms_send(message=sms.SMSMessage(message_id="otp:2", to="+7701", text="x"), now=timezone.now())
+    sms.send(message=sms.SMSMessage(message_id="otp:2", to="+7701", text="x"), now=timezone.now())
     assert SmsDelivery.objects.get(message_id="otp:2").status == SmsDelivery.Status.FAILED  # never undone
 
 
@@ -242,7 +241,7 @@ def test_the_stub_reports_delivery_to_the_portal_over_http(
     server = run_stub(tmp_path, callback=f"{live_server.url}/sms/status/")
     settings.SMS_HTTP_URL, settings.SMS_HTTP_SECRET = server.url, SECRET
     try:
-        sms_send(message=message(9), now=timezone.now())
+        sms.send(message=message(9), now=timezone.now())
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if SmsDelivery.objects.get(message_id="test:9").status == SmsDelivery.Status.DELIVERED:
