@@ -13,10 +13,10 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from explanations.api.params import MAX_ID, int_param, int_query_parameter
-from explanations.api.serializers import ErrorSerializer
-from explanations.api.views import AgencyView
-from explanations.exceptions import NotFound, Problem, ValidationFailed
+from portal.api.params import MAX_ID, int_param, int_query_parameter
+from portal.api.serializers import ErrorSerializer
+from portal.api.views import AgencyView
+from portal.exceptions import NotFound, Problem, ValidationFailed
 
 from .exceptions import AccessError, ProactiveReviewNotFound
 from .models import MatchKind, ProactiveReview

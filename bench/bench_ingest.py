@@ -102,8 +102,8 @@ def main() -> None:
 
     from explanations.models import Decision
     from explanations.services.model_versions import model_version_register
-    from explanations.services.tokens import token_issue
     from portal.accounts.models import Organisation
+    from portal.api.tokens import token_issue
     from tests import factories
 
     spec = json.loads((ROOT / "docs" / "examples" / "scorecard.json").read_text())

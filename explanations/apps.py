@@ -1,12 +1,11 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class ExplanationsConfig(AppConfig):
     name = "explanations"
 
     def ready(self) -> None:
-        from django.core import checks
-
-        from .api.throttles import check_rates
+        from portal.api.throttles import check_rates
 
         checks.register(check_rates)

@@ -200,20 +200,6 @@ class Decision(models.Model):
         return self.reference
 
 
-class AgencyToken(models.Model):
-    """An API token of one agency. Only a SHA-256 of the secret is kept; the secret is shown once."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    key_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.organisation.code}:{self.prefix}"
-
-
 class IdempotencyState(models.TextChoices):
     IN_PROGRESS = "IN_PROGRESS", "in progress"
     DONE = "DONE", "done"

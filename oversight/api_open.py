@@ -16,8 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from explanations.api.serializers import ErrorSerializer, I18nTextSerializer
-from explanations.exceptions import NotFound
+from explanations.api.serializers import I18nTextSerializer
+from portal.api.serializers import ErrorSerializer
+from portal.exceptions import NotFound
 
 from . import opendata
 

@@ -20,7 +20,7 @@ urlpatterns = [
     path("api/docs/", api_docs.swagger, name="api-docs"),
     path("api/redoc/", api_docs.redoc, name="api-redoc"),
     # Last of the API: any other address under /api/ answers the API's JSON 404, never a page.
-    path("api/", include("explanations.api.urls_fallback")),
+    path("api/", include("portal.api.urls_fallback")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # Browsers' reports of Content-Security-Policy violations (portal/web/csp_report.py).
     path("csp-report/", csp_report.csp_report, name="csp-report"),
@@ -42,6 +42,6 @@ urlpatterns += i18n_patterns(
 )
 
 # Under /api/ these answer in the API's JSON error shape; everywhere else they are Django's own.
-# Named by dotted path: the kernel imports no app (explanations/api/errors.py).
-handler400 = "explanations.api.errors.bad_request"
-handler500 = "explanations.api.errors.server_error"
+# Named by dotted path: the kernel imports no app (portal/api/errors.py).
+handler400 = "portal.api.errors.bad_request"
+handler500 = "portal.api.errors.server_error"

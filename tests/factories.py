@@ -7,8 +7,8 @@ from typing import Any
 
 from explanations.models import AlgorithmicSystem, ModelVersion
 from explanations.services.model_versions import model_version_register
-from explanations.services.tokens import token_issue
 from portal.accounts.models import Organisation, OrganisationKind
+from portal.api.tokens import token_issue
 from portal.identifiers import make_iin
 
 _seq = itertools.count(1)

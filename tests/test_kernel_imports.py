@@ -40,7 +40,7 @@ def test_the_url_configuration_is_in_the_kernel_scan() -> None:
 
 
 def test_one_api_prefix_for_the_whole_portal() -> None:
-    from explanations.api import errors, middleware
+    from portal.api import errors, middleware
     from portal import api
     from portal import middleware as portal_middleware
 

@@ -10,10 +10,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from explanations.api.params import MAX_ID, int_param, int_query_parameter
-from explanations.api.serializers import ErrorSerializer
-from explanations.api.views import AgencyView
-from explanations.exceptions import NotFound, Problem, ValidationFailed
+from portal.api.params import MAX_ID, int_param, int_query_parameter
+from portal.api.serializers import ErrorSerializer
+from portal.api.views import AgencyView
+from portal.exceptions import NotFound, Problem, ValidationFailed
 
 from ..services.agency_outcomes import POLL_MAX, outcome_acknowledge, outcome_view, outcomes_for_agency
 from .serializers import AcknowledgeRequestSerializer, OutcomePageSerializer, OutcomeSerializer

@@ -38,10 +38,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from explanations.exceptions import Conflict, NotFound, Problem, ValidationFailed
 from portal import crypto
 from portal.accounts.models import Organisation, OrganisationKind
 from portal.audit.services import audit_record
+from portal.exceptions import Conflict, NotFound, Problem, ValidationFailed
 
 from ..models import AgencyWebhook, Appeal, OutcomeDelivery, TimelineEvent
 from ..states import Outcome

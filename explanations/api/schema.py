@@ -10,8 +10,9 @@ an agency token gets the answers the shared machinery gives regardless of the vi
 from functools import cache
 from typing import Any
 
+from portal.api.auth import AgencyTokenScheme
+
 from ..spec.validate import load_schema
-from .auth import AgencyTokenScheme
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 SECURITY_SCHEME = AgencyTokenScheme.name

@@ -17,20 +17,6 @@ class I18nTextSerializer(serializers.Serializer):
     en = serializers.CharField()
 
 
-class ProblemSerializer(serializers.Serializer):
-    index = serializers.IntegerField(required=False, help_text="Position of the record in the batch.")
-    field = serializers.CharField(help_text="Dotted path of the field, e.g. inputs.income_per_person.")
-    message = serializers.CharField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = serializers.CharField(
-        help_text="Machine-readable code, e.g. invalid, batch_too_large, not_found."
-    )
-    detail = serializers.CharField()
-    problems = ProblemSerializer(many=True, required=False)
-
-
 class DatasetSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     version = serializers.CharField(max_length=64)

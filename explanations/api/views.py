@@ -4,30 +4,27 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from portal.api.serializers import ErrorSerializer
+from portal.api.views import AgencyView
+from portal.exceptions import NotFound, Problem, ValidationFailed
 from portal.identifiers import normalise_reference
 
-from ..exceptions import NotFound, Problem, ValidationFailed
 from ..selectors import decision_for_agency, systems_of_agency
 from ..services.explain import explanation_get_or_compute
 from ..services.idempotency import request_fingerprint, run_idempotent
 from ..services.ingest import decisions_ingest
 from ..services.model_versions import model_version_register
-from .auth import AgencyPrincipal
 from .serializers import (
     DecisionBatchRequestSerializer,
     DecisionBatchResponseSerializer,
     DecisionSerializer,
-    ErrorSerializer,
     ModelVersionRequestSerializer,
     ModelVersionSerializer,
     SystemSerializer,
 )
-from .throttles import AgencyReadThrottle, AgencyWriteThrottle
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -47,18 +44,8 @@ ERRORS = {
 }
 
 
-class IsAgency(BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return isinstance(request.user, AgencyPrincipal)
-
-
-class AgencyView(APIView):
-    permission_classes = (IsAgency,)
-    throttle_classes = (AgencyWriteThrottle, AgencyReadThrottle)
-
-    def agency(self, request: Request) -> AgencyPrincipal:
-        assert isinstance(request.user, AgencyPrincipal)
-        return request.user
+class IdempotentAgencyView(AgencyView):
+    """An agency view whose writes honour Idempotency-Key (explanations.services.idempotency)."""
 
     def idempotent(self, request: Request, handler: Any) -> Response:
         principal = self.agency(request)
@@ -93,7 +80,7 @@ class SystemListView(AgencyView):
         return Response(data)
 
 
-class ModelVersionCreateView(AgencyView):
+class ModelVersionCreateView(IdempotentAgencyView):
     @extend_schema(
         request=ModelVersionRequestSerializer,
         parameters=[IDEMPOTENCY_HEADER],
@@ -125,7 +112,7 @@ class ModelVersionCreateView(AgencyView):
         return self.idempotent(request, handler)
 
 
-class DecisionBatchView(AgencyView):
+class DecisionBatchView(IdempotentAgencyView):
     @extend_schema(
         request=DecisionBatchRequestSerializer,
         parameters=[IDEMPOTENCY_HEADER],

@@ -22,14 +22,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from portal import crypto
-from portal.accounts.models import Organisation, Role, User
+from portal.accounts.models import AgencyToken, Organisation, Role, User
 from portal.accounts.totp import demo_totp_secret, seal_secret
+from portal.api.tokens import token_issue
 from portal.audit.services import audit_record
 
-from ..models import AgencyToken, AlgorithmicSystem, Decision, ModelVersion, Reproducibility
+from ..models import AlgorithmicSystem, Decision, ModelVersion, Reproducibility
 from ..services.ingest import decisions_ingest
 from ..services.model_versions import model_version_register
-from ..services.tokens import token_issue
 from . import content
 from .generate import DemoData, IinMaker, build, demo_citizens
 from .versions import VersionPlan, version_plans

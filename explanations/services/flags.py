@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit.services import audit_record
+from portal.exceptions import NotFound
 
-from ..exceptions import NotFound
 from ..models import DataFlag, Decision, FlagChannel
 from ..page_cache import pages_changed
 from ..permissions import can_flag_data

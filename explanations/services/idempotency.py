@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organisation
+from portal.exceptions import Conflict, Problem, ValidationFailed
 
-from ..exceptions import Conflict, Problem, ValidationFailed
 from ..models import IdempotencyRecord, IdempotencyState
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from portal import crypto
 from portal.accounts.models import Organisation
 from portal.audit.services import audit_record
+from portal.exceptions import NotFound, Problem, ValidationFailed
 from portal.identifiers import iin_problem, new_reference
 
-from ..exceptions import NotFound, Problem, ValidationFailed
 from ..models import (
     AgeBand,
     AlgorithmicSystem,

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from portal.accounts.models import Organisation
 from portal.audit.services import audit_record
+from portal.exceptions import Conflict, Problem, ValidationFailed
 
-from ..exceptions import Conflict, Problem, ValidationFailed
 from ..models import ModelKind, ModelVersion
 from ..spec import spec_hash, validate_spec
 from ..spec.artifacts import artifact_sha256, check_artifact_matches_spec

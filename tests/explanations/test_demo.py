@@ -9,7 +9,6 @@ from django.core.management import CommandError, call_command
 
 from explanations.demo import USERS, decision_threshold
 from explanations.models import (
-    AgencyToken,
     AlgorithmicSystem,
     Decision,
     ModelKind,
@@ -18,7 +17,7 @@ from explanations.models import (
 )
 from explanations.spec import compile_spec
 from portal import crypto
-from portal.accounts.models import Organisation, Role, User
+from portal.accounts.models import AgencyToken, Organisation, Role, User
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_verify
 from portal.identifiers import iin_is_valid

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from appeals.services.agency_outcomes import webhook_register
-from explanations.exceptions import NotFound, ValidationFailed
+from portal.exceptions import NotFound, ValidationFailed
 
 
 class Command(BaseCommand):

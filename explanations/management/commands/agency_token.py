@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from explanations.exceptions import NotFound, ValidationFailed
-from explanations.services.tokens import token_issue, token_revoke
+from portal.api.tokens import token_issue, token_revoke
+from portal.exceptions import NotFound, ValidationFailed
 
 
 class Command(BaseCommand):

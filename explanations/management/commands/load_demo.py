@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from explanations.demo import DemoReport, DemoStateError, demo_load
-from explanations.exceptions import Conflict, NotFound, ValidationFailed
 from portal.accounts.totp import demo_totp_secret
+from portal.exceptions import Conflict, NotFound, ValidationFailed
 
 
 def _table(rows: list[list[str]]) -> list[str]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from appeals.models import AgencyWebhook, OutcomeDelivery
 from appeals.services import agency_outcomes
 from appeals.services.agency_outcomes import webhook_register, webhook_scan, webhook_signature_valid
-from explanations.exceptions import ValidationFailed
+from portal.exceptions import ValidationFailed
 
 from .helpers import decided
 

@@ -4,7 +4,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from explanations.models import AgencyToken, Decision, IdempotencyRecord, ModelVersion
+from explanations.models import Decision, IdempotencyRecord, ModelVersion
+from portal.accounts.models import AgencyToken
 from portal.audit.models import AuditEvent
 from tests import factories
 

@@ -205,7 +205,7 @@ def test_another_agencys_token_cannot_touch_the_system(scorecard_system, other_a
 def test_a_revoked_token_is_401(agency, scorecard_system, unchanged):
     from rest_framework.test import APIClient
 
-    from explanations.services.tokens import token_issue, token_revoke
+    from portal.api.tokens import token_issue, token_revoke
 
     row, clear = token_issue(organisation_code=agency.code, name="old", actor="test")
     token_revoke(prefix=row.prefix, actor="test")

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from explanations.api.parsers import duplicate_key
+from portal.api.parsers import duplicate_key
 from tests import factories
 
 URL = "/api/v1/systems/family-card/decisions/"

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from access.api import PAGE_MAX
 
+from access.api import PAGE_MAX
 from appeals.services.agency_outcomes import POLL_MAX
-from explanations.api.params import MAX_ID
 from explanations.spec.validate import load_schema
+from portal.api.params import MAX_ID
 from tests import factories
 
 

@@ -93,6 +93,6 @@ def test_a_rate_drf_cannot_parse_fails_the_system_check(rate):
 
 
 def test_the_default_rates_pass_the_system_check():
-    from explanations.api.throttles import check_rates
+    from portal.api.throttles import check_rates
 
     assert check_rates() == []

@@ -5,11 +5,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from explanations.exceptions import NotFound
 from explanations.models import DataFlag, FlagChannel
 from explanations.services.flags import data_flag_record
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
+from portal.exceptions import NotFound
 
 from . import builders
 

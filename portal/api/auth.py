@@ -7,8 +7,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from ..models import AgencyToken
-from ..services.tokens import token_authenticate
+from portal.accounts.models import AgencyToken
+
+from .tokens import token_authenticate
 
 
 class AgencyPrincipal:
@@ -49,7 +50,7 @@ class AgencyTokenAuthentication(authentication.BaseAuthentication):
 
 
 class AgencyTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    target_class = "explanations.api.auth.AgencyTokenAuthentication"
+    target_class = "portal.api.auth.AgencyTokenAuthentication"
     name = "agencyToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:

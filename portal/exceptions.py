@@ -1,4 +1,4 @@
-"""Domain errors raised by the services of the register and ingest."""
+"""Errors that services of every layer raise and the agency API answers in its problem shape (portal/api/errors.py)."""
 
 from dataclasses import dataclass, field
 

@@ -19,8 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
 from portal.api import API_PREFIX
-
-from ..exceptions import Conflict, NotFound, ValidationFailed
+from portal.exceptions import Conflict, NotFound, ValidationFailed
 
 __all__ = ["API_PREFIX", "api_not_found", "bad_request", "error_json", "exception_handler", "server_error"]
 

@@ -8,11 +8,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from portal.accounts.models import Organisation, OrganisationKind
+from portal.accounts.models import AgencyToken, Organisation, OrganisationKind
 from portal.audit.services import audit_record
-
-from ..exceptions import NotFound, Problem, ValidationFailed
-from ..models import AgencyToken
+from portal.exceptions import NotFound, Problem, ValidationFailed
 
 TOKEN_PREFIX = "ap"  # noqa: S105 - a public marker, not a secret
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
-from ..exceptions import Problem, ValidationFailed
+from portal.exceptions import Problem, ValidationFailed
 
 MAX_ID = 2**63 - 1  # the largest id PostgreSQL's bigint holds: a larger cursor or id is refused, never a 500
 
