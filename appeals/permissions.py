@@ -1,6 +1,15 @@
-"""Who may do what to an appeal: one predicate per rule, used at the edge and again inside the services."""
+"""Who may do what to an appeal: one predicate per rule, used at the edge and again inside the services.
+
+The independence rule is written here twice, side by side: `independent_of(user)` as a filter over appeals
+(take-next and the queues select with it, so one query finds what a reviewer may take) and
+`is_independent_of(appeal, user)` as a predicate on one appeal (the services check it under the row lock).
+tests/appeals/test_independence.py holds the two together on every combination of body, operator,
+appellant and prior involvement; change both or neither.
+"""
 
 from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
 
 from portal.accounts.models import OrganisationKind, Role
 
@@ -43,9 +52,44 @@ def excluded_by_declaration(appeal: Appeal, user: Any) -> bool:
     return TimelineEvent.objects.filter(appeal=appeal, actor=user, code="appeal.recused").exists()
 
 
+def independent_of(user: Any) -> Q:
+    """The appeals `user` is independent of, as a filter on Appeal (the twin of `is_independent_of`)."""
+    if not is_review_staff(user):
+        return Q(pk__in=[])
+    # Prior involvement on another appeal on the same decision: an assignment, an assessment, a countersignature.
+    earlier = (
+        Exists(
+            ReviewerAssignment.objects.filter(
+                decision_id=OuterRef("decision_id"), reviewer_id=user.pk
+            ).exclude(appeal_id=OuterRef("pk"))
+        )
+        | Exists(
+            Assessment.objects.filter(
+                appeal__decision_id=OuterRef("decision_id"), reviewer_id=user.pk
+            ).exclude(appeal_id=OuterRef("pk"))
+        )
+        | Exists(
+            Countersignature.objects.filter(
+                appeal__decision_id=OuterRef("decision_id"), signer_id=user.pk
+            ).exclude(appeal_id=OuterRef("pk"))
+        )
+    )
+    declared = Exists(
+        ConflictDeclaration.objects.filter(appeal_id=OuterRef("pk"), reviewer_id=user.pk, has_conflict=True)
+    ) | Exists(
+        TimelineEvent.objects.filter(appeal_id=OuterRef("pk"), actor_id=user.pk, code="appeal.recused")
+    )
+    return (
+        ~Q(appellant_id=user.pk)
+        & ~Q(decision__system__operator_id=user.organisation_id)
+        & ~Q(earlier)
+        & ~Q(declared)
+    )
+
+
 def is_independent_of(appeal: Appeal, user: Any) -> bool:
     """The independence rule: a review body's staff, not of the operating agency, not the appellant, not an
-    earlier reviewer of the same decision, and no declared conflict on this case."""
+    earlier reviewer of the same decision, and no declared conflict on this case (the twin of `independent_of`)."""
     if not is_review_staff(user):
         return False
     if user.organisation_id == appeal.decision.system.operator_id:

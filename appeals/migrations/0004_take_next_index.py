@@ -2,7 +2,7 @@
 date, id), so that its `ORDER BY … LIMIT 1 FOR UPDATE SKIP LOCKED` walks an index and stops at the first appeal
 the reviewer may take, instead of sorting every waiting appeal on every claim (12 ms → 0.2 ms at 3,000 waiting).
 
-The expression must stay word for word the one in appeals/services/core.py `_queue_sql`, or PostgreSQL will not
+The expression must stay word for word the one in appeals/services/core.py `TAKE_NEXT_ORDER`, or PostgreSQL will not
 use the index; tests/appeals/review/test_take_next_rules.py checks the plan.
 """
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import F, Lookup, QuerySet, Value
 from django.utils import timezone
 
 from explanations.models import Decision, ImpactLevel
@@ -28,6 +29,7 @@ from ..models import (
     Countersignature,
     Ground,
     GroundKind,
+    InterimProtection,
     ReviewerAssignment,
     TimelineEvent,
 )
@@ -314,24 +316,38 @@ def appeal_submit(*, appeal_id: int, citizen: Any, now: dt.datetime | None = Non
 # --- review -------------------------------------------------------------------------------------------------
 
 
-def _queue_sql() -> str:
-    return """
-        SELECT a.id FROM appeals_appeal a
-        JOIN accounts_user u ON u.id = %(reviewer)s
-        JOIN explanations_decision d ON d.id = a.decision_id
-        JOIN explanations_algorithmicsystem s ON s.id = d.system_id
-        WHERE a.state = 'ADMISSIBILITY' AND a.appellant_id <> u.id AND s.operator_id <> u.organisation_id
-          AND NOT EXISTS (SELECT 1 FROM appeals_conflictdeclaration c
-                          WHERE c.appeal_id = a.id AND c.reviewer_id = u.id AND c.has_conflict)
-          AND NOT EXISTS (SELECT 1 FROM appeals_timelineevent e
-                          WHERE e.appeal_id = a.id AND e.actor_id = u.id AND e.code = 'appeal.recused')
-          AND NOT EXISTS (SELECT 1 FROM appeals_reviewerassignment r
-                          WHERE r.decision_id = a.decision_id AND r.appeal_id <> a.id AND r.reviewer_id = u.id)
-          AND NOT EXISTS (SELECT 1 FROM appeals_countersignature c JOIN appeals_appeal o ON o.id = c.appeal_id
-                          WHERE o.decision_id = a.decision_id AND o.id <> a.id AND c.signer_id = u.id)
-        ORDER BY (a.interim_protection <> 'NONE') DESC, a.vulnerable DESC, a.due_date ASC NULLS LAST, a.id ASC
-        LIMIT 1
-    """
+class _NotEqual(Lookup):
+    """`lhs <> rhs` as an expression: the take-next order must spell `interim_protection <> 'NONE'` exactly as
+    the partial index appeal_take_next_idx (migration 0004) does, or PostgreSQL sorts instead of walking it."""
+
+    lookup_name = "ne"
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} <> {rhs}", (*lhs_params, *rhs_params)
+
+
+# Interim protection first, then vulnerability, then the nearest due date: the order of appeal_take_next_idx.
+TAKE_NEXT_ORDER = (
+    _NotEqual(F("interim_protection"), Value(InterimProtection.NONE)).desc(),
+    F("vulnerable").desc(),
+    F("due_date").asc(nulls_last=True),
+    F("id").asc(),
+)
+
+
+def take_next_queryset(reviewer: Any) -> QuerySet[Appeal]:
+    """The appeal `appeal_take_next` claims: the first waiting appeal the reviewer is independent of, in queue
+    order, locked with SKIP LOCKED (another reviewer's claim in flight is passed over, never waited on). One
+    query: the independence rule is `permissions.independent_of`, the same one the queues count with."""
+    return (
+        Appeal.objects.filter(state=State.ADMISSIBILITY)
+        .filter(permissions.independent_of(reviewer))
+        .order_by(*TAKE_NEXT_ORDER)
+        .select_related("decision__system")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
 
 
 @transaction.atomic(durable=True)
@@ -340,21 +356,19 @@ def appeal_take_next(*, reviewer: Any, now: dt.datetime | None = None) -> Appeal
     now = _now(now)
     if not permissions.is_review_staff(reviewer) or reviewer.role != Role.REVIEWER:
         raise NotAllowed("only reviewers of an independent review body take appeals")
-    sql = _queue_sql()
-    if connection.vendor == "postgresql":
-        sql = sql.replace("LIMIT 1", "LIMIT 1 FOR UPDATE OF a SKIP LOCKED")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"reviewer": reviewer.pk})
-        row = cursor.fetchone()
-    if row is None:
+    appeal = take_next_queryset(reviewer).first()
+    if appeal is None:
         raise NothingToTake("no appeal is waiting that you may take")
-    # The decision and its system are read for the independence check; only the appeal's row is locked.
-    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("decision__system").get(pk=row[0])
-    return _assign(appeal, reviewer, reviewer, now)
+    # The row was selected by the independence rule under its lock, in this transaction: no second check.
+    return _assign(appeal, reviewer, reviewer, now, independence_checked=True)
 
 
-def _assign(appeal: Appeal, reviewer: Any, by: Any, now: dt.datetime) -> Appeal:
-    if not permissions.is_independent_of(appeal, reviewer) or reviewer.role != Role.REVIEWER:
+def _assign(
+    appeal: Appeal, reviewer: Any, by: Any, now: dt.datetime, *, independence_checked: bool = False
+) -> Appeal:
+    if reviewer.role != Role.REVIEWER or not (
+        independence_checked or permissions.is_independent_of(appeal, reviewer)
+    ):
         raise NotIndependent("this reviewer is not independent of this appeal")
 
     def change(a: Appeal) -> None:

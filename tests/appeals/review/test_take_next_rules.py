@@ -27,12 +27,28 @@ def test_the_queue_query_walks_the_take_next_index_instead_of_sorting(world, pos
 
     filed(world)
     filed(world, interim_protection="KEEP_PAYMENTS")
-    sql = core._queue_sql().replace("LIMIT 1", "LIMIT 1 FOR UPDATE OF a SKIP LOCKED")
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Tiny test tables would be scanned whole anyway; what matters is that the index can give the order.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("EXPLAIN " + sql, {"reviewer": world.reviewers[0].pk})
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Tiny test tables would be scanned whole anyway; what matters is that the index can give the order.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+        plan = core.take_next_queryset(world.reviewers[0])[:1].explain()
     assert "appeal_take_next_idx" in plan, plan
     assert "Sort" not in plan.split("appeal_take_next_idx")[0], plan
+
+
+def test_take_next_claims_in_one_locking_query_that_skips_rows_held_by_others(world, postgres):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    filed(world)
+    with CaptureQueriesContext(connection) as queries:
+        core.appeal_take_next(reviewer=world.reviewers[0], now=NOW)
+    selects = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and "appeals_appeal" in q["sql"]
+    ]
+    locking = [sql for sql in selects if "FOR UPDATE" in sql]
+    assert len(locking) == 1, selects
+    assert 'FOR UPDATE OF "appeals_appeal" SKIP LOCKED' in locking[0]
