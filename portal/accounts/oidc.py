@@ -1,83 +1,72 @@
-"""OpenID Connect relying party: the authorization-code flow with PKCE, state and nonce.
+"""Citizen sign-in through an OpenID Connect provider, with mozilla-django-oidc doing the protocol.
 
-Configured from the environment (OIDC_* settings); the endpoints come from the issuer's discovery document.
-The ID token is checked for an RS256 signature by a key of the provider's JWKS, the issuer, the audience (and
-`azp` when there are several), expiry and the nonce; the IIN comes from a configurable claim and must pass the
-check digit. Nothing here logs a token, a code or an IIN.
+The library runs the authorization-code flow: state, nonce and the PKCE verifier in the session
+(`oidc_states`, single use), the token request, the key from the provider's JWKS and the RS256 signature and
+expiry of the ID token (PyJWT underneath). What is ours, in `CitizenOIDCBackend`:
+
+- the endpoints come from the issuer's discovery document (fetched through `requests`, cached for an hour;
+  its issuer must be the configured one), so the environment only names the issuer and the client;
+- the checks the library leaves to its users (it decodes with `verify_aud` off): issuer, audience, `azp` when
+  there are several audiences, and the claims a sign-in needs;
+- the claims mapped to our User: the IIN from `settings.OIDC_IIN_CLAIM`, which must pass the check digit;
+  the citizen is found by the IIN's lookup hash or created, audited, by
+  services.citizen_sign_in_with_identity; the ID token's claims are used, no userinfo call is made;
+- each failure raised as OIDCError with a short reason for the audit trail (never shown to the person).
 
 HTTPS is required for every provider address, except loopback addresses (a local fake provider in tests).
+Nothing here logs a token, a code or an IIN.
 """
 
-import base64
 import dataclasses
-import datetime as dt
 import hashlib
-import hmac
-import json
 import logging
-import secrets
-import threading
-import urllib.error
+import time
 import urllib.parse
-import urllib.request
-from collections.abc import Mapping
 from typing import Any
 
 import jwt
+import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest
+from django.utils import timezone
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from portal.identifiers import iin_is_valid
 
+from . import services
+from .models import User
+
 logger = logging.getLogger(__name__)
 
-FLOW_LIFETIME = dt.timedelta(minutes=10)
-CLOCK_LEEWAY_SECONDS = 60
+# A flow (state, nonce, verifier in the session) older than this is refused at the callback.
+FLOW_LIFETIME_SECONDS = 10 * 60
 METADATA_CACHE_SECONDS = 3600
-_MAX_RESPONSE_BYTES = 1024 * 1024
+# The session key mozilla-django-oidc keeps its flows under (state -> nonce, code_verifier, added_on).
+FLOWS = "oidc_states"
+NEXT = "oidc_login_next"
+_REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "sub")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class OIDCError(Exception):
-    """The sign-in cannot complete. `reason` is a short code for the audit trail and tests (never shown)."""
+    """The sign-in cannot complete. `reason` is a short code for the audit trail and tests (never shown);
+    `audited` when the failure was already recorded (a refused account)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, audited: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclasses.dataclass(frozen=True)
-class OIDCConfig:
-    issuer: str
-    client_id: str
-    client_secret: str
-    redirect_uri: str
-    iin_claim: str
-    scopes: str
-    provider_name: str
-    timeout_seconds: float
-
-
-def config() -> OIDCConfig | None:
-    """The provider configuration, or None when sign-in through a provider is switched off."""
-    issuer = getattr(settings, "OIDC_ISSUER", "")
-    client_id = getattr(settings, "OIDC_CLIENT_ID", "")
-    if not issuer or not client_id:
-        return None
-    return OIDCConfig(
-        issuer=issuer.rstrip("/"),
-        client_id=client_id,
-        client_secret=getattr(settings, "OIDC_CLIENT_SECRET", ""),
-        redirect_uri=getattr(settings, "OIDC_REDIRECT_URI", ""),
-        iin_claim=getattr(settings, "OIDC_IIN_CLAIM", "iin") or "iin",
-        scopes=getattr(settings, "OIDC_SCOPES", "openid") or "openid",
-        provider_name=getattr(settings, "OIDC_PROVIDER_NAME", "eGov") or "eGov",
-        timeout_seconds=float(getattr(settings, "OIDC_TIMEOUT_SECONDS", 10)),
-    )
+        self.audited = audited
 
 
 def is_configured() -> bool:
-    return config() is not None
+    """Sign-in through a provider is switched off while the issuer or the client id is empty."""
+    return bool(settings.OIDC_ISSUER and settings.OIDC_RP_CLIENT_ID)
+
+
+def provider_name() -> str:
+    return str(settings.OIDC_PROVIDER_NAME or "eGov") if is_configured() else ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,35 +85,31 @@ def _check_url(url: str) -> str:
     raise OIDCError("insecure_provider_url")
 
 
-def _http_json(
-    url: str, *, timeout: float, data: bytes | None = None, headers: dict[str, str] | None = None
-) -> Any:
-    request = urllib.request.Request(  # noqa: S310 - scheme checked by _check_url
-        _check_url(url), data=data, headers={"Accept": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            body = response.read(_MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        logger.warning("OIDC provider answered %s for %s", exc.code, urllib.parse.urlsplit(url).path)
-        raise OIDCError("provider_http_error") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        logger.warning("OIDC provider unreachable: %s", type(exc).__name__)
-        raise OIDCError("provider_unreachable") from None
-    if len(body) > _MAX_RESPONSE_BYTES:
-        raise OIDCError("provider_response_too_large")
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise OIDCError("provider_response_not_json") from None
+def _issuer() -> str:
+    return str(settings.OIDC_ISSUER).rstrip("/")
 
 
-def provider_metadata(cfg: OIDCConfig) -> ProviderMetadata:
+def provider_metadata() -> ProviderMetadata:
     """The issuer's discovery document (cached), checked: its issuer must be the configured one."""
-    key = "oidc:metadata:" + hashlib.sha256(cfg.issuer.encode()).hexdigest()[:32]
+    issuer = _check_url(_issuer())
+    key = "oidc:metadata:" + hashlib.sha256(issuer.encode()).hexdigest()[:32]
     doc = cache.get(key)
     if doc is None:
-        doc = _http_json(f"{cfg.issuer}/.well-known/openid-configuration", timeout=cfg.timeout_seconds)
+        try:
+            response = requests.get(
+                f"{issuer}/.well-known/openid-configuration",
+                timeout=settings.OIDC_TIMEOUT,
+                headers={"Accept": "application/json"},
+            )
+            response.raise_for_status()
+            doc = response.json()
+        except requests.HTTPError:
+            raise OIDCError("provider_http_error") from None
+        except requests.RequestException as exc:
+            logger.warning("OIDC provider unreachable: %s", type(exc).__name__)
+            raise OIDCError("provider_unreachable") from None
+        except ValueError:
+            raise OIDCError("bad_discovery_document") from None
         if not isinstance(doc, dict):
             raise OIDCError("bad_discovery_document")
         cache.set(key, doc, METADATA_CACHE_SECONDS)
@@ -140,178 +125,138 @@ def provider_metadata(cfg: OIDCConfig) -> ProviderMetadata:
         )
     except KeyError:
         raise OIDCError("bad_discovery_document") from None
-    if meta.issuer != cfg.issuer:
+    if meta.issuer != issuer:
         raise OIDCError("discovery_issuer_mismatch")
     return meta
 
 
-_jwks_clients: dict[str, jwt.PyJWKClient] = {}
-_jwks_lock = threading.Lock()
+def flow_refusal(request: HttpRequest) -> str | None:
+    """Why the callback cannot go on with the flow this browser started, or None.
+
+    The library would also stop on these, but with no reason to audit (and it keeps no flow lifetime)."""
+    flows = request.session.get(FLOWS)
+    if not isinstance(flows, dict) or not flows:
+        return "no_flow_in_progress"  # started in another browser (login CSRF), or already used
+    flow = flows.get(request.GET.get("state", ""))
+    if not isinstance(flow, dict):
+        return "state_mismatch"
+    if time.time() - float(flow.get("added_on") or 0) > FLOW_LIFETIME_SECONDS:
+        return "flow_expired"
+    if request.GET.get("error"):
+        return "provider_refused"  # e.g. access_denied when the person cancels at the provider
+    if not request.GET.get("code"):
+        return "no_code"
+    return None
 
 
-def _jwks_client(uri: str, timeout: float) -> jwt.PyJWKClient:
-    with _jwks_lock:
-        client = _jwks_clients.get(uri)
-        if client is None:
-            # Unknown key ids trigger one refetch, so a key rotation at the provider is picked up.
-            client = jwt.PyJWKClient(
-                uri, cache_jwk_set=True, lifespan=METADATA_CACHE_SECONDS, timeout=timeout
+def forget_flows(request: HttpRequest) -> None:
+    """After a callback, whatever its outcome, no flow is left to replay."""
+    request.session.pop(FLOWS, None)
+    request.session.pop(NEXT, None)
+
+
+class CitizenOIDCBackend(OIDCAuthenticationBackend):
+    """mozilla-django-oidc's backend, with the endpoints discovered and the claims mapped to a citizen.
+
+    Returns None (as every backend does for credentials not its own) unless the request is a provider callback
+    with a code and state; raises OIDCError once the library has started talking to the provider."""
+
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:  # type: ignore[override]
+        if request is None or not is_configured() or not ({"code", "state"} <= request.GET.keys()):
+            return None
+        meta = provider_metadata()
+        self.OIDC_OP_TOKEN_ENDPOINT = meta.token_endpoint
+        self.OIDC_OP_JWKS_ENDPOINT = meta.jwks_uri
+        self._metadata = meta
+        user: User | None = super().authenticate(request, **kwargs)
+        return user
+
+    def get_settings(self, attr: str, *args: Any) -> Any:  # type: ignore[override]
+        # How the client authenticates at the token endpoint follows what the provider offers.
+        meta: ProviderMetadata | None = getattr(self, "_metadata", None)
+        if attr == "OIDC_TOKEN_USE_BASIC_AUTH" and meta is not None:
+            return bool(settings.OIDC_RP_CLIENT_SECRET) and (
+                "client_secret_basic" in meta.token_endpoint_auth_methods
             )
-            _jwks_clients[uri] = client
-        return client
+        return super().get_settings(attr, *args)
 
+    def get_token(self, payload: dict[str, Any]) -> Any:
+        if not settings.OIDC_RP_CLIENT_SECRET:
+            payload.pop("client_secret", None)  # a public client: PKCE alone
+        try:
+            return super().get_token(payload)
+        except requests.HTTPError:
+            raise OIDCError("provider_http_error") from None  # its message holds the body: not logged
+        except requests.RequestException as exc:
+            logger.warning("OIDC token endpoint unreachable: %s", type(exc).__name__)
+            raise OIDCError("provider_unreachable") from None
+        except ValueError:
+            raise OIDCError("provider_response_not_json") from None
 
-def reset_caches() -> None:
-    """Forget cached JWKS clients (tests start a new provider with new keys)."""
-    with _jwks_lock:
-        _jwks_clients.clear()
+    def verify_token(self, token: Any, **kwargs: Any) -> Any:
+        if not isinstance(token, str) or not token:
+            raise OIDCError("no_id_token")
+        try:
+            return super().verify_token(token, **kwargs)
+        except SuspiciousOperation:
+            # The key and the signature raise their own reasons below; what is left is the nonce check.
+            raise OIDCError("nonce_mismatch") from None
 
+    def retrieve_matching_jwk(self, token: str) -> Any:
+        try:
+            return super().retrieve_matching_jwk(token)
+        except requests.RequestException:
+            raise OIDCError("jwks_unreachable") from None
+        except SuspiciousOperation:
+            # No key of the provider's JWKS has this token's key id and algorithm (an HMAC or unsigned
+            # token, or a key the provider never published).
+            raise OIDCError("id_token_no_matching_key") from None
+        except (jwt.PyJWTError, KeyError, ValueError):
+            raise OIDCError("id_token_invalid") from None
 
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    def get_payload_data(self, token: str, key: Any) -> Any:
+        try:
+            claims = super().get_payload_data(token, key)
+        except SuspiciousOperation:
+            raise OIDCError("id_token_bad_signature") from None  # or an algorithm other than RS256
+        except jwt.ExpiredSignatureError:
+            raise OIDCError("id_token_expired") from None
+        except jwt.ImmatureSignatureError:
+            raise OIDCError("id_token_not_yet_valid") from None
+        except jwt.PyJWTError:
+            raise OIDCError("id_token_invalid") from None
+        self._check_claims(claims)
+        return claims
 
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        """What the library's decode leaves out: this issuer, this client, the claims a sign-in needs."""
+        if any(name not in claims for name in _REQUIRED_CLAIMS):
+            raise OIDCError("id_token_missing_claim")
+        if str(claims["iss"]).rstrip("/") != self._metadata.issuer:
+            raise OIDCError("id_token_wrong_issuer")
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        client_id = settings.OIDC_RP_CLIENT_ID
+        if client_id not in audiences:
+            raise OIDCError("id_token_wrong_audience")
+        if len(audiences) > 1 and claims.get("azp") != client_id:
+            raise OIDCError("id_token_wrong_authorized_party")
 
-@dataclasses.dataclass(frozen=True)
-class AuthorizationRequest:
-    url: str
-    # Kept in the session until the callback; never sent anywhere but to the provider.
-    pending: dict[str, Any]
+    def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]) -> dict[str, Any]:
+        # The ID token carries the IIN and the name: no userinfo endpoint is called.
+        return payload
 
-
-def authorization_request(
-    *, cfg: OIDCConfig, redirect_uri: str, language: str, next_url: str, now: dt.datetime
-) -> AuthorizationRequest:
-    """Where to send the browser, and what to remember for the callback (state, nonce, PKCE verifier)."""
-    meta = provider_metadata(cfg)
-    state = secrets.token_urlsafe(32)
-    nonce = secrets.token_urlsafe(32)
-    verifier = secrets.token_urlsafe(64)
-    challenge = _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": cfg.client_id,
-            "redirect_uri": redirect_uri,
-            "scope": cfg.scopes,
-            "state": state,
-            "nonce": nonce,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-            "ui_locales": language,
-        }
-    )
-    separator = "&" if "?" in meta.authorization_endpoint else "?"
-    pending = {
-        "state": state,
-        "nonce": nonce,
-        "verifier": verifier,
-        "redirect_uri": redirect_uri,
-        "next": next_url,
-        "started_at": now.timestamp(),
-    }
-    return AuthorizationRequest(url=f"{meta.authorization_endpoint}{separator}{query}", pending=pending)
-
-
-@dataclasses.dataclass(frozen=True)
-class Identity:
-    iin: str
-    full_name: str
-    issuer: str
-
-    def __repr__(self) -> str:  # never print the IIN by accident
-        return f"Identity(issuer={self.issuer!r})"
-
-
-def _token_request(cfg: OIDCConfig, meta: ProviderMetadata, *, code: str, pending: Mapping[str, Any]) -> str:
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": pending["redirect_uri"],
-        "code_verifier": pending["verifier"],
-    }
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    if not cfg.client_secret:
-        form["client_id"] = cfg.client_id
-    elif "client_secret_basic" in meta.token_endpoint_auth_methods:
-        # RFC 6749 2.3.1: form-encode each part before joining them.
-        pair = (
-            f"{urllib.parse.quote(cfg.client_id, safe='')}:{urllib.parse.quote(cfg.client_secret, safe='')}"
-        )
-        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-    else:
-        form["client_id"] = cfg.client_id
-        form["client_secret"] = cfg.client_secret
-    answer = _http_json(
-        meta.token_endpoint,
-        timeout=cfg.timeout_seconds,
-        data=urllib.parse.urlencode(form).encode(),
-        headers=headers,
-    )
-    id_token = answer.get("id_token") if isinstance(answer, dict) else None
-    if not isinstance(id_token, str) or not id_token:
-        raise OIDCError("no_id_token")
-    return id_token
-
-
-_JWT_REASONS: tuple[tuple[type[Exception], str], ...] = (
-    (jwt.ExpiredSignatureError, "id_token_expired"),
-    (jwt.InvalidAudienceError, "id_token_wrong_audience"),
-    (jwt.InvalidIssuerError, "id_token_wrong_issuer"),
-    (jwt.ImmatureSignatureError, "id_token_not_yet_valid"),
-    (jwt.InvalidSignatureError, "id_token_bad_signature"),
-    (jwt.MissingRequiredClaimError, "id_token_missing_claim"),
-    (jwt.InvalidAlgorithmError, "id_token_wrong_algorithm"),
-)
-
-
-def verify_id_token(cfg: OIDCConfig, meta: ProviderMetadata, id_token: str, *, nonce: str) -> dict[str, Any]:
-    """The claims of a genuine ID token for this client and this flow; OIDCError otherwise."""
-    try:
-        signing_key = _jwks_client(meta.jwks_uri, cfg.timeout_seconds).get_signing_key_from_jwt(id_token)
-        claims: dict[str, Any] = jwt.decode(
-            id_token,
-            signing_key.key,
-            algorithms=["RS256"],
-            audience=cfg.client_id,
-            issuer=meta.issuer,
-            leeway=CLOCK_LEEWAY_SECONDS,
-            options={"require": ["iss", "aud", "exp", "iat", "sub", "nonce"]},
-        )
-    except jwt.PyJWKClientConnectionError:
-        raise OIDCError("jwks_unreachable") from None
-    except jwt.PyJWTError as exc:
-        reason = next((r for kind, r in _JWT_REASONS if isinstance(exc, kind)), "id_token_invalid")
-        raise OIDCError(reason) from None
-    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-    if len(audiences) > 1 and claims.get("azp") != cfg.client_id:
-        raise OIDCError("id_token_wrong_authorized_party")
-    if not isinstance(claims["nonce"], str) or not hmac.compare_digest(claims["nonce"], nonce):
-        raise OIDCError("nonce_mismatch")
-    return claims
-
-
-def complete(
-    *, cfg: OIDCConfig, pending: Mapping[str, Any] | None, params: Mapping[str, str], now: dt.datetime
-) -> Identity:
-    """Finish the flow from the callback's query parameters and what the start remembered."""
-    if not pending:
-        raise OIDCError("no_flow_in_progress")
-    state = params.get("state", "")
-    if not state or not hmac.compare_digest(state.encode(), str(pending["state"]).encode()):
-        raise OIDCError("state_mismatch")
-    if now.timestamp() - float(pending["started_at"]) > FLOW_LIFETIME.total_seconds():
-        raise OIDCError("flow_expired")
-    if params.get("error"):
-        # e.g. access_denied when the person cancels at the provider.
-        raise OIDCError("provider_refused")
-    code = params.get("code", "")
-    if not code:
-        raise OIDCError("no_code")
-    meta = provider_metadata(cfg)
-    id_token = _token_request(cfg, meta, code=code, pending=pending)
-    claims = verify_id_token(cfg, meta, id_token, nonce=str(pending["nonce"]))
-    iin = claims.get(cfg.iin_claim)
-    if not isinstance(iin, str) or not iin_is_valid(iin):
-        raise OIDCError("no_valid_iin_claim")
-    name = claims.get("name")
-    return Identity(iin=iin, full_name=name if isinstance(name, str) else "", issuer=meta.issuer)
+    def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> User:
+        claims = self.get_userinfo(access_token, id_token, payload)
+        iin = claims.get(settings.OIDC_IIN_CLAIM or "iin")
+        if not isinstance(iin, str) or not iin_is_valid(iin):
+            raise OIDCError("no_valid_iin_claim")
+        name = claims.get("name")
+        try:
+            return services.citizen_sign_in_with_identity(
+                iin=iin,
+                full_name=name if isinstance(name, str) else "",
+                issuer=self._metadata.issuer,
+                now=timezone.now(),
+            )
+        except services.SignInRefused:
+            raise OIDCError("not_a_citizen_account", audited=True) from None

@@ -10,7 +10,7 @@ import time
 from cryptography.exceptions import InvalidTag
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from portal.crypto import decrypt, encrypt, lookup_hash
 
@@ -33,7 +34,6 @@ from .services import Limit, OtpResult
 OIDC_FAILURES_PER_IP = Limit("oidc-fail-ip", 30, 900)
 
 PENDING = "citizen_sign_in"
-OIDC_FLOW = "oidc_flow"
 _SEAL = b"citizen-sign-in-session"
 
 CODE_ERRORS = {
@@ -129,7 +129,6 @@ def _count(request: HttpRequest, limit: Limit) -> bool:
 
 def _sign_in(request: HttpRequest, user: User, method: str) -> None:
     request.session.pop(PENDING, None)
-    request.session.pop(OIDC_FLOW, None)
     login(request, user, backend="portal.accounts.backends.CachedModelBackend")  # a new session key
     request.session[AUTH_METHOD] = method
     start_session_clock(request.session, now=time.time())
@@ -152,12 +151,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             return devices.finish(request, _too_many(request, exc.retry_after, exc.scope))
         request.session[PENDING] = {"iin": _seal(iin), "next": next_url}
         return devices.finish(request, redirect("accounts:sign-in-code"))
-    cfg = oidc.config()
-    context = {
-        "form": form,
-        "next": next_url,
-        "oidc_provider": cfg.provider_name if cfg else "",
-    }
+    context = {"form": form, "next": next_url, "oidc_provider": oidc.provider_name()}
     return devices.finish(request, render(request, "accounts/citizen/sign_in.html", context))
 
 
@@ -209,61 +203,69 @@ def sign_in_code_resend(request: HttpRequest) -> HttpResponse:
     return devices.finish(request, redirect(reverse("accounts:sign-in-code") + "?resent=1"))
 
 
-@login_not_required
-@never_cache
-@require_GET
-def oidc_start(request: HttpRequest) -> HttpResponse:
-    cfg = oidc.config()
-    if cfg is None:
-        raise Http404
-    redirect_uri = cfg.redirect_uri or request.build_absolute_uri(reverse("accounts:oidc-callback"))
-    try:
-        auth = oidc.authorization_request(
-            cfg=cfg,
-            redirect_uri=redirect_uri,
-            language=get_language() or "kk",
-            next_url=_safe_next(request, request.GET.get("next")),
-            now=timezone.now(),
-        )
-    except oidc.OIDCError as exc:
-        return _oidc_failed(request, exc.reason)
-    request.session[OIDC_FLOW] = auth.pending
-    return HttpResponseRedirect(auth.url)
+class ProviderSignInStart(OIDCAuthenticationRequestView):
+    """mozilla-django-oidc's start of the flow (state, nonce, PKCE S256 kept in the session; `next` checked),
+    sent to the authorization endpoint of the discovery document, in the page's language."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not oidc.is_configured():
+            raise Http404
+        try:
+            self.OIDC_OP_AUTH_ENDPOINT = oidc.provider_metadata().authorization_endpoint
+        except oidc.OIDCError as exc:
+            return _oidc_failed(request, exc.reason)
+        response: HttpResponse = super().get(request)
+        return response
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
+        return {"ui_locales": get_language() or "kk"}
 
 
-@login_not_required
-@never_cache
-@require_GET
-def oidc_callback(request: HttpRequest) -> HttpResponse:
-    cfg = oidc.config()
-    if cfg is None:
-        raise Http404
-    pending = request.session.pop(OIDC_FLOW, None)  # single use, whatever happens next
-    if _limited(request, OIDC_FAILURES_PER_IP):
-        return _too_many(request, OIDC_FAILURES_PER_IP.window_seconds)
-    now = timezone.now()
-    try:
-        identity = oidc.complete(cfg=cfg, pending=pending, params=request.GET, now=now)
-        user = services.citizen_sign_in_with_identity(
-            iin=identity.iin, full_name=identity.full_name, issuer=identity.issuer, now=now
-        )
-    except oidc.OIDCError as exc:
-        return _oidc_failed(request, exc.reason)
-    except services.SignInRefused:
-        return _oidc_failed(request, "not_a_citizen_account", audited=True)
-    _sign_in(request, user, services.METHOD_OIDC)
-    return redirect(_after_sign_in(request, str(pending.get("next") or "") if pending else ""))
+class ProviderSignInCallback(OIDCAuthenticationCallbackView):
+    """mozilla-django-oidc's callback, with our limits, audit reasons, error page and session flags.
+
+    The flow is checked first (oidc.flow_refusal) so every refusal has its reason; then the library takes the
+    state's nonce and verifier out of the session (single use) and authenticates through
+    oidc.CitizenOIDCBackend; whatever the outcome, no flow is left in the session."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not oidc.is_configured():
+            raise Http404
+        if _limited(request, OIDC_FAILURES_PER_IP):
+            oidc.forget_flows(request)
+            return _too_many(request, OIDC_FAILURES_PER_IP.window_seconds)
+        refusal = oidc.flow_refusal(request)
+        if refusal is not None:
+            oidc.forget_flows(request)
+            return _oidc_failed(request, refusal)
+        try:
+            response: HttpResponse = super().get(request)
+        except oidc.OIDCError as exc:
+            oidc.forget_flows(request)
+            return _oidc_failed(request, exc.reason, audited=exc.audited)
+        return response
+
+    def login_success(self) -> HttpResponse:
+        next_url = str(self.request.session.get(oidc.NEXT) or "")
+        oidc.forget_flows(self.request)
+        _sign_in(self.request, self.user, services.METHOD_OIDC)
+        return redirect(_after_sign_in(self.request, next_url))
+
+    def login_failure(self) -> HttpResponse:
+        # Reached only when the backend gave no user without an OIDCError (e.g. an inactive account).
+        oidc.forget_flows(self.request)
+        return _oidc_failed(self.request, "sign_in_failed")
+
+
+oidc_start = login_not_required(never_cache(ProviderSignInStart.as_view()))
+oidc_callback = login_not_required(never_cache(ProviderSignInCallback.as_view()))
 
 
 def _oidc_failed(request: HttpRequest, reason: str, *, audited: bool = False) -> HttpResponse:
     _count(request, OIDC_FAILURES_PER_IP)
     if not audited:
         services.sign_in_failure_record(method=services.METHOD_OIDC, reason=reason, now=timezone.now())
-    cfg = oidc.config()
-    context = {
-        "provider": cfg.provider_name if cfg else "",
-        "refused": reason == "not_a_citizen_account",
-    }
+    context = {"provider": oidc.provider_name(), "refused": reason == "not_a_citizen_account"}
     return render(
         request, "accounts/citizen/oidc_error.html", context, status=403 if context["refused"] else 400
     )

@@ -200,7 +200,11 @@ IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=600)
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
 API_THROTTLE_READ_RATE = env("API_THROTTLE_READ_RATE", default="1200/min")
 
-AUTHENTICATION_BACKENDS = ["portal.accounts.backends.CachedModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "portal.accounts.backends.CachedModelBackend",
+    # Citizens through the identity provider (mozilla-django-oidc): answers only the provider's callback.
+    "portal.accounts.oidc.CitizenOIDCBackend",
+]
 # The signed-in user's fields are read from the cache (portal/accounts/backends.py); an entry is dropped on
 # every save and expires after this long in any case.
 USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
@@ -252,16 +256,25 @@ LOGGING = {
 }
 
 # Citizen sign-in through an OpenID Connect identity provider (the national eGov identity service in
-# production). Off while OIDC_ISSUER or OIDC_CLIENT_ID is empty; endpoints come from the issuer's discovery
-# document. OIDC_REDIRECT_URI defaults to this site's callback URL in the language of the request.
+# production), run by mozilla-django-oidc (portal/accounts/oidc.py). Off while OIDC_ISSUER or OIDC_CLIENT_ID is
+# empty. The endpoints come from the issuer's discovery document (cached for an hour), so the OIDC_OP_* settings
+# the library reads are filled in at each sign-in; the redirect URI is this site's callback in the language of
+# the request (behind the proxy, SECURE_PROXY_SSL_HEADER makes it https).
 OIDC_ISSUER = env("OIDC_ISSUER", default="")
-OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
-OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
-OIDC_REDIRECT_URI = env("OIDC_REDIRECT_URI", default="")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid")
 OIDC_IIN_CLAIM = env("OIDC_IIN_CLAIM", default="iin")
-OIDC_SCOPES = env("OIDC_SCOPES", default="openid")
 OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="eGov")
-OIDC_TIMEOUT_SECONDS = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)
+OIDC_RP_SIGN_ALGO = "RS256"  # ID tokens signed by a key of the provider's JWKS; HMAC and unsigned refused
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+OIDC_OP_AUTHORIZATION_ENDPOINT = ""  # from the discovery document
+OIDC_OP_TOKEN_ENDPOINT = ""  # from the discovery document
+OIDC_OP_JWKS_ENDPOINT = ""  # from the discovery document
+OIDC_OP_USER_ENDPOINT = ""  # not called: the ID token carries the claims
 
 # --- Appeals: deadlines, notifications, decision letters, outcomes for agencies -----------------------------
 # The assigned reviewer is reminded this many working days before an appeal is due (once per appeal).

@@ -12,7 +12,6 @@ from django.test import Client
 from django.urls import reverse
 
 from portal import sms
-from portal.accounts import oidc
 from portal.accounts.models import Organisation, OrganisationKind, Role, User
 from portal.crypto import encrypt, lookup_hash
 from tests.factories import iin as make_iin
@@ -24,10 +23,9 @@ CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     cache.clear()
-    oidc.reset_caches()
     settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
     settings.OIDC_ISSUER = ""
-    settings.OIDC_CLIENT_ID = ""
+    settings.OIDC_RP_CLIENT_ID = ""
     sms.LocmemSMSGateway.outbox.clear()
     # Codes are sent by the outbox's Celery task, eager in tests: after commit, in the committing thread.
     yield

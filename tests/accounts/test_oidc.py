@@ -27,9 +27,8 @@ from .fake_oidc import CLIENT_ID, CLIENT_SECRET, FakeProvider, new_key
 def provider(db: None, settings: Any) -> Iterator[FakeProvider]:
     with FakeProvider(iin=fresh_iin()) as fake:
         settings.OIDC_ISSUER = fake.issuer
-        settings.OIDC_CLIENT_ID = CLIENT_ID
-        settings.OIDC_CLIENT_SECRET = CLIENT_SECRET
-        settings.OIDC_REDIRECT_URI = ""
+        settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+        settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
         settings.OIDC_PROVIDER_NAME = "eGov"
         yield fake
 
@@ -57,7 +56,7 @@ def assert_refused(client: Client, response: Any, reason: str, status: int = 400
     assert response.status_code == status, response.content
     assert "We could not sign you in" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    assert "oidc_flow" not in client.session
+    assert not client.session.get("oidc_states")  # no flow left to replay
     assert AuditEvent.objects.filter(data__reason=reason).exists(), list(
         AuditEvent.objects.values_list("action", "data")
     )
@@ -84,9 +83,10 @@ def test_the_start_sends_state_nonce_and_a_pkce_challenge(client: Client, provid
     assert query["code_challenge_method"] == "S256"
     assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32
     assert query["redirect_uri"] == "http://testserver" + url("accounts:oidc-callback")
-    flow = client.session["oidc_flow"]
-    assert flow["state"] == query["state"] and flow["nonce"] == query["nonce"]
-    assert query["code_challenge"] != flow["verifier"]
+    flow = client.session["oidc_states"][query["state"]]
+    assert flow["nonce"] == query["nonce"]
+    assert flow["code_verifier"] and query["code_challenge"] != flow["code_verifier"]
+    assert query["ui_locales"] == "en"
 
 
 def test_a_new_citizen_signs_in_through_the_provider(client: Client, provider: FakeProvider) -> None:
@@ -180,7 +180,7 @@ def test_a_token_with_an_hmac_algorithm_is_refused(client: Client, provider: Fak
     provider.algorithm = "HS256"
     provider.signing_key = CLIENT_SECRET * 2  # an HMAC key of a sensible length
 
-    assert_refused(client, run_flow(client, provider), "id_token_wrong_algorithm")
+    assert_refused(client, run_flow(client, provider), "id_token_no_matching_key")
 
 
 def test_an_unsigned_token_is_refused(client: Client, provider: FakeProvider) -> None:
@@ -204,6 +204,12 @@ def test_a_wrong_nonce_is_refused(client: Client, provider: FakeProvider) -> Non
 
 def test_a_token_without_a_nonce_is_refused(client: Client, provider: FakeProvider) -> None:
     provider.claims_removed.add("nonce")
+
+    assert_refused(client, run_flow(client, provider), "nonce_mismatch")
+
+
+def test_a_token_without_a_subject_is_refused(client: Client, provider: FakeProvider) -> None:
+    provider.claims_removed.add("sub")
 
     assert_refused(client, run_flow(client, provider), "id_token_missing_claim")
 
@@ -330,7 +336,8 @@ def test_an_unreachable_provider_gives_the_error_page(
 def test_a_flow_left_too_long_is_refused(client: Client, provider: FakeProvider) -> None:
     back = provider.consent(begin(client, provider))
     session = client.session
-    session["oidc_flow"] = {**session["oidc_flow"], "started_at": time.time() - 3600}
+    state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(back).query))["state"]
+    session["oidc_states"][state]["added_on"] = time.time() - 3600
     session.save()
 
     assert_refused(client, come_back(client, back), "flow_expired")
