@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -30,10 +31,13 @@ def access_log_page(*, citizen: Any, page_number: Any) -> Page:
     return Paginator(records, LOG_PAGE_SIZE).get_page(page_number)
 
 
+def reason_valid_seconds() -> int:
+    """How long a stated reason opens a case for its author before they are asked again."""
+    return int(getattr(settings, "ACCESS_REASON_VALID_SECONDS", 3600))
+
+
 def stated_reason(*, viewer: Any, appeal: Appeal, now: dt.datetime | None = None) -> str | None:
     """The reason this person gave for opening this case, while it is still valid; else None."""
-    from .services import reason_valid_seconds
-
     now = now or timezone.now()
     record = (
         AccessRecord.objects.filter(

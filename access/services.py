@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from appeals.models import Appeal, RegistryCorrection
 from explanations.models import Decision
-from portal.audit.services import audit_record, audit_verify
+from portal.audit.services import audit_record
 
 from .exceptions import AccessError, ProactiveReviewNotFound
 from .models import (
@@ -53,6 +53,8 @@ from .models import (
     Purpose,
     same_value,
 )
+from .permissions import can_verify_chain, may_state_reason
+from .tasks import chain_verify_task
 
 REASON_MAX = 2000
 NOTE_MAX = 2000
@@ -66,11 +68,6 @@ def dedupe_seconds() -> int:
     """A second view of the same case by the same person for the same purpose within this many seconds is not
     logged again (moving between the pages of one case is one look at it). 0 logs every view."""
     return int(getattr(settings, "ACCESS_LOG_DEDUPE_SECONDS", 600))
-
-
-def reason_valid_seconds() -> int:
-    """How long a stated reason opens a case for its author before they are asked again."""
-    return int(getattr(settings, "ACCESS_REASON_VALID_SECONDS", 3600))
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -162,8 +159,6 @@ def access_state_reason(
 ) -> AccessRecord:
     """Open a case outside one's assignment: the reason is stored (and shown to the person) before any of the
     case is shown. The caller has checked `permissions.may_state_reason`."""
-    from .permissions import may_state_reason
-
     reason = reason.strip()
     if not reason:
         raise AccessError({"reason": "give a reason"}, code=REASON_MISSING)
@@ -188,9 +183,6 @@ def access_state_reason(
 @transaction.atomic
 def chain_verification_request(*, user: Any, now: dt.datetime | None = None) -> ChainVerification:
     """Ask for a verification of the audit chain; it runs in a Celery task after the commit."""
-    from .permissions import can_verify_chain
-    from .tasks import chain_verify_task
-
     if not can_verify_chain(user):
         raise AccessError({"user": "only the ombudsman verifies the chain from the dashboard"})
     now = _now(now)
@@ -204,52 +196,6 @@ def chain_verification_request(*, user: Any, now: dt.datetime | None = None) -> 
     )
     pk = verification.pk
     transaction.on_commit(lambda: chain_verify_task.delay(verification_id=pk))
-    return verification
-
-
-def chain_verification_run(*, verification_id: int, now: dt.datetime | None = None) -> ChainVerification:
-    """Run one requested verification and store its result. Idempotent: a finished one is returned as it is.
-
-    The chain is read outside any transaction (it may be long); the result is written in a short one."""
-    verification = ChainVerification.objects.get(pk=verification_id)
-    if verification.status != ChainVerification.Status.RUNNING:
-        return verification
-    try:
-        result = audit_verify()
-    except Exception:
-        with transaction.atomic():
-            ChainVerification.objects.filter(pk=verification_id, status="RUNNING").update(
-                status=ChainVerification.Status.FAILED, finished_at=_now(now), reason="verification failed"
-            )
-        raise
-    with transaction.atomic():
-        verification = ChainVerification.objects.select_for_update().get(pk=verification_id)
-        if verification.status != ChainVerification.Status.RUNNING:
-            return verification
-        verification.status = (
-            ChainVerification.Status.INTACT if result.ok else ChainVerification.Status.BROKEN
-        )
-        verification.finished_at = _now(now)
-        verification.checked = result.checked
-        verification.first_broken_seq = result.first_broken_seq
-        verification.reason = result.reason[:300]
-        verification.head_seq = result.head_seq if result.ok else None
-        verification.head_hash = result.head_hash if result.ok else ""
-        verification.exported_checkpoints = result.exported_checkpoints
-        verification.save()
-        audit_record(
-            action="audit.verification.finished",
-            actor="system",
-            object_type="chain_verification",
-            object_id=verification.pk,
-            data={
-                "ok": result.ok,
-                "checked": result.checked,
-                "first_broken_seq": result.first_broken_seq,
-                "reason": result.reason,
-            },
-            now=verification.finished_at,
-        )
     return verification
 
 

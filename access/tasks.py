@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import chain_verification_run
+from .verification import chain_verification_run
 
 
 @shared_task(name="access.chain_verify")

@@ -8,12 +8,12 @@ from typing import Any
 
 from celery import shared_task
 
+from .rollups import rollup_refresh as refresh
+
 
 @shared_task(name="oversight.rollup_refresh", acks_late=True)
 def rollup_refresh() -> dict[str, Any]:
     """Fold new decisions into the rollups and rebuild the appeal side if it changed."""
-    from .rollups import rollup_refresh as refresh
-
     report = refresh()
     return {
         "skipped": report.skipped,

@@ -369,7 +369,7 @@ def test_the_service_names_the_rule_that_refused_a_stated_reason(world, reason, 
 def test_a_case_that_can_no_longer_be_opened_when_the_reason_is_stored_is_a_404_not_a_reason_error(
     world, monkeypatch
 ):
-    from access import permissions
+    from access import permissions, services
 
     appeal = at(world, "decided")
     allowed = permissions.may_state_reason
@@ -380,7 +380,8 @@ def test_a_case_that_can_no_longer_be_opened_when_the_reason_is_stored_is_a_404_
     def may_state_reason(user: Any, appeal: Appeal) -> bool:
         return next(answers, False) and allowed(user, appeal)
 
-    monkeypatch.setattr(permissions, "may_state_reason", may_state_reason)
+    monkeypatch.setattr(permissions, "may_state_reason", may_state_reason)  # the page's check
+    monkeypatch.setattr(services, "may_state_reason", may_state_reason)  # the service's
 
     response = client_for(world.supervisor).post(reason_url(appeal), {"reason": "Complaint"})
 

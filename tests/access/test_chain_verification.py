@@ -10,7 +10,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from access.models import ChainVerification
-from access.services import chain_verification_request, chain_verification_run
+from access.services import chain_verification_request
+from access.verification import chain_verification_run
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_checkpoint, audit_record
 

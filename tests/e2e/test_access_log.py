@@ -125,7 +125,8 @@ def test_the_ombudsman_states_a_reason_reads_a_case_and_verifies_the_chain(
 def _verification(world: World) -> int:
     from django.db import transaction
 
-    from access.services import chain_verification_request, chain_verification_run
+    from access.services import chain_verification_request
+    from access.verification import chain_verification_run
 
     with transaction.atomic():
         verification = chain_verification_request(user=world.ombudsman)
