@@ -13,6 +13,7 @@ from typing import Any
 
 import jwt
 import pytest
+from django.contrib.auth import authenticate
 from django.test import Client
 
 from portal.accounts.models import Role, User
@@ -371,3 +372,26 @@ def test_a_token_the_provider_forged_for_the_right_user_still_needs_our_nonce(
     provider.token_rewrite = lambda _token: old_token
 
     assert_refused(client, run_flow(client, provider), "nonce_mismatch")
+
+
+def test_the_provider_backend_stays_out_of_other_sign_ins(
+    provider: FakeProvider, settings: Any, rf: Any
+) -> None:
+    # Every authenticate() call reaches each backend; outside the provider's callback ours answers None at
+    # once, without a request to the provider (here unreachable), so password sign-ins are unaffected.
+    settings.OIDC_ISSUER = "http://127.0.0.1:9"
+    staff = make_staff(fresh_iin())
+    staff.set_password("correct horse battery staple")
+    staff.save()
+
+    request = rf.post("/", {"username": staff.username})
+    request.session = Client().session
+
+    assert authenticate(request, username=staff.username, password="correct horse battery staple") == staff
+    assert authenticate(rf.get("/", {"state": "s"}), nonce="n") is None
+
+
+def test_an_inactive_citizen_is_refused(client: Client, provider: FakeProvider) -> None:
+    make_citizen(provider.iin, is_active=False)
+
+    assert_refused(client, run_flow(client, provider), "not_a_citizen_account", status=403)
