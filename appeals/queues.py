@@ -17,7 +17,7 @@ from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from explanations.models import AlgorithmicSystem
-from explanations.selectors import (
+from explanations.presenters import (
     ASSUMED_COLLECTIONS,
     COLLECTION_LABELS,
     explanation_page,
@@ -694,7 +694,7 @@ def case_for_review(reference: str) -> Appeal | None:
 @dataclass
 class RevealedCase:
     case: BlindCase
-    ai: Any  # explanations.selectors.ExplanationPage
+    ai: Any  # explanations.presenters.ExplanationPage
 
 
 def revealed_case(*, appeal: Appeal, viewer: User, now: dt.datetime | None = None) -> RevealedCase:

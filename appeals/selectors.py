@@ -16,7 +16,7 @@ from django.utils.translation import get_language, gettext, gettext_lazy, pgette
 
 from explanations.models import DataFlag, Decision
 from explanations.permissions import can_list_own_decisions
-from explanations.selectors import format_value
+from explanations.presenters import format_value
 from portal.identifiers import format_reference, normalise_reference
 from portal.web.templatetags.portal import i18n_text
 

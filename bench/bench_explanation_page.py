@@ -41,8 +41,7 @@ def prepare(env: dict[str, str]) -> tuple[str, str]:
     """A citizen with a silent assessment (scorecard) and a session; returns (page path, Cookie header).
 
     The Cookie header is what a browser that has seen the page before sends: every cookie the portal set
-    (the session; the CSRF cookie, without which every response would mint a new CSRF secret; the hint naming
-    the user's cache entry, portal/accounts/backends.py)."""
+    (the session; the CSRF cookie, without which every response would mint a new CSRF secret)."""
     setup_django(env)
     from django.test import Client
 
@@ -106,7 +105,7 @@ def _client(args: tuple[str, str, float, float, int]) -> list[float]:
     """One keep-alive client: closed loop, or paced at `rate` req/s when rate > 0. Returns latencies (ms)."""
     url, cookie, duration, rate, seed = args
     parts = urlsplit(url)
-    conn = HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     headers = {"Cookie": cookie} if cookie else {}
     latencies: list[float] = []
     start = time.perf_counter()
@@ -170,8 +169,11 @@ def main() -> None:
         session_rate, _ = _median(signed_in_bares)
         paced_rate, paced_p99 = python_load(page_url, cookie, DURATION, rate=0.7 * page_rate, clients=8)
 
+    # The target is two numbers (ratio >= 0.3 of the bare view, p99 < 50 ms at 70 % load): the p99 goes in the
+    # anchor text, so that the one BENCH line carries both.
+    anchor = f"bare_view={bare_rate:.0f}req/s(page_p99_at_70pct_load={paced_p99:.1f}ms)"
     report(
-        bench_line("explanation_page", page_rate, "req/s", f"bare_view={bare_rate:.0f}req/s", bare_rate),
+        bench_line("explanation_page", page_rate, "req/s", anchor, bare_rate),
         p99_ms_at_max_load=(
             f"page {page_p99:.1f} ms, bare view {bare_p99:.1f} ms ({generator}, {CONNECTIONS} connections)"
         ),
@@ -196,7 +198,7 @@ def _wait_until_workers_answer(url: str) -> None:
     deadline = time.monotonic() + 60
     fast = 0
     while fast < 50 and time.monotonic() < deadline:
-        conn = HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn = HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
         t0 = time.perf_counter()
         conn.request("GET", parts.path)
         conn.getresponse().read()

@@ -33,7 +33,7 @@ def main() -> None:
     from pypdf import PdfReader
     from weasyprint import HTML
 
-    from explanations.selectors import explanation_page
+    from explanations.presenters import explanation_page
     from explanations.services.explain import explanation_get_or_compute
     from explanations.services.pdf import PDF_VARIANT, decision_pdf_html, pdf_cache_dir
     from tests.explanations.citizen import builders

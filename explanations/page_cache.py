@@ -10,10 +10,10 @@ version and its stored explanation are immutable. What can change is named here,
   built under the epoch that is current;
 - the register entry's text (contacts, how to appeal): refreshed after PAGE_CACHE_SECONDS.
 
-A view reads the entry, the epoch and the signed-in user in one Redis round trip
-(`portal.accounts.backends.get_many_with_user`); on a hit the page makes no database query at all. The entry
-records whose decision it is (the IIN's keyed hash), and the view checks it against the person asking exactly
-as it checks a decision loaded from the database.
+A view reads the entry and the epoch in one cache round trip (`page_fetch`); on a hit the page's body costs no
+database query (the session and the signed-in user are read as on every page). The entry records whose
+decision it is (the IIN's keyed hash), and the view checks it against the person asking exactly as it checks a
+decision loaded from the database.
 
 Why an epoch rather than deleting the entry: a reader that missed, read the database before a writer
 committed, and stores its page after the writer deleted the entry would leave a stale page for
@@ -36,7 +36,7 @@ from .engine import ENGINE_VERSION
 logger = logging.getLogger(__name__)
 
 # Bump when templates/explanations/citizen/ change what a cached page shows.
-PAGE_TEMPLATE_VERSION = "6"
+PAGE_TEMPLATE_VERSION = "7"
 # The register entry (contacts, deadlines) is not part of the key: a change to it shows within this time.
 PAGE_CACHE_SECONDS = 300
 # An epoch outlives every entry built under it (entries live PAGE_CACHE_SECONDS).
@@ -55,8 +55,7 @@ class CachedPage:
     reference: str
     subject_iin_hash: str
     title: str  # plain text: the template escapes it
-    # UTF-8 HTML rendered by the portal's own templates, kept as bytes: never decoded or encoded again.
-    body: bytes
+    body: str  # HTML rendered by the portal's own autoescaping template
 
 
 def page_keys(*, reference: str, language: str, day: dt.date) -> PageKeys:
@@ -70,6 +69,11 @@ def page_keys(*, reference: str, language: str, day: dt.date) -> PageKeys:
 
 def _epoch_key(reference: str) -> str:
     return f"decision-page-epoch:{reference}"
+
+
+def page_fetch(keys: PageKeys) -> dict[str, Any]:
+    """The page's entry and its decision's epoch, in one cache round trip (for `cached_page`, `epoch_current`)."""
+    return cache.get_many([keys.entry, keys.epoch])
 
 
 def cached_page(found: Mapping[str, Any], keys: PageKeys) -> CachedPage | None:

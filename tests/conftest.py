@@ -123,12 +123,25 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_local_cache() -> None:
-    """Each test starts with an empty in-memory cache: on SQLite a rolled-back test's ids are used again, and a
-    user or page cached under an id by an earlier test must not answer for a later one."""
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: on SQLite a rolled-back test's ids are used again, and a user or page
+    cached under an id by an earlier test must not answer for a later one. With Redis (portal/settings/test.py)
+    only this worker's keys are deleted: other test processes may share the database."""
+    from django.conf import settings
     from django.core.cache import caches
-    from django.core.cache.backends.locmem import LocMemCache
+    from django.core.cache.backends.redis import RedisCache
 
     default = caches["default"]
-    if isinstance(default, LocMemCache):
+    if not isinstance(default, RedisCache):
         default.clear()
+        return
+    import redis as redis_lib
+
+    config = settings.CACHES["default"]
+    client = redis_lib.Redis.from_url(config["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=f"{config['KEY_PREFIX']}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

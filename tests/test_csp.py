@@ -162,7 +162,7 @@ def test_every_kind_of_page_sends_the_strict_policy_and_nothing_it_would_refuse(
 
 
 def test_a_second_request_for_a_kept_page_still_carries_the_policy(world: World) -> None:
-    """The explanation page and the chrome are kept per process (portal/web/frame.py): the kept copy too."""
+    """The explanation page's body and the header and footer are cached: the cached copies carry it too."""
     client = signed_in(world.citizen)
     address = url("explanations:decision", world.decision().reference)
     first, second = client.get(address), client.get(address)

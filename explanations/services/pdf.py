@@ -22,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from ..selectors import ExplanationPage
+from ..presenters import ExplanationPage
 
 logger = logging.getLogger(__name__)
 # WeasyPrint reports each layout step at INFO: ten lines per PDF would drown the portal's own log.

@@ -13,19 +13,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.exceptions import NotFound
 from portal.identifiers import normalise_reference
-from portal.web import caching
-from portal.web.frame import SafeUTF8, render_framed
-from portal.web.prefetch import cache_prefetch, prefetched
 
-from ..exceptions import NotFound
 from ..models import Decision
-from ..page_cache import CachedPage, PageKeys, cached_page, epoch_current, page_keys, page_store
+from ..page_cache import CachedPage, cached_page, epoch_current, page_fetch, page_keys, page_store
 from ..permissions import (
     LOOKUP_GRANTS_SESSION_KEY,
     can_download_pdf,
@@ -33,12 +31,8 @@ from ..permissions import (
     can_list_own_decisions,
     can_view_decision,
 )
-from ..selectors import (
-    decision_by_reference,
-    decisions_of_citizen,
-    explanation_page,
-    flagged_features,
-)
+from ..presenters import explanation_page
+from ..selectors import decision_by_reference, decisions_of_citizen, flagged_features
 from ..services.explain import explanation_get_or_compute
 from ..services.flags import CORRECT_VALUE_MAX, NOTE_MAX, data_flag_record
 from ..services.pdf import decision_pdf_get_or_render
@@ -68,39 +62,21 @@ def my_decisions(request: HttpRequest) -> HttpResponse:
     return render(request, "explanations/citizen/my_decisions.html", {"items": items})
 
 
-def _page_keys(request: HttpRequest, reference: str) -> PageKeys | None:
-    """The page's cache keys, worked out once per request (the prefetch and the view both need them)."""
-    memo: dict[str, PageKeys | None] = request.__dict__.setdefault("_explanation_page_keys", {})
-    if reference not in memo:
-        canonical = normalise_reference(reference)
-        memo[reference] = (
-            None
-            if canonical is None
-            else page_keys(reference=canonical, language=get_language() or "", day=timezone.localdate())
-        )
-    return memo[reference]
-
-
-def _prefetch_page(request: HttpRequest, reference: str) -> list[str]:
-    keys = _page_keys(request, reference)
-    return [] if keys is None else [keys.entry, keys.epoch]
-
-
-@cache_prefetch(_prefetch_page)
 @login_not_required
-@caching.never_cache  # Django's, with its headers set directly (the portal's most visited page)
+@never_cache
 @require_GET
 def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    """The explanation page, served from the page cache (explanations/page_cache.py) when it can be.
+    """The explanation page, its body served from the page cache (explanations/page_cache.py) when it can be.
 
-    The page, its epoch and the signed-in user come in one cache round trip (portal/web/prefetch.py); the
-    person is checked against the page's subject exactly as against a decision loaded from the database. On
-    a miss the decision is loaded, checked, explained and rendered, and the page is kept for the next visit.
+    On a hit the body costs no database query: the person is checked against the cached page's subject exactly
+    as against a decision loaded from the database. On a miss the decision is loaded, checked, explained and
+    rendered, and the body is kept for the next visit.
     """
-    keys = _page_keys(request, reference)
-    if keys is None:
+    canonical = normalise_reference(reference)
+    if canonical is None:
         raise Http404
-    found = prefetched(request, [keys.entry, keys.epoch])
+    keys = page_keys(reference=canonical, language=get_language() or "", day=timezone.localdate())
+    found = page_fetch(keys)
     page = cached_page(found, keys)
     if page is None:
         epoch = epoch_current(keys, found)  # before the database is read
@@ -108,9 +84,9 @@ def decision_detail(request: HttpRequest, reference: str) -> HttpResponse:
         page_store(keys, epoch=epoch, page=page)
     elif not can_view_decision(request.user, page, lookup_grants(request)):
         raise Http404
-    return render_framed(
-        request, "explanations/citizen/decision.html", {"title": page.title, "body": SafeUTF8(page.body)}
-    )
+    # The body was rendered by the portal's own autoescaping template (_render_page).
+    body = mark_safe(page.body)  # noqa: S308
+    return render(request, "explanations/citizen/decision.html", {"title": page.title, "body": body})
 
 
 def _render_page(request: HttpRequest, reference: str, *, now: Any) -> CachedPage:
@@ -124,7 +100,7 @@ def _render_page(request: HttpRequest, reference: str, *, now: Any) -> CachedPag
         reference=decision.reference,
         subject_iin_hash=decision.subject_iin_hash,
         title=f"{page.outcome_label} – {page.system_name}",
-        body=body.encode(),  # rendered by the portal's own autoescaping template
+        body=body,  # rendered by the portal's own autoescaping template
     )
 
 

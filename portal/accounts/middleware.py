@@ -67,13 +67,11 @@ def session_expired(session: Any, *, now: float) -> str | None:
 class SessionTimeoutMiddleware(MiddlewareMixin):
     """Signs out a session past either limit and sends the person to the sign-in page with a message.
 
-    Placed after MessageMiddleware (it adds a message) and AuthenticationMiddleware. The check runs when the
-    request has been resolved to a view (process_view), after CachePrefetchMiddleware has read the user together
-    with the cache entries the view needs (portal/web/prefetch.py); an address that matches no view ends in a
-    404 page either way, and the session is checked on its next real page.
+    Placed after MessageMiddleware (it adds a message) and AuthenticationMiddleware. The check runs on every
+    request, before the URL is resolved (process_request): every page, including a 404, is checked.
     """
 
-    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             reason = session_expired(request.session, now=time.time())
@@ -109,8 +107,8 @@ class StaffSecondFactorMiddleware(MiddlewareMixin):
     tests can use force_login). Placed after SessionTimeoutMiddleware.
     """
 
-    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
-        """Checked once the request is resolved to a view, like SessionTimeoutMiddleware."""
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        """Checked on every request, like SessionTimeoutMiddleware."""
         if getattr(settings, "STAFF_REQUIRE_TOTP", True):
             user = getattr(request, "user", None)
             if (

@@ -48,7 +48,7 @@ ENROLMENT = "staff_totp_enrolment"
 PENDING_SECONDS = 5 * 60
 # Wrong codes allowed after one password; then the password is asked again.
 MAX_CODE_ATTEMPTS = 5
-_DEFAULT_BACKEND = "portal.accounts.backends.CachedModelBackend"
+_DEFAULT_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 BAD_CREDENTIALS = _("Enter a correct username and password. Both are case-sensitive.")
 CODE_ERRORS = {

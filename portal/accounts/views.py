@@ -129,7 +129,7 @@ def _count(request: HttpRequest, limit: Limit) -> bool:
 
 def _sign_in(request: HttpRequest, user: User, method: str) -> None:
     request.session.pop(PENDING, None)
-    login(request, user, backend="portal.accounts.backends.CachedModelBackend")  # a new session key
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # a new session key
     request.session[AUTH_METHOD] = method
     start_session_clock(request.session, now=time.time())
 

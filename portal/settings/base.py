@@ -52,10 +52,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Reads the cache entries a view declares together with the signed-in user (portal/web/prefetch.py).
-    "portal.web.prefetch.CachePrefetchMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: they sign out (with a message) on every request, before any view runs.
     "portal.accounts.middleware.SessionTimeoutMiddleware",
     "portal.accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -158,8 +157,6 @@ ACCESS_LOG_DEDUPE_SECONDS = env.int("ACCESS_LOG_DEDUPE_SECONDS", default=600)
 ACCESS_REASON_VALID_SECONDS = env.int("ACCESS_REASON_VALID_SECONDS", default=3600)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one client per pool (see portal/cache.py)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["explanations.api.auth.AgencyTokenAuthentication"],
@@ -201,17 +198,13 @@ API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
 API_THROTTLE_READ_RATE = env("API_THROTTLE_READ_RATE", default="1200/min")
 
 AUTHENTICATION_BACKENDS = [
-    "portal.accounts.backends.CachedModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
     # Citizens through the identity provider (mozilla-django-oidc): answers only the provider's callback.
     "portal.accounts.oidc.CitizenOIDCBackend",
 ]
-# The signed-in user's fields are read from the cache (portal/accounts/backends.py); an entry is dropped on
-# every save and expires after this long in any case.
-USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
 
-# Sessions are read from the cache (Redis in production) and written through to the database.
-# Django's cached_db sessions; the entry can be read with others in one round trip (portal/accounts/sessions.py).
-SESSION_ENGINE = "portal.accounts.sessions"
+# Django's cached_db sessions: read from the cache (Redis in production), written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 3600)
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 STAFF_REQUIRE_TOTP = True  # staff sessions need password + authenticator code (StaffSecondFactorMiddleware)

@@ -27,6 +27,16 @@ if _pg:
 _redis = redis_url()
 if _redis:
     CELERY_BROKER_URL = _redis
+    # The cache production uses (sessions, throttles, the page cache, template fragments), in the test's own
+    # Redis database; keys are prefixed per pytest-xdist worker, and tests/conftest.py empties the prefix before
+    # each test.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis,
+            "KEY_PREFIX": f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
+        }
+    }
 PRIVATE_MEDIA_ROOT = os.environ.get("TEST_PRIVATE_MEDIA_ROOT", "/tmp/portal-test-private")  # noqa: S108
 STATIC_ROOT = os.environ.get("TEST_STATIC_ROOT", "/tmp/portal-test-static")  # noqa: S108
 os.makedirs(STATIC_ROOT, exist_ok=True)

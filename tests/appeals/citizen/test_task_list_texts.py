@@ -125,7 +125,7 @@ def test_the_language_switcher_names_each_language_in_itself_on_every_pages_lang
     world: Any, first: str
 ) -> None:
     client, ref = draft(world)
-    # The first render fills the kept chrome; the others must still get their own switcher.
+    # The switcher is a cached fragment: each language of the page must still get its own.
     order = [first, *(code for code in ENDONYMS if code != first)]
     for lang in order:
         text = page(client.get(url("appeals:task-list", ref, lang=lang)))

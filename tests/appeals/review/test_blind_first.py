@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import translation
 
 from appeals.models import Appeal
-from explanations.selectors import explanation_page
+from explanations.presenters import explanation_page
 from explanations.services.explain import explanation_get_or_compute
 
 from .builders import at, client_for
@@ -27,7 +27,7 @@ MODEL_ENTRY_POINTS = [
     ("explanations.services.explain", "explain"),
     ("explanations.services.explain", "explanation_compute"),
     ("explanations.services.explain", "explanation_get_or_compute"),
-    ("explanations.selectors", "explanation_page"),
+    ("explanations.presenters", "explanation_page"),
 ]
 
 

@@ -292,7 +292,7 @@ def test_reference_in_the_address_is_forgiving(client: Client, person: tuple[Use
     assert response.status_code == 200, response.content
 
 
-def test_a_page_seen_before_costs_no_query_besides_the_session(
+def test_a_page_seen_before_costs_no_query_besides_the_session_and_the_user(
     client: Client, person: tuple[User, str]
 ) -> None:
     user, iin = person
@@ -305,8 +305,12 @@ def test_a_page_seen_before_costs_no_query_besides_the_session(
 
     assert response.status_code == 200
     assert format_reference(decision.reference) in response.content.decode()
-    sql = [q["sql"] for q in queries.captured_queries if "django_session" not in q["sql"]]
-    assert sql == []
+    sql = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "django_session" not in q["sql"] and '"accounts_user"' not in q["sql"]
+    ]
+    assert sql == []  # the body comes from the page cache (explanations/page_cache.py)
 
 
 def test_dates_are_local_to_kazakhstan(client: Client, person: tuple[User, str]) -> None:

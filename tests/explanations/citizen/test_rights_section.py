@@ -67,7 +67,7 @@ def test_your_rights_links_to_the_appeal_and_gives_the_last_day(
     assert link, section
     assert link.group(1) == in_lang(lang, "Ask for a review of this decision on this portal")
     with translation.override(lang):
-        from explanations.selectors import format_date
+        from explanations.presenters import format_date
 
         last_day = format_date(LAST_DAY)
     assert last_day in words(section)
@@ -86,7 +86,7 @@ def test_after_the_last_day_your_rights_says_a_late_appeal_is_still_possible(
         section = words(rights_section(client, decision.reference, lang))
 
     with translation.override(lang):
-        from explanations.selectors import format_date
+        from explanations.presenters import format_date
 
         late = gettext(
             "The usual time to ask for a review ended on %(date)s. You can still ask: you will be asked why "

@@ -46,21 +46,18 @@ def test_layout_names_no_gov_uk_font_or_crown(client: Client, db: None) -> None:
 
 
 def switcher(page: str) -> dict[str, str]:
-    """The language switcher's forms: language offered -> the `next` address it posts."""
-    forms = re.findall(r'<form action="([^"]+)" method="post">(.*?)</form>', page, re.S)
-    offered = {}
-    for action, body in forms:
-        button = re.search(r'name="language" value="(\w+)" lang="\1"', body)
-        if button is None:
-            continue  # not the switcher
-        assert action == reverse("set_language")
-        assert 'name="csrfmiddlewaretoken"' in body
-        offered[button[1]] = re.search(r'name="next" value="([^"]*)"', body)[1]
-    return offered
+    """The language switcher's links: language offered -> the address it links to."""
+    nav = re.search(r'<nav class="govuk-language-navigation.*?</nav>', page, re.S)
+    assert nav, "no language switcher"
+    assert "<form" not in nav[0]  # plain links: no form, no token
+    links = re.findall(
+        r'<a class="govuk-language-navigation__link" href="([^"]*)" hreflang="(\w+)" lang="\2">', nav[0]
+    )
+    return {code: html.unescape(href) for href, code in links}
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_language_switcher_offers_the_other_languages_as_forms(
+def test_language_switcher_links_to_this_page_in_the_other_languages(
     client: Client, system: AlgorithmicSystem, lang: str
 ) -> None:
     code = system.code
@@ -73,21 +70,32 @@ def test_language_switcher_offers_the_other_languages_as_forms(
 
 
 @pytest.mark.parametrize("accept_language", ["en", "ru", "kk", ""])
-def test_switching_language_returns_to_the_same_page_whatever_the_browser_language(
+def test_following_a_switcher_link_opens_the_same_page_whatever_the_browser_language(
     client: Client, system: AlgorithmicSystem, accept_language: str
 ) -> None:
     code = system.code
     page = client.get(f"/kk/register/{code}/", HTTP_ACCEPT_LANGUAGE=accept_language).content.decode()
+    assert switcher(page)["ru"] == f"/ru/register/{code}/"
 
-    response = client.post(
-        reverse("set_language"),
-        {"language": "ru", "next": switcher(page)["ru"]},
-        HTTP_ACCEPT_LANGUAGE=accept_language,
-    )
+    response = client.get(switcher(page)["ru"], HTTP_ACCEPT_LANGUAGE=accept_language)
 
-    assert response.status_code == 302, response.content
-    assert response["Location"] == f"/ru/register/{code}/"
-    assert client.get("/").url == "/ru/"  # remembered
+    assert response.status_code == 200
+    assert '<html lang="ru"' in response.content.decode()
+    assert switcher(response.content.decode()) == {
+        "kk": f"/kk/register/{code}/",
+        "en": f"/en/register/{code}/",
+    }
+
+
+def test_the_switcher_keeps_the_query_and_each_address_gets_its_own_links(client: Client, db: None) -> None:
+    """The switcher is a cached fragment keyed on the address: another address never gets its links."""
+    first = switcher(client.get("/en/register/?x=1").content.decode())
+    second = switcher(client.get("/en/register/").content.decode())
+    home = switcher(client.get("/en/").content.decode())
+
+    assert first == {"kk": "/kk/register/?x=1", "ru": "/ru/register/?x=1"}
+    assert second == {"kk": "/kk/register/", "ru": "/ru/register/"}
+    assert home == {"kk": "/kk/", "ru": "/ru/"}
 
 
 def test_language_switcher_on_an_unknown_page_offers_the_home_page(client: Client, db: None) -> None:
