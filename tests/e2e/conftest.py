@@ -16,6 +16,8 @@
 
 import json
 import os
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -243,3 +248,55 @@ def context(browser: Any, live_server: Any, transactional_db: None) -> Iterator[
 @pytest.fixture
 def page(context: Any) -> Any:
     return context.new_page()
+
+
+# --- shared set-up of the journeys that sign in with a one-time code ---------------------------------------------
+
+CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+
+@pytest.fixture
+def delivery(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """Evidence in a private folder of this test; one-time codes by SMS kept in memory (mail.outbox holds the
+    e-mailed ones); an empty cache before and after (sign-in limits, pages)."""
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+    settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def wait_for_code(to: str) -> str:
+    """The newest one-time code e-mailed to `to` (the live server sends it from another thread)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for message in reversed(mail.outbox):
+            if to in message.to and (found := CODE.search(message.body)):
+                return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError("no code was sent")
+
+
+def citizen_sign_in(
+    page: Any, *, lang: str, iin: str, email: str, then: str | re.Pattern[str] | None = None
+) -> None:
+    """Sign in in the browser as a citizen does: IIN, then the one-time code e-mailed to `email`. `then`: the
+    address to wait for afterwards (default: "my decisions")."""
+    page.goto(f"/{lang}/accounts/sign-in/")
+    page.fill("#id_iin", iin)
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_url(f"**/{lang}/accounts/sign-in/code/")
+    page.fill("#id_code", wait_for_code(email))
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_url(then if then is not None else f"**/{lang}/my/decisions/")
+
+
+def staff_session(context: Any, live_server: Any, user: Any) -> None:
+    """Staff sign-in is another page's business (tests/e2e/test_staff_sign_in.py): a session made by
+    force_login, handed to the browser."""
+    client = Client()
+    client.force_login(user)
+    context.clear_cookies()
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )

@@ -2,15 +2,9 @@
 language: signed in with a one-time code, the record shows the reviewer's role, body, time and purpose; axe-core
 finds no WCAG 2.x A/AA violation; screenshots go to docs/screenshots/."""
 
-import re
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core import mail
-from django.core.cache import cache
-from django.test import Client
 from django.utils import formats, timezone, translation
 
 from access.models import AccessRecord
@@ -18,41 +12,12 @@ from tests import factories
 from tests.appeals.conftest import World
 from tests.appeals.review.builders import at
 
-from .conftest import check_axe, screenshot
+from .conftest import check_axe, citizen_sign_in, screenshot, staff_session
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("delivery")]
 
 LANGS = ("kk", "ru", "en")
-CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 HEADINGS = {"en": "Who viewed your data"}
-
-
-@pytest.fixture(autouse=True)
-def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
-    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
-    settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def wait_for_code(to: str) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for message in reversed(mail.outbox):
-            if to in message.to and (found := CODE.search(message.body)):
-                return found.group(1)
-        time.sleep(0.1)
-    raise AssertionError("no code was sent")
-
-
-def staff_session(context: Any, live_server: Any, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-    context.clear_cookies()
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -69,13 +34,7 @@ def test_a_citizen_reads_who_viewed_their_data(page: Any, context: Any, live_ser
     context.clear_cookies()
 
     # The citizen signs in with a one-time code and opens "Who viewed your data" from the navigation.
-    page.goto(f"/{lang}/accounts/sign-in/")
-    page.fill("#id_iin", factories.iin(1))
-    page.locator("main button[type=submit]").first.click()
-    page.wait_for_url(f"**/{lang}/accounts/sign-in/code/")
-    page.fill("#id_code", wait_for_code(world.citizen.email))
-    page.locator("main button[type=submit]").first.click()
-    page.wait_for_url(f"**/{lang}/my/decisions/")
+    citizen_sign_in(page, lang=lang, iin=factories.iin(1), email=world.citizen.email)
     page.locator(f"a[href='/{lang}/access/my-data/']").first.click()
     page.wait_for_url(f"**/{lang}/access/my-data/")
 

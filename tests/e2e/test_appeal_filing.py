@@ -5,14 +5,10 @@ violation on any page, error states included; screenshots go to docs/screenshots
 
 import datetime as dt
 import re
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core import mail
-from django.core.cache import cache
 from django.utils import timezone
 
 from appeals.models import Appeal, Evidence
@@ -24,21 +20,11 @@ from portal.identifiers import format_reference
 from tests.appeals.citizen import files
 from tests.explanations.citizen import builders
 
-from .conftest import check_axe, screenshot
+from .conftest import check_axe, citizen_sign_in, screenshot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("delivery")]
 
 LANGS = ("kk", "ru", "en")
-CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
-
-
-@pytest.fixture(autouse=True)
-def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
-    settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -58,16 +44,6 @@ def flagged_decision(transactional_db: None) -> tuple[User, str, Decision]:
     return user, iin, decision
 
 
-def wait_for_code(to: str) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for message in reversed(mail.outbox):
-            if to in message.to and (found := CODE.search(message.body)):
-                return found.group(1)
-        time.sleep(0.1)
-    raise AssertionError("no code was sent")
-
-
 def submit(page: Any) -> None:
     page.locator("main form:not([action]) button[type=submit]").last.click()
 
@@ -85,13 +61,7 @@ def test_a_citizen_files_an_appeal_with_evidence(
     evidence.write_bytes(files.image("PNG", (120, 80), noise=True))
 
     # Sign in with a one-time code.
-    page.goto(f"/{lang}/accounts/sign-in/")
-    page.fill("#id_iin", iin)
-    page.locator("main button[type=submit]").first.click()
-    page.wait_for_url(f"**/{lang}/accounts/sign-in/code/")
-    page.fill("#id_code", wait_for_code(user.email))
-    page.locator("main button[type=submit]").first.click()
-    page.wait_for_url(f"**/{lang}/my/decisions/")
+    citizen_sign_in(page, lang=lang, iin=iin, email=user.email)
 
     # The decision page offers the appeal.
     page.goto(f"/{lang}/decisions/{decision.reference}/")

@@ -3,14 +3,9 @@ sees the outcome of a decided appeal with its timeline, and downloads the decisi
 WCAG 2.x A/AA violation; screenshots go to docs/screenshots/appeal-outcome-<lang>.png."""
 
 import re
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core import mail
-from django.core.cache import cache
 
 from appeals.services import core
 from appeals.states import Outcome
@@ -18,30 +13,9 @@ from tests import factories
 from tests.appeals.conftest import NOW, World
 from tests.appeals.test_services import assessed, filed
 
-from .conftest import check_axe, screenshot
+from .conftest import check_axe, citizen_sign_in, screenshot
 
-pytestmark = pytest.mark.e2e
-
-CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
-
-
-@pytest.fixture(autouse=True)
-def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
-    settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def wait_for_code(to: str) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for message in reversed(mail.outbox):
-            if to in message.to and (found := CODE.search(message.body)):
-                return found.group(1)
-        time.sleep(0.1)
-    raise AssertionError("no code was sent")
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("delivery")]
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
@@ -56,13 +30,9 @@ def test_the_appellant_sees_the_outcome_and_downloads_the_letter(page: Any, lang
         appeal_id=appeal.pk, reviewer=reviewer, outcome=Outcome.OVERTURNED, new_outcome="SUPPORT", now=NOW
     )
 
-    page.goto(f"/{lang}/accounts/sign-in/")
-    page.fill("#id_iin", factories.iin(1))
-    page.locator("main button[type=submit]").first.click()
-    page.wait_for_url(f"**/{lang}/accounts/sign-in/code/")
-    page.fill("#id_code", wait_for_code(world.citizen.email))
-    page.locator("main button[type=submit]").first.click()
-    page.wait_for_url(re.compile(rf"/{lang}/"))
+    citizen_sign_in(
+        page, lang=lang, iin=factories.iin(1), email=world.citizen.email, then=re.compile(rf"/{lang}/")
+    )
 
     page.goto(f"/{lang}/appeals/{appeal.reference}/")
     assert page.locator("html").get_attribute("lang") == lang

@@ -4,33 +4,19 @@ the PDF. axe-core finds no WCAG 2.x A/AA violation on any page; screenshots go t
 
 import datetime as dt
 import re
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core import mail
-from django.core.cache import cache
 
 from explanations.models import DataFlag, Decision
 from portal.accounts.models import User
 from tests.explanations.citizen import builders
 
-from .conftest import check_axe, screenshot
+from .conftest import check_axe, screenshot, wait_for_code
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("delivery")]
 
 LANGS = ("kk", "ru", "en")
-CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
-
-
-@pytest.fixture(autouse=True)
-def _delivery(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
-    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
-    settings.SMS_GATEWAY = "portal.sms.LocmemSMSGateway"
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -46,16 +32,6 @@ def silent_assessment(transactional_db: None) -> tuple[User, str, Decision]:
         decided_at=dt.datetime(2025, 10, 1, 9, tzinfo=dt.UTC),
     )
     return user, iin, silent
-
-
-def wait_for_code(to: str) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for message in reversed(mail.outbox):
-            if to in message.to and (found := CODE.search(message.body)):
-                return found.group(1)
-        time.sleep(0.1)
-    raise AssertionError("no code was sent")
 
 
 @pytest.mark.parametrize("lang", LANGS)

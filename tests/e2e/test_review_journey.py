@@ -6,29 +6,17 @@ WCAG 2.x A/AA violation on any page; screenshots go to docs/screenshots/ (SCREEN
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from appeals.models import Appeal
 from appeals.states import State
-from portal.accounts.models import User
 from tests.appeals.conftest import World
 from tests.appeals.review.builders import filed
 
-from .conftest import check_axe, screenshot
+from .conftest import check_axe, screenshot, staff_session
 
 pytestmark = pytest.mark.e2e
 
 LANGS = ("kk", "ru", "en")
-
-
-def sign_in(context: Any, live_server: Any, user: User) -> None:
-    """Staff sign-in is another page's business: a session made by force_login, handed to the browser."""
-    client = Client()
-    client.force_login(user)
-    context.clear_cookies()
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 def submit(page: Any) -> None:
@@ -45,7 +33,7 @@ def test_a_reviewer_reviews_blind_then_decides_and_a_supervisor_countersigns(
     blind_pages: list[str] = []
 
     # The waiting appeals, then "take next".
-    sign_in(context, live_server, reviewer)
+    staff_session(context, live_server, reviewer)
     page.goto(f"/{lang}/review/team/")
     assert page.locator("html").get_attribute("lang") == lang
     check_axe(page)
@@ -103,7 +91,7 @@ def test_a_reviewer_reviews_blind_then_decides_and_a_supervisor_countersigns(
     assert Appeal.objects.get(pk=appeal.pk).state == State.COUNTERSIGN_PENDING
 
     # The supervisor countersigns.
-    sign_in(context, live_server, world.supervisor)
+    staff_session(context, live_server, world.supervisor)
     page.goto(f"/{lang}/review/countersign/")
     check_axe(page)
     page.locator(f"a[href='/{lang}/review/appeals/{appeal.reference}/']").click()
