@@ -11,7 +11,7 @@ from oversight import rollups
 from oversight.inquiries import services
 from oversight.inquiries.models import Alert, AlertStatus, Inquiry, InquiryStatus
 from tests.appeals.conftest import World
-from tests.inquiries.conftest import Gen, only_rule, seed_default_rules
+from tests.oversight.inquiries.conftest import Gen, only_rule, seed_default_rules
 
 from .conftest import check_axe, screenshot
 from .test_review_journey import sign_in, submit
