@@ -47,8 +47,8 @@ MIDDLEWARE = [
     "portal.middleware.ApiTokensOnlyOnApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # Under /api/ only Accept-Language counts, English by default (explanations/api/middleware.py).
-    "explanations.api.middleware.ApiLanguageMiddleware",
+    # Under /api/ only Accept-Language counts, English by default (portal/api/middleware.py).
+    "portal.api.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -159,12 +159,12 @@ ACCESS_REASON_VALID_SECONDS = env.int("ACCESS_REASON_VALID_SECONDS", default=360
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["explanations.api.auth.AgencyTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.auth.AgencyTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["explanations.api.parsers.FastJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.FastJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "explanations.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -193,7 +193,7 @@ INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=64 * 1024 * 102
 # An Idempotency-Key stays "in flight" this long before a crashed request may be retried.
 IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=600)
 # Agency API rate limits per token, "<n>/<s|min|hour|day>" (empty: off); over one, 429 with Retry-After
-# (explanations/api/throttles.py). Writes (a batch is up to INGEST_MAX_BATCH decisions) and reads count apart.
+# (portal/api/throttles.py). Writes (a batch is up to INGEST_MAX_BATCH decisions) and reads count apart.
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
 API_THROTTLE_READ_RATE = env("API_THROTTLE_READ_RATE", default="1200/min")
 
