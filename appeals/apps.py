@@ -11,6 +11,8 @@ class AppealsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(malware_scanning_check)
+        # Registers the tasks with Celery: the services enqueue them by name (appeals/services/jobs.py).
+        from . import tasks  # noqa: F401
 
 
 def malware_scanning_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

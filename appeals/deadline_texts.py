@@ -9,7 +9,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import holidays
 from django.utils import formats
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from .deadlines import WORKING_DAY, DayChange, Deadline
@@ -78,3 +80,39 @@ def decree_day_texts(deadline: Deadline) -> list[str]:
 def moved_texts(events: Iterable[Mapping[str, Any]]) -> list[str]:
     """The sentences of the given appeal.deadline.moved events' data, in the given order."""
     return [moved_text(data) for data in events]
+
+
+# The names of public holidays the holidays package gives in English, in the active language.
+HOLIDAY_NAMES = {
+    "New Year's Day": gettext_lazy("New Year's Day"),
+    "Orthodox Christmas": gettext_lazy("Orthodox Christmas"),
+    "International Women's Day": gettext_lazy("International Women's Day"),
+    "Nowruz Holiday": gettext_lazy("Nauryz"),
+    "Kazakhstan's People Solidarity Holiday": gettext_lazy("Day of Unity of the People of Kazakhstan"),
+    "Defender of the Fatherland Day": gettext_lazy("Defender of the Fatherland Day"),
+    "Victory Day": gettext_lazy("Victory Day"),
+    "Capital Day": gettext_lazy("Capital Day"),
+    "Eid al-Adha": gettext_lazy("Kurban Ait"),
+    "Constitution Day": gettext_lazy("Constitution Day"),
+    "Republic Day": gettext_lazy("Republic Day"),
+    "Independence Day": gettext_lazy("Independence Day"),
+}
+
+
+def holiday_label(day: dt.date) -> str:
+    """The name of a public holiday (or moved day off) in the active language."""
+    language = (get_language() or "kk")[:2]
+    if language == "kk":
+        return str(holidays.country_holidays("KZ", years=day.year, language="kk").get(day, ""))
+    name = str(holidays.country_holidays("KZ", years=day.year, language="en_US").get(day, ""))
+    names = [n.strip() for n in name.split(";")]
+    labels = []
+    for n in names:
+        base, _, rest = n.partition(" (")
+        if base == "Day off":
+            labels.append(gettext("Day off moved from another date"))
+        elif rest.startswith("observed"):
+            labels.append(gettext("%(holiday)s (moved day off)") % {"holiday": HOLIDAY_NAMES.get(base, base)})
+        else:
+            labels.append(str(HOLIDAY_NAMES.get(base, base)))
+    return "; ".join(labels)

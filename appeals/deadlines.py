@@ -26,6 +26,8 @@ import holidays
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from .models import CalendarDayChange
+
 EXTRA_HOLIDAY = "EXTRA_HOLIDAY"
 WORKING_DAY = "WORKING_DAY"
 
@@ -167,8 +169,6 @@ _local = threading.local()
 
 
 def _read_changes() -> tuple[DayChange, ...]:
-    from .models import CalendarDayChange
-
     rows = CalendarDayChange.objects.order_by("day_date").values_list(
         "id", "day_date", "kind", "decree_number", "decree_date", "decree_title", "decree_url"
     )

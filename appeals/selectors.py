@@ -8,11 +8,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import holidays
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, gettext_lazy, pgettext
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from explanations.models import DataFlag, Decision
 from explanations.permissions import can_list_own_decisions
@@ -21,7 +20,7 @@ from portal.identifiers import format_reference, normalise_reference
 from portal.web.templatetags.portal import i18n_text
 
 from . import permissions
-from .deadline_texts import MOVED_CODE, decree_day_texts, moved_text, moved_texts
+from .deadline_texts import MOVED_CODE, decree_day_texts, holiday_label, moved_text, moved_texts
 from .deadlines import add_working_days
 from .models import Appeal, Circumstance, Evidence, Ground, GroundKind, InterimProtection, TimelineEvent
 from .services.core import window_end
@@ -443,43 +442,9 @@ def draft_tasks(appeal: Appeal, *, answered: frozenset[str], now: dt.datetime) -
 
 # --- deadlines -----------------------------------------------------------------------------------------------
 
+
 # The calendar's English holiday names, so that they are translated like every other text (the `holidays`
 # package names them in Kazakh and English only).
-HOLIDAY_NAMES = {
-    "New Year's Day": gettext_lazy("New Year's Day"),
-    "Orthodox Christmas": gettext_lazy("Orthodox Christmas"),
-    "International Women's Day": gettext_lazy("International Women's Day"),
-    "Nowruz Holiday": gettext_lazy("Nauryz"),
-    "Kazakhstan's People Solidarity Holiday": gettext_lazy("Day of Unity of the People of Kazakhstan"),
-    "Defender of the Fatherland Day": gettext_lazy("Defender of the Fatherland Day"),
-    "Victory Day": gettext_lazy("Victory Day"),
-    "Capital Day": gettext_lazy("Capital Day"),
-    "Eid al-Adha": gettext_lazy("Kurban Ait"),
-    "Constitution Day": gettext_lazy("Constitution Day"),
-    "Republic Day": gettext_lazy("Republic Day"),
-    "Independence Day": gettext_lazy("Independence Day"),
-}
-
-
-def holiday_label(day: dt.date) -> str:
-    """The name of a public holiday (or moved day off) in the active language."""
-    language = (get_language() or "kk")[:2]
-    if language == "kk":
-        return str(holidays.country_holidays("KZ", years=day.year, language="kk").get(day, ""))
-    name = str(holidays.country_holidays("KZ", years=day.year, language="en_US").get(day, ""))
-    names = [n.strip() for n in name.split(";")]
-    labels = []
-    for n in names:
-        base, _, rest = n.partition(" (")
-        if base == "Day off":
-            labels.append(gettext("Day off moved from another date"))
-        elif rest.startswith("observed"):
-            labels.append(gettext("%(holiday)s (moved day off)") % {"holiday": HOLIDAY_NAMES.get(base, base)})
-        else:
-            labels.append(str(HOLIDAY_NAMES.get(base, base)))
-    return "; ".join(labels)
-
-
 @dataclass(frozen=True)
 class DeadlineExplanation:
     """How the due date was calculated, step by step, for the appellant and the receipt."""

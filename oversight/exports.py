@@ -22,21 +22,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import math
-import os
-import tempfile
 from dataclasses import asdict
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from explanations.services.pdf import html_to_pdf
+from portal import pdf_cache
 
 from .tables import Column, Interval, Table
 
@@ -145,10 +141,6 @@ def monthly_report_html(context: dict[str, Any]) -> str:
     return render_to_string(PDF_TEMPLATE, context)
 
 
-def _cache_dir() -> Path:
-    return Path(settings.PRIVATE_MEDIA_ROOT) / "pdf-cache" / "oversight"
-
-
 def monthly_report_pdf(*, context: dict[str, Any], language: str, use_cache: bool = True) -> bytes:
     """The monthly report as a PDF: from the disk cache when the printed HTML is unchanged, else printed.
 
@@ -157,19 +149,7 @@ def monthly_report_pdf(*, context: dict[str, Any], language: str, use_cache: boo
     """
 
     html = monthly_report_html(context)
-    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
-    path = _cache_dir() / f"monthly-{language}-t{PDF_TEMPLATE_VERSION}-{digest}.pdf"
-    if use_cache and path.is_file():
-        return path.read_bytes()
-    pdf = html_to_pdf(html)
-    if use_cache:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pdf)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return pdf
+    key = f"monthly-{language}-t{PDF_TEMPLATE_VERSION}-{pdf_cache.html_digest(html)}"
+    return pdf_cache.cached_pdf(
+        area="oversight", key=key, render=lambda: html_to_pdf(html), use_cache=use_cache
+    )

@@ -45,6 +45,7 @@ from portal.exceptions import Conflict, NotFound, Problem, ValidationFailed
 
 from ..models import AgencyWebhook, Appeal, OutcomeDelivery, TimelineEvent
 from ..states import Outcome
+from . import jobs
 from .messages import APPELLANT
 from .notify import appeal_context, enqueue
 
@@ -63,7 +64,6 @@ POLL_MAX = 500
 def outcome_record(*, appeal: Appeal, now: dt.datetime) -> OutcomeDelivery:
     """Inside the deciding transaction: the outcome row for the operating agency (idempotent per appeal); a
     first push is attempted right after commit when the agency has an active webhook."""
-    from ..tasks import deliver_outcome_webhook
 
     operator_id = appeal.decision.system.operator_id
     has_webhook = AgencyWebhook.objects.filter(organisation_id=operator_id, active=True).exists()
@@ -77,7 +77,7 @@ def outcome_record(*, appeal: Appeal, now: dt.datetime) -> OutcomeDelivery:
         },
     )
     if created and has_webhook:
-        transaction.on_commit(lambda: deliver_outcome_webhook.delay(delivery_id=delivery.pk), robust=True)
+        jobs.after_commit(jobs.DELIVER_OUTCOME_WEBHOOK, delivery_id=delivery.pk)
     return delivery
 
 
@@ -401,7 +401,6 @@ def webhook_deliver(*, delivery_id: int, claim_token: str | None = None) -> str:
 def webhook_scan(*, now: dt.datetime | None = None, batch_size: int | None = None) -> int:
     """Beat scan: claim every outcome whose next push is due (or whose pushing worker died: its lease ran
     out) and enqueue the push with its claim token. SKIP LOCKED batches; returns how many were enqueued."""
-    from ..tasks import deliver_outcome_webhook
 
     now = now or timezone.now()
     batch_size = batch_size or settings.APPEAL_SCAN_BATCH
@@ -415,12 +414,12 @@ def webhook_scan(*, now: dt.datetime | None = None, batch_size: int | None = Non
                 .order_by("id")[:batch_size]
             )
             claims = _claim(rows, now)
-            transaction.on_commit(partial(_publish, deliver_outcome_webhook, claims), robust=True)
+            transaction.on_commit(partial(_publish, claims), robust=True)
         total += len(claims)
         if len(rows) < batch_size:
             return total
 
 
-def _publish(task: Any, claims: list[tuple[int, str]]) -> None:
+def _publish(claims: list[tuple[int, str]]) -> None:
     for pk, token in claims:
-        task.delay(delivery_id=pk, claim_token=token)
+        jobs.send(jobs.DELIVER_OUTCOME_WEBHOOK, delivery_id=pk, claim_token=token)

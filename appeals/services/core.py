@@ -20,7 +20,7 @@ from portal.audit.services import audit_record
 from portal.identifiers import new_reference
 
 from .. import permissions
-from ..deadlines import calendar_for_update, calendar_share_lock
+from ..deadlines import appeal_window_end, calendar_for_update, calendar_share_lock
 from ..exceptions import IllegalTransition, InvalidInput, NotAllowed, NothingToTake, NotIndependent
 from ..models import (
     Appeal,
@@ -35,7 +35,9 @@ from ..models import (
 )
 from ..signals import confirm_corrections
 from ..states import ADVERSE_OUTCOMES, TRANSITIONS, Actor, Outcome, State
-from .notify import enqueue_for_appeal
+from .agency_outcomes import outcome_record
+from .letters import letter_schedule
+from .notify import DECIDING_EVENTS, enqueue_for_appeal
 from .outcomes import outcome_effects
 
 
@@ -125,6 +127,10 @@ def _apply(
         at=now,
     )
     enqueue_for_appeal(appeal=appeal, event=code, now=now)
+    if code in DECIDING_EVENTS and appeal.state == State.DECIDED:
+        # The decision letter and the agency's outcome row, in the deciding transaction.
+        letter_schedule(appeal=appeal, now=now)
+        outcome_record(appeal=appeal, now=now)
     # Last before the commit: the audit chain is appended under one database-wide lock, held until the commit,
     # so nothing else of the transaction should run while it is held.
     audit_record(
@@ -267,8 +273,6 @@ def ground_set(*, appeal_id: int, citizen: Any, grounds: list[dict[str, str]]) -
 
 def window_end(decision: Decision) -> dt.date | None:
     """Last day to appeal; None for a silent assessment (the person was never told, so no window has run)."""
-    from ..deadlines import appeal_window_end
-
     if not decision.notified or decision.notified_at is None:
         return None
     return appeal_window_end(_local_date(decision.notified_at), decision.system.appeal_window_days)

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from portal.accounts.models import OrganisationKind, Role, User
 from portal.audit.services import audit_record
 
-from ..deadline_texts import decree_day_texts
+from ..deadline_texts import decree_day_texts, holiday_label
 from ..deadlines import Deadline, add_working_days
 from ..models import Appeal, TimelineEvent
 from ..states import CLOCK_RUNNING, State
@@ -52,7 +52,6 @@ def deadline_explained(appeal: Appeal) -> Deadline:
 
 def deadline_steps(deadline: Deadline) -> list[str]:
     """The calculation as sentences in the active language, for a page or a letter."""
-    from ..selectors import holiday_label  # the holiday names the appeal pages use, in the active language
 
     def day(d: dt.date) -> str:
         return formats.date_format(d, "DATE_FORMAT")

@@ -19,7 +19,6 @@ leaves a PENDING row that the relay re-enqueues after NOTIFY_RELAY_AGE_SECONDS.
 
 import datetime as dt
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -27,6 +26,7 @@ from django.utils import timezone
 from portal import outbox
 
 from ..models import Notification
+from . import jobs
 from .channels import (
     DeliveryError,
     PermanentDeliveryError,
@@ -109,17 +109,16 @@ def notification_relay(*, now: dt.datetime | None = None, batch_size: int | None
     PENDING rows older than NOTIFY_RELAY_AGE_SECONDS (a crash between commit and publish, a lost retry) and
     SENDING rows whose lease ran out (a killed worker); see portal.outbox.relay.
     """
-    from ..tasks import deliver_notification
 
     return outbox.relay(
         Notification,
         now=now or timezone.now(),
         policy=_policy(),
         batch_size=batch_size or settings.APPEAL_SCAN_BATCH,
-        publish=partial(_publish, deliver_notification),
+        publish=_publish,
     )
 
 
-def _publish(task: object, ids: list[int]) -> None:
+def _publish(ids: list[int]) -> None:
     for pk in ids:
-        task.delay(notification_id=pk)  # type: ignore[attr-defined]
+        jobs.send(jobs.DELIVER_NOTIFICATION, notification_id=pk)

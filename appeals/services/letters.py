@@ -17,8 +17,6 @@ import calendar
 import datetime as dt
 import hashlib
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -32,6 +30,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from explanations.services.pdf import html_to_pdf
+from portal import pdf_cache
 from portal.audit.services import audit_record
 from portal.identifiers import format_reference
 from portal.web.templatetags.portal import i18n_text
@@ -40,6 +39,7 @@ from ..deadlines import Deadline, appeal_window_end, current_calendar
 from ..exceptions import IllegalTransition
 from ..models import Appeal, GroundKind, Letter
 from ..states import Outcome
+from . import jobs
 from .deadline_jobs import deadline_explained, deadline_steps
 from .messages import APPELLANT
 from .notify import appeal_context, enqueue
@@ -286,20 +286,6 @@ def _root() -> Path:
     return Path(settings.PRIVATE_MEDIA_ROOT)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _read(letter: Letter) -> bytes | None:
     """The stored bytes of a rendered letter, or None when the file is missing or not what was recorded."""
     try:
@@ -316,7 +302,7 @@ def _store(*, appeal: Appeal, language: str, pdf: bytes, now: dt.datetime) -> by
     """Make `pdf` the letter of record unless one already is; returns the letter of record's bytes."""
     sha256 = hashlib.sha256(pdf).hexdigest()
     relative = f"letters/{appeal.reference}-{language}-{sha256[:20]}.pdf"
-    _write_atomic(_root() / relative, pdf)
+    pdf_cache.write_atomic(_root() / relative, pdf, durable=True)
     with transaction.atomic():
         letter, _created = Letter.objects.select_for_update().get_or_create(
             appeal=appeal, language=language, defaults={"created_at": now}
@@ -382,15 +368,13 @@ def letter_get_or_render(*, appeal: Appeal, language: str) -> bytes:
 def letter_schedule(*, appeal: Appeal, now: dt.datetime) -> Letter:
     """Inside the deciding transaction: a PENDING letter in the appellant's language, rendered after
     commit."""
-    from ..tasks import render_letter
-
     letter, created = Letter.objects.get_or_create(
         appeal=appeal,
         language=appeal.contact_language if appeal.contact_language in LANGUAGES else "kk",
         defaults={"created_at": now},
     )
     if created:
-        transaction.on_commit(lambda: render_letter.delay(letter_id=letter.pk), robust=True)
+        jobs.after_commit(jobs.RENDER_LETTER, letter_id=letter.pk)
     return letter
 
 
@@ -411,7 +395,6 @@ def letter_render_pending(*, letter_id: int) -> str:
 def letter_relay(*, now: dt.datetime | None = None, batch_size: int | None = None) -> int:
     """Re-enqueue letters left PENDING for more than NOTIFY_RELAY_AGE_SECONDS (lost message, killed worker,
     failed render), backing off per attempt; SKIP LOCKED batches. Returns how many were enqueued."""
-    from ..tasks import render_letter
 
     now = now or timezone.now()
     batch_size = batch_size or settings.APPEAL_SCAN_BATCH
@@ -432,12 +415,12 @@ def letter_relay(*, now: dt.datetime | None = None, batch_size: int | None = Non
                 wait = min(3600, int(age.total_seconds()) * 2 ** min(attempts, 6))
                 Letter.objects.filter(pk=pk).update(next_attempt_at=now + dt.timedelta(seconds=wait))
             ids = [pk for pk, _attempts in rows]
-            transaction.on_commit(partial(_publish, render_letter, ids), robust=True)
+            transaction.on_commit(partial(_publish, ids), robust=True)
         total += len(rows)
         if len(rows) < batch_size:
             return total
 
 
-def _publish(task: Any, ids: list[int]) -> None:
+def _publish(ids: list[int]) -> None:
     for pk in ids:
-        task.delay(letter_id=pk)
+        jobs.send(jobs.RENDER_LETTER, letter_id=pk)

@@ -19,7 +19,7 @@ from portal.audit.services import audit_record
 
 from ..exceptions import InvalidInput, NotAllowed
 from ..models import Appeal, Channel, Notification
-from ..states import State
+from . import jobs
 from .messages import APPELLANT, REVIEWER, SUPERVISOR
 
 # event code → who hears of it
@@ -94,9 +94,7 @@ def enqueue(
     )
     if not created:
         return None
-    from ..tasks import deliver_notification
-
-    transaction.on_commit(lambda: deliver_notification.delay(notification_id=note.pk), robust=True)
+    jobs.after_commit(jobs.DELIVER_NOTIFICATION, notification_id=note.pk)
     return note
 
 
@@ -126,17 +124,7 @@ def enqueue_for_appeal(*, appeal: Appeal, event: str, now: dt.datetime) -> list[
         )
         if n:
             out.append(n)
-    if event in DECIDING_EVENTS and appeal.state == State.DECIDED:
-        _decided(appeal, now)
     return out
-
-
-def _decided(appeal: Appeal, now: dt.datetime) -> None:
-    from .agency_outcomes import outcome_record
-    from .letters import letter_schedule
-
-    letter_schedule(appeal=appeal, now=now)
-    outcome_record(appeal=appeal, now=now)
 
 
 def supervisors_context(appeal: Appeal) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from explanations.services.pdf import html_to_pdf
+from portal import pdf_cache
 
 from ..exceptions import IllegalTransition
 from ..models import Appeal
@@ -34,6 +35,14 @@ def appeal_receipt_html(*, appeal: Appeal, now: dt.datetime | None = None) -> st
     )
 
 
-def appeal_receipt_pdf(*, appeal: Appeal, now: dt.datetime | None = None) -> bytes:
-    """The receipt as a PDF. The caller has checked that the person is the appellant."""
-    return html_to_pdf(appeal_receipt_html(appeal=appeal, now=now))
+def appeal_receipt_pdf(*, appeal: Appeal, now: dt.datetime | None = None, use_cache: bool = True) -> bytes:
+    """The receipt as a PDF. The caller has checked that the person is the appellant.
+
+    Kept on disk under a digest of its printed HTML: the receipt still shows the appeal as it is now (any change,
+    such as a moved due date, changes the HTML and so the key), but a second download of the same receipt is
+    not printed again."""
+    html = appeal_receipt_html(appeal=appeal, now=now)
+    key = f"{appeal.reference}-{get_language() or 'kk'}-{pdf_cache.html_digest(html)}"
+    return pdf_cache.cached_pdf(
+        area="receipts", key=key, render=lambda: html_to_pdf(html), use_cache=use_cache
+    )

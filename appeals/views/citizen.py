@@ -43,6 +43,7 @@ from ..services.evidence import (
     megabytes,
     name_is_unsafe,
 )
+from ..services.letters import letter_get_or_render
 from ..services.receipt import appeal_receipt_pdf
 from ..signals import show_case
 from ..states import State
@@ -711,8 +712,6 @@ def evidence_file(request: HttpRequest, reference: str, evidence_id: int) -> Htt
 @require_GET
 def letter(request: HttpRequest, reference: str) -> HttpResponse:
     """The decision letter, in the page's language, for the appellant of a decided appeal; 404 otherwise."""
-    from ..services.letters import letter_get_or_render
-
     appeal = _sent_appeal(request, reference)
     if not appeal.outcome or appeal.state not in (State.DECIDED, State.CLOSED, State.ESCALATED):
         raise Http404

@@ -13,14 +13,13 @@ PDF/UA-1 is WeasyPrint's tagged variant (structure tree, /Lang, /MarkInfo, title
 WeasyPrint release refuse it, PDF/A-3u is used instead, which keeps Unicode text extractable but is not tagged.
 """
 
-import hashlib
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
+
+from portal import pdf_cache
 
 from ..presenters import ExplanationPage
 
@@ -36,7 +35,7 @@ FALLBACK_VARIANT = "pdf/a-3u"
 
 
 def pdf_cache_dir() -> Path:
-    return Path(settings.PRIVATE_MEDIA_ROOT) / "pdf-cache"
+    return pdf_cache.cache_root()
 
 
 def decision_pdf_html(*, page: ExplanationPage, language: str) -> str:
@@ -57,8 +56,7 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def decision_pdf_cache_key(*, explanation_sha256: str, language: str, html: str) -> str:
-    digest = hashlib.sha256(html.encode()).hexdigest()[:16]
-    return f"{explanation_sha256}-{language}-t{PDF_TEMPLATE_VERSION}-{digest}"
+    return f"{explanation_sha256}-{language}-t{PDF_TEMPLATE_VERSION}-{pdf_cache.html_digest(html, 16)}"
 
 
 def decision_pdf_get_or_render(*, page: ExplanationPage, language: str, use_cache: bool = True) -> bytes:
@@ -69,18 +67,4 @@ def decision_pdf_get_or_render(*, page: ExplanationPage, language: str, use_cach
     """
     html = decision_pdf_html(page=page, language=language)
     key = decision_pdf_cache_key(explanation_sha256=page.stored.sha256, language=language, html=html)
-    path = pdf_cache_dir() / f"{key}.pdf"
-    if use_cache and path.is_file():
-        return path.read_bytes()
-    pdf = html_to_pdf(html)
-    if use_cache:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pdf)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return pdf
+    return pdf_cache.cached_pdf(area="", key=key, render=lambda: html_to_pdf(html), use_cache=use_cache)
