@@ -13,7 +13,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.api.params import MAX_ID, int_param, int_query_parameter
+from portal.api.pagination import KeysetPagination
+from portal.api.params import MAX_ID
 from portal.api.serializers import ErrorSerializer
 from portal.api.views import AgencyView
 from portal.exceptions import NotFound, Problem, ValidationFailed
@@ -28,6 +29,7 @@ from .selectors import (
 from .services import NOTE_MAX, proactive_review_mark_reviewed
 
 PAGE_MAX = 500
+PAGES = KeysetPagination(default_limit=100, max_limit=PAGE_MAX)
 NOT_FOUND = gettext_noop("No such flag among your systems' decisions.")
 
 
@@ -92,8 +94,7 @@ class ProactiveReviewListView(AgencyView):
             OpenApiParameter(
                 "status", str, OpenApiParameter.QUERY, required=False, enum=ProactiveReview.Status.values
             ),
-            int_query_parameter("after", 0, 0, MAX_ID, "The `next_cursor` of the previous page."),
-            int_query_parameter("limit", 100, 1, PAGE_MAX, "Page size."),
+            *PAGES.parameters("The `next_cursor` of the previous page."),
         ],
         responses={200: ProactiveReviewPageSerializer, 401: ERRORS[401], 422: ERRORS[422]},
     )
@@ -101,18 +102,13 @@ class ProactiveReviewListView(AgencyView):
         status = request.query_params.get("status") or None
         if status is not None and status not in ProactiveReview.Status.values:
             raise ValidationFailed([Problem("status", _("must be OPEN or REVIEWED"))])
-        after = int_param(request, "after", 0, 0, MAX_ID)
-        limit = int_param(request, "limit", 100, 1, PAGE_MAX)
-        rows = proactive_reviews_for_agency(
-            organisation=self.agency(request).organisation, status=status, after=after, limit=limit + 1
-        )
-        page = rows[:limit]
-        return Response(
-            {
-                "results": [proactive_review_view(f) for f in page],
-                "next_cursor": page[-1].pk if page else after,
-                "has_more": len(rows) > limit,
-            }
+        organisation = self.agency(request).organisation
+        return PAGES.page(
+            request,
+            lambda after, n: proactive_reviews_for_agency(
+                organisation=organisation, status=status, after=after, limit=n
+            ),
+            proactive_review_view,
         )
 
 

@@ -10,7 +10,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.api.params import MAX_ID, int_param, int_query_parameter
+from portal.api.pagination import KeysetPagination
+from portal.api.params import MAX_ID
 from portal.api.serializers import ErrorSerializer
 from portal.api.views import AgencyView
 from portal.exceptions import NotFound, Problem, ValidationFailed
@@ -35,9 +36,7 @@ WEBHOOK_NOTE = (
     "`<t>.` followed by the raw body. Verify it in constant time and reject timestamps older than 5 minutes. "
     "Answer 2xx to accept; anything else is retried with exponential backoff."
 )
-# (default, lowest, highest): read by int_param and documented by int_query_parameter from the same tuple.
-AFTER = (0, 0, MAX_ID)
-LIMIT = (100, 1, POLL_MAX)
+PAGES = KeysetPagination(default_limit=100, max_limit=POLL_MAX)
 
 
 class OutcomeListView(AgencyView):
@@ -49,25 +48,15 @@ class OutcomeListView(AgencyView):
             "Keyset pagination: pass the `next_cursor` of one page as `after` to get the next. Poll with the "
             "last cursor you processed to get only new outcomes. " + WEBHOOK_NOTE
         ),
-        parameters=[
-            int_query_parameter("after", *AFTER, "Return outcomes with an id greater than this."),
-            int_query_parameter("limit", *LIMIT, "Page size."),
-        ],
+        parameters=PAGES.parameters("Return outcomes with an id greater than this."),
         responses={200: OutcomePageSerializer, 401: ERRORS[401], 422: ERRORS[422]},
     )
     def get(self, request: Request) -> Response:
-        after = int_param(request, "after", *AFTER)
-        limit = int_param(request, "limit", *LIMIT)
-        rows = outcomes_for_agency(
-            organisation=self.agency(request).organisation, after=after, limit=limit + 1
-        )
-        page = rows[:limit]
-        return Response(
-            {
-                "results": [outcome_view(d) for d in page],
-                "next_cursor": page[-1].pk if page else after,
-                "has_more": len(rows) > limit,
-            }
+        organisation = self.agency(request).organisation
+        return PAGES.page(
+            request,
+            lambda after, n: outcomes_for_agency(organisation=organisation, after=after, limit=n),
+            outcome_view,
         )
 
 
