@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from explanations.models import Decision
 from portal.accounts.models import Organisation
+from portal.outbox import OutboxRow, OutboxState
 
 from .states import Outcome, State
 
@@ -278,21 +279,18 @@ class RegistryCorrection(models.Model):
         return f"{self.source}:{self.feature}"
 
 
-class Notification(models.Model):
+class Notification(OutboxRow):
     """Transactional outbox: written in the same transaction as the event, delivered by Celery after commit.
 
     `dedupe_key` makes a second enqueue of the same event a no-op, and is the provider's idempotency key.
-    Delivery is a state machine on the row (appeals/services/delivery.py): PENDING → SENDING (a claim token
-    and a lease, committed before the provider is called) → SENT; a transient failure goes back to PENDING
-    with `next_attempt_at`, the last one to FAILED. A SENDING row whose lease ran out (the worker died) is
-    claimed again and re-sent with the same key, which the provider answers without delivering twice.
+    Delivery is the kernel's claim-and-lease state machine (portal/outbox.py, whose fields this row inherits;
+    used by appeals/services/delivery.py): PENDING → SENDING (a claim token and a lease, committed before the
+    provider is called) → SENT; a transient failure goes back to PENDING with `next_attempt_at`, the last one
+    to FAILED. A SENDING row whose lease ran out (the worker died) is claimed again and re-sent with the same
+    key, which the provider answers without delivering twice.
     """
 
-    class State(models.TextChoices):
-        PENDING = "PENDING", _("Waiting to be sent")
-        SENDING = "SENDING", _("Being sent")
-        SENT = "SENT", _("Sent")
-        FAILED = "FAILED", _("Failed after retries")
+    State = OutboxState
 
     dedupe_key = models.CharField(max_length=160, unique=True)
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, null=True, related_name="notifications")
@@ -301,16 +299,6 @@ class Notification(models.Model):
     language = models.CharField(max_length=2)
     event = models.CharField(max_length=80)
     context = models.JSONField(default=dict)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-    provider_id = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes: ClassVar = [

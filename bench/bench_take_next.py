@@ -2,8 +2,9 @@
 claim measured in the same run.
 
 The service (`appeals.services.core.appeal_take_next`) picks the most urgent appeal the reviewer is independent of
-with `FOR UPDATE SKIP LOCKED`, checks independence again, assigns it, and writes the timeline, the hash-chained
-audit record and the notifications in the same transaction. The anchor is the least a claim can cost: one
+in one ORM query with `FOR UPDATE OF … SKIP LOCKED` (the independence rule of appeals.permissions.independent_of
+and the queue order in the same statement, so it is not checked again), assigns it, and writes the timeline, the
+hash-chained audit record and the notifications in the same transaction. The anchor is the least a claim can cost: one
 autocommit `UPDATE … WHERE id = (SELECT … ORDER BY due_date, id LIMIT 1 FOR UPDATE SKIP LOCKED)` per claim, from
 the same 20 threads over the same number of waiting appeals. Each run drains its own fresh set of appeals (bulk
 fixture, not through the services); runs alternate anchor and service; the median of 3 is reported, and every run

@@ -15,7 +15,7 @@ recipient: a worker killed between 2 and 3 leaves the row SENDING; once its leas
 it and the next claim sends again with the same id. A lost task message (a crash between commit and publish)
 leaves a PENDING row that `relay` re-enqueues after `relay_age` seconds.
 
-A table that uses this has the fields of `OutboxRow` (appeals.Notification predates it and has the same).
+A table that uses this inherits `OutboxRow` (appeals.Notification does).
 """
 
 import dataclasses

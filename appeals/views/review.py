@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import Role, User
 from portal.web.staff import View, staff_page
 
-from .. import permissions, queues
+from .. import permissions, queues, review_actions
 from ..exceptions import AppealError
 from ..forms_review import (
     AssessmentForm,
@@ -190,8 +190,18 @@ def take_next(request: HttpRequest) -> HttpResponse:
 def _render_workspace(
     request: HttpRequest, appeal: Appeal, *, conflict_form: ConflictForm | None = None, status: int = 200
 ) -> HttpResponse:
-    case = queues.blind_case(appeal=appeal, viewer=staff(request))
-    assigned = is_assigned_reviewer(staff(request), appeal)
+    viewer = staff(request)
+    case = queues.blind_case(appeal=appeal, viewer=viewer)
+    assigned = is_assigned_reviewer(viewer, appeal)
+    step = review_actions.next_step(
+        appeal=appeal,
+        assigned=assigned,
+        supervisor=supervises(viewer, appeal),
+        same_body=appeal.review_body_id is not None and appeal.review_body_id == viewer.organisation_id,
+        declared_no_conflict=bool(case.declaration and not case.declaration.has_conflict),
+        revealed=bool(case.revealed),
+        can_see_ai=permissions.can_see_ai_explanation(viewer, appeal),
+    )
     return render_case(
         request,
         appeal,
@@ -199,11 +209,8 @@ def _render_workspace(
         {
             "case": case,
             "assigned": assigned,
-            "supervisor": supervises(staff(request), appeal),
             "conflict_form": conflict_form or ConflictForm(),
-            "declared_no_conflict": bool(case.declaration and not case.declaration.has_conflict),
-            "can_see_ai": permissions.can_see_ai_explanation(staff(request), appeal),
-            "State": State,
+            "next_step": step,
         },
         status=status,
     )
