@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class AccountsConfig(AppConfig):
@@ -6,8 +7,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from django.core import checks
-
         from portal.sms import check_sms_gateway
+
+        from . import tasks  # noqa: F401 - registers the task names the services enqueue by (portal/jobs.py)
 
         checks.register(check_sms_gateway)

@@ -17,7 +17,6 @@ import logging
 import re
 import secrets
 import smtplib
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
-from portal import outbox, sms
+from portal import jobs, outbox, sms
 from portal.audit.services import audit_record
 from portal.crypto import decrypt, encrypt, lookup_hash
 from portal.identifiers import iin_is_valid
@@ -123,23 +122,21 @@ class _Undeliverable(Exception):
     """The contact can never receive this message as addressed."""
 
 
-def _publish_code(code_id: int) -> None:
-    from .tasks import deliver_codes
-
-    deliver_codes.delay(code_id=code_id)
+# The accounts app's task names (portal/accounts/tasks.py declares them; services enqueue by name: portal/jobs.py).
+DELIVER_CODES = "accounts.deliver_codes"
+DELIVER_CODE = "accounts.deliver_code"
+CODE_DELIVERY_RELAY = "accounts.code_delivery_relay"
 
 
 def code_deliveries_enqueue(*, code_id: int) -> int:
     """Enqueue the delivery rows of one code that are still waiting; returns how many."""
-    from .tasks import deliver_code
-
     ids = list(
         CodeDelivery.objects.filter(code_id=code_id, state=outbox.PENDING)
         .order_by("id")
         .values_list("id", flat=True)
     )
     for pk in ids:
-        deliver_code.delay(delivery_id=pk)
+        jobs.send(DELIVER_CODE, delivery_id=pk)
     return len(ids)
 
 
@@ -220,11 +217,10 @@ def code_delivery_send(*, delivery_id: int) -> str:
 
 def code_delivery_relay(*, now: dt.datetime | None = None) -> int:
     """Re-enqueue code deliveries that may have been lost (see outbox.relay); returns how many."""
-    from .tasks import deliver_code
 
     def publish(ids: list[int]) -> None:
         for pk in ids:
-            deliver_code.delay(delivery_id=pk)
+            jobs.send(DELIVER_CODE, delivery_id=pk)
 
     return outbox.relay(
         CodeDelivery, now=now or timezone.now(), policy=_delivery_policy(), batch_size=200, publish=publish
@@ -377,7 +373,7 @@ def _otp_create(*, iin_hash: str, purpose: str, binding: str, now: dt.datetime) 
                     created_at=now,
                 )
     # Published for unknown IINs too (the task finds nothing to send), so both paths do the same work here.
-    transaction.on_commit(partial(_publish_code, row.pk), robust=True)
+    jobs.after_commit(DELIVER_CODES, code_id=row.pk)
 
 
 def otp_check(
