@@ -5,7 +5,7 @@ import os
 from portal.services_probe import postgres_url, redis_url
 
 from .base import *
-from .base import DATABASES, env
+from .base import CACHES, DATABASES, env
 
 SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 FIELD_ENCRYPTION_KEY = "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTM="
@@ -14,7 +14,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
-STAFF_REQUIRE_TOTP = False  # so tests may force_login staff; tests/accounts/test_staff_totp.py turns it on
+STAFF_REQUIRE_TOTP = False  # so tests may force_login staff; tests/portal/accounts/test_staff_totp.py turns it on
 AUDIT_CHECKPOINT_DIR = (
     ""  # each test database has its own chain; tests of the export point it at a scratch folder
 )
@@ -27,15 +27,16 @@ if _pg:
 _redis = redis_url()
 if _redis:
     CELERY_BROKER_URL = _redis
-    # The cache production uses (sessions, throttles, the page cache, template fragments), in the test's own
+    # The cache production uses (sessions, throttles, the page cache), in the test's own
     # Redis database; keys are prefixed per pytest-xdist worker, and tests/conftest.py empties the prefix before
     # each test.
     CACHES = {
+        **CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _redis,
             "KEY_PREFIX": f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
-        }
+        },
     }
 PRIVATE_MEDIA_ROOT = os.environ.get("TEST_PRIVATE_MEDIA_ROOT", "/tmp/portal-test-private")  # noqa: S108
 STATIC_ROOT = os.environ.get("TEST_STATIC_ROOT", "/tmp/portal-test-static")  # noqa: S108

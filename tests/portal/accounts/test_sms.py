@@ -21,7 +21,7 @@ from django.utils import timezone
 from portal import sms
 from portal.accounts.models import SmsDelivery
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SECRET = "test-sms-secret-0123456789"
 
 
