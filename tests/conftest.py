@@ -131,6 +131,9 @@ def _fresh_cache() -> None:
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
+    for alias in settings.CACHES:
+        if alias != "default":
+            caches[alias].clear()  # in-memory (the template fragments)
     default = caches["default"]
     if not isinstance(default, RedisCache):
         default.clear()

@@ -156,7 +156,18 @@ AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="")  # empty: derived
 ACCESS_LOG_DEDUPE_SECONDS = env.int("ACCESS_LOG_DEDUPE_SECONDS", default=600)
 ACCESS_REASON_VALID_SECONDS = env.int("ACCESS_REASON_VALID_SECONDS", default=3600)
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # The header and footer fragments ({% cache ... using="fragments" %}, templates/components/): they depend on
+    # the templates, URLs and translations only, which every process has alike and which change only with a
+    # release (a new process), so each process keeps its own; a shared cache would cost a round trip per fragment.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "template-fragments",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.auth.AgencyTokenAuthentication"],

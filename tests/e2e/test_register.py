@@ -68,11 +68,11 @@ def test_language_switcher_moves_between_languages_on_the_same_page(
     page.goto(f"/kk/register/{entry.code}/")
 
     for lang in ("ru", "en", "kk"):
-        page.get_by_role("button", name=ENDONYMS[lang]).click()
+        page.get_by_role("link", name=ENDONYMS[lang]).click()
         page.wait_for_url(f"**/{lang}/register/{entry.code}/")
         assert html_lang(page) == lang
         assert page.get_by_role("heading", level=1).inner_text() == entry.name[lang]
-        assert page.get_by_role("button", name=ENDONYMS[lang]).count() == 0  # the current one is not a button
+        assert page.get_by_role("link", name=ENDONYMS[lang]).count() == 0  # the current one is not a link
         check_axe(page)
 
 
@@ -84,7 +84,7 @@ def test_language_switcher_works_without_javascript(
         page = context.new_page()
         page.goto(f"/kk/register/{entry.code}/")
 
-        page.get_by_role("button", name=ENDONYMS["ru"]).click()
+        page.get_by_role("link", name=ENDONYMS["ru"]).click()
 
         page.wait_for_url(f"**/ru/register/{entry.code}/")
         assert page.get_by_role("heading", level=1).inner_text() == entry.name["ru"]
@@ -92,14 +92,15 @@ def test_language_switcher_works_without_javascript(
         context.close()
 
 
-def test_the_chosen_language_is_remembered(page: Any, entry: AlgorithmicSystem) -> None:
+def test_after_switching_the_portal_stays_in_the_chosen_language(page: Any, entry: AlgorithmicSystem) -> None:
+    """The language is in the address: after the switch, the header's links lead on in that language."""
     page.goto("/en/")
-    page.get_by_role("button", name=ENDONYMS["ru"]).click()
+    page.get_by_role("link", name=ENDONYMS["ru"]).click()
     page.wait_for_url("**/ru/")
 
-    page.goto("/")
+    page.locator("#navigation").get_by_role("link").first.click()
 
-    page.wait_for_url("**/ru/")
+    page.wait_for_url("**/ru/**")
     assert html_lang(page) == "ru"
 
 
