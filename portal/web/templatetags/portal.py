@@ -132,10 +132,8 @@ def portal_languages(context: template.Context) -> list[dict[str, Any]]:
     """The languages of the switcher: each named in itself, the current one marked, with this page's address
     in that language.
 
-    The address is worked out here, on the page, because set_language cannot: it translates `next` by
-    resolving it in the language of its own request, which has no prefix and so follows the browser's
-    Accept-Language, and then "/kk/..." does not resolve for a browser set to English. Given the address
-    already in the chosen language, set_language only has to set the cookie and redirect.
+    The switcher links straight to these addresses (the language is the address's prefix), so it works
+    without JavaScript or a form. An address that is not a page of ours (a 404) offers each language's home.
     """
     current = _current_language()
     request = context.get("request")
