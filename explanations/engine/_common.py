@@ -62,6 +62,11 @@ class Case:
     targets: frozenset[str]
     replays: int = field(default=0)
     by_name: dict[str, FeatureDomain] = field(init=False)
+    # verdicts of accept() by the changes tried: the searches of diverse_alternatives (one per frozen set)
+    # often reach the same candidates, and a replay plus its exact cost is the dearest step of a leaf
+    _accepted: dict[tuple[tuple[str, str, Any], ...], Candidate | None] = field(
+        init=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.by_name = {d.name: d for d in self.domains}
@@ -77,10 +82,14 @@ class Case:
         """A verified candidate when replaying ``changes`` gives a target outcome, else None."""
         if not changes:
             return None
+        # the type is part of the key: True == 1 for a dict, but not for the replay
+        memo_key = tuple((n, type(v).__name__, v) for n, v in sorted(changes.items()))
+        if memo_key in self._accepted:
+            return self._accepted[memo_key]
         res = self.replay(changes)
-        if res.outcome not in self.targets:
-            return None
-        return self.candidate(changes, res)
+        found = None if res.outcome not in self.targets else self.candidate(changes, res)
+        self._accepted[memo_key] = found
+        return found
 
     def candidate(self, changes: Mapping[str, Any], res: ScoreResult) -> Candidate:
         by_name = self.by_name

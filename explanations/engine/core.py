@@ -8,7 +8,7 @@ from typing import Any
 from explanations.spec import InvalidInputs, compile_spec
 
 from ._common import Case, KindParts, to_counterfactuals
-from ._domain import parse_domains, to_float
+from ._domain import FeatureDomain, parse_domains, to_float
 from .ensemble import explain_ensemble
 from .linear import explain_linear
 from .result import (
@@ -98,7 +98,7 @@ def explain(
     problems = model.validate_inputs(values)
     if problems:
         raise InvalidInputs(problems)
-    domains = parse_domains(spec)
+    domains = _domains(spec, model.spec_hash)
     inputs = tuple(
         InputValue(feature=d.name, value=values[d.name], type=d.type, mutable=d.mutable) for d in domains
     )
@@ -224,6 +224,21 @@ def explain(
         ),
         notes=tuple(notes),
     )
+
+
+#: Parsed feature domains by spec hash (immutable; parsing them costs as much as a replay). Bounded like the
+#: compiled-model cache: cleared when full, which a portal with a few hundred model versions never reaches.
+_DOMAINS: dict[str, tuple[FeatureDomain, ...]] = {}
+_DOMAINS_SIZE = 1024
+
+
+def _domains(spec: Mapping[str, Any], digest: str) -> tuple[FeatureDomain, ...]:
+    found = _DOMAINS.get(digest)
+    if found is None:
+        if len(_DOMAINS) >= _DOMAINS_SIZE:
+            _DOMAINS.clear()
+        found = _DOMAINS[digest] = parse_domains(spec)
+    return found
 
 
 def _float_or_none(x: Any) -> float | None:

@@ -189,8 +189,10 @@ def explain_linear(case: Case, near_band: float | None, max_alternatives: int) -
             )
         )
 
+    pool: dict[str, _Item | None] = {}  # the movable items, built once for all the searches of this case
+
     def solver(frozen: frozenset[str]) -> Candidate | None:
-        return _Search(case, m, xs, score, t_lin, frozen).run()
+        return _Search(case, m, xs, score, t_lin, frozen, pool).run()
 
     alternatives = diverse_alternatives(case, solver, max_alternatives)
     return KindParts(
@@ -310,9 +312,29 @@ class _Item:
     ratio: Fraction = field(init=False)  # cost per unit of score gained (lower is better)
     _deltas: dict[int, Fraction] = field(init=False, default_factory=dict)
     _gain_cost: dict[int, tuple[Fraction, Fraction]] = field(init=False, default_factory=dict)
+    # float shadows, used only to decide comparisons that are clear by more than the search's tolerance
+    gain_f: float = field(init=False)
+    cost_f: float = field(init=False)
+    ratio_f: float = field(init=False)
+    cap_f: float = field(init=False)
+    scale_f: float = field(init=False)  # magnitude of |Δ| and of the values involved (for the tolerance)
+    _first_f: float = field(init=False, default=0.0)
+    _step_f: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         self.ratio = self.cost / self.gain
+        self.gain_f, self.cost_f, self.ratio_f = float(self.gain), float(self.cost), float(self.ratio)
+        self.cap_f = float(self.cap)
+        self.scale_f = self.cap_f + abs(float(self.x)) + 1.0
+        if self.levels is not None:
+            self._first_f = abs(float(self.levels.first) - float(self.x))
+            self._step_f = abs(float(self.levels.step))
+            self.scale_f += abs(float(self.levels.limit)) + abs(float(self.levels.first))
+
+    def gain_cost_f(self, k: int) -> tuple[float, float]:
+        """Float approximation of :meth:`gain_cost` (error far below the search's tolerance)."""
+        d = 1.0 if self.flip_to is not None else self._first_f + k * self._step_f
+        return self.gain_f * d, self.cost_f * d
 
     @property
     def continuous(self) -> bool:
@@ -361,30 +383,71 @@ class _Item:
 class _LP:
     """Fractional cover of a requirement by items sorted by ratio: the exact LP relaxation value.
 
-    Prefix sums of capacities and costs make each evaluation a bisection plus one multiply-add.
+    Prefix sums of capacities and costs make each evaluation a bisection plus one multiply-add. The float
+    shadow (:meth:`value_f`) is built at once; the exact prefix sums only when an exact value is first asked
+    for, which the float-first comparisons of the search make rare.
     """
 
     def __init__(self, items: list[_Item]) -> None:
-        self.items = sorted(items, key=lambda it: (it.ratio, it.d.index))
-        self.caps: list[Fraction] = []  # cumulative score gain of the first i+1 items, filled completely
-        self.costs: list[Fraction] = [Fraction(0)]  # cumulative cost of the first i items
-        total_gain = total_cost = Fraction(0)
-        for it in self.items:
-            g = it.gain * it.cap
-            total_gain += g
-            total_cost += g * it.ratio
-            self.caps.append(total_gain)
-            self.costs.append(total_cost)
-        self.capacity = total_gain
+        self._unsorted = items
+        by_ratio_f = sorted(items, key=lambda it: (it.ratio_f, it.d.index))
+        self.caps_f: list[float] = []
+        self.costs_f: list[float] = [0.0]
+        self.ratios_f = [it.ratio_f for it in by_ratio_f]
+        gain_f = cost_f = 0.0
+        for it in by_ratio_f:
+            g = it.gain_f * it.cap_f
+            gain_f += g
+            cost_f += g * it.ratio_f
+            self.caps_f.append(gain_f)
+            self.costs_f.append(cost_f)
+        self.capacity_f = gain_f
+        self._exact: tuple[list[_Item], list[Fraction], list[Fraction], Fraction] | None = None
+
+    def _prefix_sums(self) -> tuple[list[_Item], list[Fraction], list[Fraction], Fraction]:
+        if self._exact is None:
+            items = sorted(self._unsorted, key=lambda it: (it.ratio, it.d.index))
+            caps: list[Fraction] = []  # cumulative score gain of the first i+1 items, filled completely
+            costs: list[Fraction] = [Fraction(0)]  # cumulative cost of the first i items
+            total_gain = total_cost = Fraction(0)
+            for it in items:
+                g = it.gain * it.cap
+                total_gain += g
+                total_cost += g * it.ratio
+                caps.append(total_gain)
+                costs.append(total_cost)
+            self._exact = (items, caps, costs, total_gain)
+        return self._exact
+
+    @property
+    def capacity(self) -> Fraction:
+        return self._prefix_sums()[3]
+
+    def value_f(self, need: float, tol: float) -> float | None:
+        """:meth:`value` in floats, or None when ``need`` is within ``tol`` of the capacity (where the exact
+        value jumps to infinity). Elsewhere the LP value is continuous and piecewise linear in ``need``, so a
+        float error in ``need``, in a prefix sum or in the segment found (equal ratios may sort either way)
+        only moves the result by that error times a ratio."""
+        if need <= 0:
+            return 0.0
+        if need > self.capacity_f + tol:
+            return INF
+        if need >= self.capacity_f - tol:
+            return None
+        caps = self.caps_f
+        i = min(bisect_left(caps, need), len(caps) - 1)
+        before = caps[i - 1] if i else 0.0
+        return self.costs_f[i] + (need - before) * self.ratios_f[i]
 
     def value(self, need: Fraction) -> Fraction | float:
         if need <= 0:
             return Fraction(0)
-        if need > self.capacity:
+        items, caps, costs, capacity = self._prefix_sums()
+        if need > capacity:
             return INF
-        i = bisect_left(self.caps, need)  # the first item whose cumulative capacity covers the need
-        before = self.caps[i - 1] if i else Fraction(0)
-        return self.costs[i] + (need - before) * self.items[i].ratio
+        i = bisect_left(caps, need)  # the first item whose cumulative capacity covers the need
+        before = caps[i - 1] if i else Fraction(0)
+        return costs[i] + (need - before) * items[i].ratio
 
 
 class _Search:
@@ -398,6 +461,7 @@ class _Search:
         score: Fraction,
         t_lin: Fraction | float,
         frozen: frozenset[str],
+        pool: dict[str, _Item | None] | None = None,
     ) -> None:
         self.case = case
         self.frozen = frozen
@@ -416,21 +480,37 @@ class _Search:
             self.need, self.strict = Fraction(0), True
         discrete: list[_Item] = []
         continuous: list[_Item] = []
+        pool = {} if pool is None else pool
         for name, w in m.weights.items():
-            item = self._item(case.by_name[name], xs[name], w)
+            if name in frozen:
+                continue
+            if name not in pool:  # an item depends on the frozen set only through this test
+                pool[name] = self._item(case.by_name[name], xs[name], w)
+            item = pool[name]
             if item is None:
                 continue
             (continuous if item.continuous else discrete).append(item)
         self.discrete = discrete  # display order: the DFS order and the key order
         self.continuous = sorted(continuous, key=lambda it: (it.ratio, it.d.index))
         self.lps = [_LP(discrete[i:] + continuous) for i in range(len(discrete) + 1)]
+        # Tolerances of the float shadows: every float bound is a few dozen rounded operations on terms of at
+        # most these magnitudes (relative error ~1e-16 each), so a float comparison that is clear by more
+        # than 1e-9 of them decides like the exact one; closer comparisons are made in exact arithmetic.
+        items = discrete + continuous
+        need_scale = 1.0 + abs(float(self.need)) + sum(it.gain_f * it.scale_f for it in items)
+        max_ratio = max([1.0, *(it.ratio_f for it in items)])
+        cost_scale = 1.0 + sum(it.cost_f * it.scale_f for it in items) + need_scale * max_ratio
+        self.need_tol = 1e-9 * need_scale
+        self.cost_tol = 1e-9 * cost_scale
         self.best_cost: Fraction | float = INF
+        self.best_f = INF
         self.best_key: tuple[KeyElem, ...] | None = None
         self.best: Candidate | None = None
         self.choice: list[int | None] = [None] * len(discrete)  # level index per discrete item
 
     def _item(self, d: FeatureDomain, x: Fraction, w: Fraction) -> _Item | None:
-        if w == 0 or not d.movable(self.frozen):
+        """The item of a feature that is not frozen (the same for every frozen set that leaves it free)."""
+        if w == 0 or not d.movable():
             return None
         up = self.sign * w > 0
         if d.type == "boolean":
@@ -441,7 +521,7 @@ class _Search:
             if not d.flip_allowed(old, new):
                 return None
             return _Item(d, x, up, abs(w), d.weight, Fraction(1), None, flip_to=new)
-        levels = d.grid_levels(x, up, self.frozen)
+        levels = d.grid_levels(x, up)
         if levels is None:
             return None
         per_unit = d.weight / d.span
@@ -452,10 +532,13 @@ class _Search:
 
     # -- search -----------------------------------------------------------------------------------------
     def run(self) -> Candidate | None:
-        if not self.feasible or self.lps[0].value(self.need) == INF:
+        if not self.feasible:
+            return None
+        reach = self.lps[0].value_f(float(self.need), self.need_tol)
+        if reach == INF or (reach is None and self.lps[0].value(self.need) == INF):
             return None
         self._incumbent()
-        self._dfs(0, self.need, Fraction(0), ())
+        self._dfs(0, self.need, float(self.need), Fraction(0), 0.0, ())
         return self.best
 
     def _covers(self, gain: Fraction, need: Fraction) -> bool:
@@ -494,19 +577,30 @@ class _Search:
         """Smallest level whose gain covers ``need``, else the largest level (levels beyond are dominated).
 
         Levels are an arithmetic progression up to float representation, so the estimate by division is off by
-        at most one level; the loops settle it exactly.
+        at most one level; the loops settle it, each test on the float shadow when that is clear by more than
+        the tolerance, else exactly.
         """
+        need_f = float(need)
+        tol = self.need_tol
+
+        def covers(k: int) -> bool:
+            g = it.gain_cost_f(k)[0]
+            if g > need_f + tol:
+                return True
+            if g < need_f - tol:
+                return False
+            return self._covers(it.gain_cost(k)[0], need)
+
         last = it.count - 1
-        if not self._covers(it.gain_cost(last)[0], need):
+        if not covers(last):
             return last
         if it.flip_to is not None or it.levels is None:
             return 0
-        step = abs(it.levels.step)
-        k = math.ceil((need / it.gain - abs(it.levels.first - it.x)) / step)
+        k = math.ceil((need_f / it.gain_f - it._first_f) / it._step_f) if it._step_f > 0 else 0
         k = min(max(k, 0), last)
-        while k > 0 and self._covers(it.gain_cost(k - 1)[0], need):
+        while k > 0 and covers(k - 1):
             k -= 1
-        while k < last and not self._covers(it.gain_cost(k)[0], need):
+        while k < last and not covers(k):
             k += 1
         return k
 
@@ -517,58 +611,122 @@ class _Search:
             return prefix > self.best_key[: len(prefix)]
         return False
 
-    def _dfs(self, i: int, need: Fraction, cost: Fraction, key: tuple[KeyElem, ...]) -> None:
+    def _pruned_fast(
+        self,
+        lp: _LP,
+        cost: Fraction,
+        cost_f: float,
+        need: Fraction,
+        need_f: float,
+        prefix: tuple[KeyElem, ...],
+    ) -> bool:
+        """:meth:`_pruned` of ``cost + lp.value(need)``, decided in floats when that is clear by more than the
+        tolerance (same answer as exact arithmetic), else exactly."""
+        v = lp.value_f(need_f, self.need_tol)
+        if v is not None:
+            if v == INF:
+                return True
+            b = cost_f + v
+            if b > self.best_f + self.cost_tol:
+                return True
+            if b < self.best_f - self.cost_tol:
+                return False
+        return self._pruned(cost + lp.value(need), prefix)
+
+    def _dfs(
+        self, i: int, need: Fraction, need_f: float, cost: Fraction, cost_f: float, key: tuple[KeyElem, ...]
+    ) -> None:
         if i == len(self.discrete):
             self._leaf(need, cost, key)
             return
         it = self.discrete[i]
         lp = self.lps[i + 1]
         # Unchanged first: it sorts first in the key.
-        if not self._pruned(cost + lp.value(need), (*key, UNCHANGED)):
+        if not self._pruned_fast(lp, cost, cost_f, need, need_f, (*key, UNCHANGED)):
             self.choice[i] = None
-            self._dfs(i + 1, need, cost, (*key, UNCHANGED))
-        for k in self._levels_to_try(it, lp, need, cost):
+            self._dfs(i + 1, need, need_f, cost, cost_f, (*key, UNCHANGED))
+        for k in self._levels_to_try(it, lp, need, need_f, cost, cost_f):
+            gain_kf, cost_kf = it.gain_cost_f(k)
+            v = lp.value_f(need_f - gain_kf, self.need_tol)
+            if v == INF or (v is not None and cost_f + cost_kf + v > self.best_f + self.cost_tol):
+                continue  # clearly pruned: no exact arithmetic needed
             gain_k, cost_k = it.gain_cost(k)
             c = cost + cost_k
             rest = need - gain_k
             elem = it.key_elem(k)
-            if self._pruned(c + lp.value(rest), (*key, elem)):
+            if self._pruned_fast(lp, c, cost_f + cost_kf, rest, need_f - gain_kf, (*key, elem)):
                 continue
             self.choice[i] = k
-            self._dfs(i + 1, rest, c, (*key, elem))
+            self._dfs(i + 1, rest, need_f - gain_kf, c, cost_f + cost_kf, (*key, elem))
         self.choice[i] = None
 
-    def _levels_to_try(self, it: _Item, lp: _LP, need: Fraction, cost: Fraction) -> range:
+    def _levels_to_try(
+        self, it: _Item, lp: _LP, need: Fraction, need_f: float, cost: Fraction, cost_f: float
+    ) -> range:
         """Levels whose bound can still beat the incumbent: an interval, since the bound is convex in |Δ|.
 
         One level beyond the covering one is included: it is dominated in exact arithmetic (so pruned whenever
         the covering level replays as expected) but needed when float rounding in the replay rejects a level
-        that lands exactly on the threshold.
+        that lands exactly on the threshold. Each comparison of the bisections is decided on the float
+        shadows when it is clear by more than the tolerance, else in exact arithmetic.
         """
         top = min(self._cover_level(it, need) + 1, it.count - 1)
-
-        def bound(k: int) -> Fraction | float:
-            gain_k, cost_k = it.gain_cost(k)
-            return cost + cost_k + lp.value(need - gain_k)
-
         if top < 32:
             return range(top + 1)
+        tol = self.cost_tol
+        exact_memo: dict[int, Fraction | float] = {}
+
+        def bound(k: int) -> Fraction | float:
+            found = exact_memo.get(k)
+            if found is None:
+                gain_k, cost_k = it.gain_cost(k)
+                found = exact_memo[k] = cost + cost_k + lp.value(need - gain_k)
+            return found
+
+        def bound_f(k: int) -> float | None:
+            gain_k, cost_k = it.gain_cost_f(k)
+            v = lp.value_f(need_f - gain_k, self.need_tol)
+            return None if v is None else cost_f + cost_k + v
+
+        def stops_decreasing(k: int) -> bool:  # bound(k) != inf and bound(k + 1) >= bound(k)
+            fa, fb = bound_f(k), bound_f(k + 1)
+            if fa is not None and fb is not None:
+                if fa == INF:
+                    return False
+                if fb == INF or fb - fa > 2 * tol:
+                    return True
+                if fb - fa < -2 * tol:
+                    return False
+            a, b = bound(k), bound(k + 1)
+            return a != INF and b >= a
+
+        def within_best(k: int) -> bool:  # bound(k) != inf and bound(k) <= best
+            f = bound_f(k)
+            if f is not None:
+                if f == INF:
+                    return False
+                if f < self.best_f - tol:
+                    return True
+                if f > self.best_f + tol:
+                    return False
+            b = bound(k)
+            return b != INF and b <= self.best_cost
+
         # argmin: first k where the bound stops decreasing (inf counts as still decreasing).
         lo, hi = 0, top
         while lo < hi:
             mid = (lo + hi) // 2
-            a, b = bound(mid), bound(mid + 1)
-            if a != INF and b >= a:
+            if stops_decreasing(mid):
                 hi = mid
             else:
                 lo = mid + 1
         kmin = lo
-        if bound(kmin) == INF or bound(kmin) > self.best_cost:
+        if not within_best(kmin):
             return range(0)
         lo, hi = 0, kmin  # first k ≤ kmin with bound ≤ best (bound decreasing there)
         while lo < hi:
             mid = (lo + hi) // 2
-            if (b_mid := bound(mid)) != INF and b_mid <= self.best_cost:
+            if within_best(mid):
                 hi = mid
             else:
                 lo = mid + 1
@@ -576,7 +734,7 @@ class _Search:
         lo, hi = kmin, top  # last k ≥ kmin with bound ≤ best (bound increasing there)
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if (b_mid := bound(mid)) != INF and b_mid <= self.best_cost:
+            if within_best(mid):
                 lo = mid
             else:
                 hi = mid - 1
@@ -587,6 +745,8 @@ class _Search:
         fill = self._fill(need)
         if fill is None:
             return
+        if float(cost) + sum(it.cost_f * float(use) for it, use in fill) > self.best_f + self.cost_tol:
+            return  # clearly dearer than the incumbent (float shadow, see __init__)
         total = cost + sum((it.cost * use for it, use in fill), Fraction(0))
         if total > self.best_cost:
             return
@@ -608,6 +768,7 @@ class _Search:
             return
         if self.best is None or (verified.cost, key) < (self.best_cost, self.best_key):
             self.best_cost = verified.cost
+            self.best_f = float(verified.cost)
             self.best_key = key
             self.best = verified
 
