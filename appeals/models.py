@@ -374,36 +374,31 @@ class AgencyWebhook(models.Model):
         return f"{self.organisation_id}:{self.url}"
 
 
-class OutcomeDelivery(models.Model):
+class OutcomeDelivery(OutboxRow):
     """The outcome of one decided appeal for the agency that operates the system.
 
-    Agencies poll these rows (keyset by id) and, with a webhook, get each one pushed, signed, with retries
-    (PENDING → SENDING under a lease → DELIVERED, or FAILED after the last attempt). The agency acknowledges
-    that it carried out an overturn; that closes the loop the citizen cares about.
+    Agencies poll these rows (keyset by id) and, with a webhook, get each one pushed, signed, with retries:
+    the kernel's claim-and-lease outbox (portal/outbox.py, whose fields this row inherits): PENDING → SENDING
+    under a lease → SENT, or FAILED after the last attempt; POLL_ONLY when the agency has no webhook. The
+    agency acknowledges that it carried out an overturn; that closes the loop the citizen cares about.
     """
 
     class State(models.TextChoices):
         POLL_ONLY = "POLL_ONLY", _("No webhook: available to poll")
-        PENDING = "PENDING", _("Waiting to be pushed")
-        SENDING = "SENDING", _("Being pushed")
-        DELIVERED = "DELIVERED", _("Pushed to the agency")
-        FAILED = "FAILED", _("Push failed after retries")
+        PENDING = OutboxState.PENDING.value, _("Waiting to be pushed")
+        SENDING = OutboxState.SENDING.value, _("Being pushed")
+        SENT = OutboxState.SENT.value, _("Pushed to the agency")
+        FAILED = OutboxState.FAILED.value, _("Push failed after retries")
 
     appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="outcome_delivery")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="outcome_deliveries"
     )
+    # The outbox's states and one more, POLL_ONLY.
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
     # Frozen at the first push, so that every retry sends the same body.
     payload = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField()
     carried_out_at = models.DateTimeField(null=True, blank=True)
     carried_out_note = models.TextField(blank=True)
     carried_out_by = models.CharField(max_length=100, blank=True)

@@ -90,22 +90,50 @@ def _claimable(now: dt.datetime) -> Q:
     return Q(state=PENDING) | Q(state=SENDING, lease_expires_at__lt=now)
 
 
-def claim(queryset: models.QuerySet[Any], pk: int, *, now: dt.datetime, policy: Policy) -> Claim | None:
+def take(row: Any, *, now: dt.datetime, policy: Policy, update_fields: tuple[str, ...] = ()) -> Claim:
+    """Inside a transaction holding the row's lock: SENDING with a fresh token and lease, one more attempt
+    (`update_fields`: other fields the caller changed on the row, saved with it)."""
+    row.state = SENDING
+    row.claim_token = uuid.uuid4().hex
+    row.lease_expires_at = now + dt.timedelta(seconds=policy.lease_seconds)
+    row.attempts += 1
+    row.last_attempt_at = now
+    row.save(
+        update_fields=[
+            "state",
+            "claim_token",
+            "lease_expires_at",
+            "attempts",
+            "last_attempt_at",
+            *update_fields,
+        ]
+    )
+    return Claim(row, row.claim_token)
+
+
+def claim(
+    queryset: models.QuerySet[Any], pk: int, *, now: dt.datetime, policy: Policy, due: Q | None = None
+) -> Claim | None:
     """Take the row for one attempt (committed at once), or None when it is not due or another worker holds
-    it. `queryset` may add select_related (locked rows are only those of its model)."""
+    it. `queryset` may add select_related (locked rows are only those of its model); `due` replaces the
+    default rule (PENDING, or SENDING with its lease run out)."""
     with transaction.atomic():
         row = (
-            queryset.select_for_update(skip_locked=True, of=("self",)).filter(_claimable(now), pk=pk).first()
+            queryset.select_for_update(skip_locked=True, of=("self",))
+            .filter(_claimable(now) if due is None else due, pk=pk)
+            .first()
         )
         if row is None:
             return None
-        row.state = SENDING
-        row.claim_token = uuid.uuid4().hex
-        row.lease_expires_at = now + dt.timedelta(seconds=policy.lease_seconds)
-        row.attempts += 1
-        row.last_attempt_at = now
-        row.save(update_fields=["state", "claim_token", "lease_expires_at", "attempts", "last_attempt_at"])
-    return Claim(row, row.claim_token)
+        return take(row, now=now, policy=policy)
+
+
+def holding(model: type[models.Model], pk: int, token: str) -> Claim | None:
+    """The claim a token stands for (a scan claimed the row and passed the token to the task), or None when
+    another claim has taken the row over since."""
+    manager: Any = model._default_manager
+    row = manager.filter(pk=pk, claim_token=token, state=SENDING).first()
+    return None if row is None else Claim(row, token)
 
 
 def _mine(c: Claim) -> Q:
@@ -131,20 +159,31 @@ def mark_sent(c: Claim, *, provider_id: str, now: dt.datetime, **fields: Any) ->
     return bool(updated)
 
 
-def give_up(c: Claim, error: str, **fields: Any) -> None:
-    """SENDING → FAILED for good, the error kept."""
-    type(c.row).objects.filter(_mine(c)).update(
-        state=FAILED, last_error=error[:300], lease_expires_at=None, next_attempt_at=None, **fields
+def give_up(c: Claim, error: str, **fields: Any) -> bool:
+    """SENDING → FAILED for good, the error kept; False when another claim took over."""
+    updated = (
+        type(c.row)
+        .objects.filter(_mine(c))
+        .update(state=FAILED, last_error=error[:300], lease_expires_at=None, next_attempt_at=None, **fields)
     )
+    return bool(updated)
 
 
 def retry_or_fail(
-    c: Claim, error: str, *, now: dt.datetime, policy: Policy, **failed_fields: Any
+    c: Claim,
+    error: str,
+    *,
+    now: dt.datetime,
+    policy: Policy,
+    fields: dict[str, Any] | None = None,
+    **failed_fields: Any,
 ) -> int | None:
     """After a transient failure: back to PENDING and the seconds to wait before retrying; None when that
-    was the last attempt (the row is FAILED, with `failed_fields`) or another claim took over."""
+    was the last attempt (the row is FAILED, with `failed_fields`) or another claim took over. `fields` are
+    saved in either case."""
+    fields = fields or {}
     if c.row.attempts >= policy.max_attempts:
-        give_up(c, error, **failed_fields)
+        give_up(c, error, **fields, **failed_fields)
         return None
     delay = policy.retry_delay(c.row.attempts)
     # The relay waits a little longer than the task's own retry, so it only picks up retries that were lost.
@@ -152,7 +191,13 @@ def retry_or_fail(
     updated = (
         type(c.row)
         .objects.filter(_mine(c))
-        .update(state=PENDING, last_error=error[:300], lease_expires_at=None, next_attempt_at=relay_after)
+        .update(
+            state=PENDING,
+            last_error=error[:300],
+            lease_expires_at=None,
+            next_attempt_at=relay_after,
+            **fields,
+        )
     )
     return delay if updated else None
 

@@ -9,9 +9,9 @@ One OutcomeDelivery row per decided appeal, written in the deciding transaction.
     Idempotency-Key: outcome-<delivery id>
     X-Portal-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>
 
-The push is a side effect that cannot be rolled back, so it follows the same row state machine as
-notifications (PENDING → SENDING with a claim token and a lease, committed → POST → DELIVERED only if the
-token still matches). The body is frozen at the first attempt, so every retry sends the same bytes under the
+The push is a side effect that cannot be rolled back, so it uses the same claim-and-lease outbox as
+notifications (portal/outbox.py: PENDING → SENDING with a claim token and a lease, committed → POST → SENT
+only if the token still matches). The body is frozen at the first attempt, so every retry sends the same bytes under the
 same Idempotency-Key. Retries back off exponentially (WEBHOOK_RETRY_BASE_SECONDS · 2^(n-1), capped) and are
 found by a beat scan of due rows, never by long ETA tasks; after WEBHOOK_MAX_ATTEMPTS the row is FAILED.
 
@@ -27,7 +27,6 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-import uuid
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,7 +37,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from portal import crypto
+from portal import crypto, outbox
 from portal.accounts.models import Organisation, OrganisationKind
 from portal.audit.services import audit_record
 from portal.exceptions import Conflict, NotFound, Problem, ValidationFailed
@@ -265,9 +264,20 @@ def webhook_signature_valid(
     return hmac.compare_digest(expected, fields.get("v1", ""))
 
 
+def _policy() -> outbox.Policy:
+    """Retries back off base·2^(n-1) up to the maximum; the beat scan, not a task retry, sends them again, so
+    a retry is due exactly after its backoff (no relay age)."""
+    return outbox.Policy(
+        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
+        backoff_seconds=settings.WEBHOOK_RETRY_BASE_SECONDS,
+        backoff_max_seconds=settings.WEBHOOK_RETRY_MAX_SECONDS,
+        lease_seconds=settings.WEBHOOK_LEASE_SECONDS,
+        relay_age_seconds=0,
+    )
+
+
 def retry_delay(attempts: int) -> int:
-    base = int(settings.WEBHOOK_RETRY_BASE_SECONDS)
-    return int(min(settings.WEBHOOK_RETRY_MAX_SECONDS, base * 2 ** max(0, attempts - 1)))
+    return _policy().retry_delay(attempts)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -289,15 +299,16 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 
 def _due(now: dt.datetime) -> Q:
+    """A push is due once its backoff has passed, or when the worker pushing it died (its lease ran out)."""
     return (
         Q(state=OutcomeDelivery.State.PENDING)
         & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     ) | Q(state=OutcomeDelivery.State.SENDING, lease_expires_at__lt=now)
 
 
-def _claim(deliveries: list[OutcomeDelivery], now: dt.datetime) -> list[tuple[int, str]]:
-    """Inside a transaction holding the rows' locks: SENDING with a fresh token and lease, one more attempt,
-    the body frozen on the first attempt. An agency without an active webhook is left to poll."""
+def _claim(deliveries: list[OutcomeDelivery], now: dt.datetime) -> list[outbox.Claim]:
+    """Inside a transaction holding the rows' locks: each row taken for one attempt (portal.outbox.take), the
+    body frozen on the first attempt. An agency without an active webhook is left to poll."""
     hooked = set(
         AgencyWebhook.objects.filter(
             organisation_id__in={d.organisation_id for d in deliveries}, active=True
@@ -311,12 +322,7 @@ def _claim(deliveries: list[OutcomeDelivery], now: dt.datetime) -> list[tuple[in
             continue
         if delivery.payload is None:
             delivery.payload = outcome_payload(delivery)
-        delivery.state = OutcomeDelivery.State.SENDING
-        delivery.claim_token = uuid.uuid4().hex
-        delivery.lease_expires_at = now + dt.timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
-        delivery.attempts += 1
-        delivery.save(update_fields=["payload", "state", "claim_token", "lease_expires_at", "attempts"])
-        claims.append((delivery.pk, delivery.claim_token))
+        claims.append(outbox.take(delivery, now=now, policy=_policy(), update_fields=("payload",)))
     return claims
 
 
@@ -336,18 +342,14 @@ def webhook_deliver(*, delivery_id: int, claim_token: str | None = None) -> str:
                 .filter(_due(timezone.now()), pk=delivery_id)
             )
             claims = _claim(rows, timezone.now())
-        if not claims:
-            return "skipped"
-        claim_token = claims[0][1]
-    delivery = OutcomeDelivery.objects.filter(
-        pk=delivery_id, claim_token=claim_token, state=OutcomeDelivery.State.SENDING
-    ).first()
-    hook = (
-        AgencyWebhook.objects.filter(organisation_id=delivery.organisation_id, active=True).first()
-        if delivery is not None
-        else None
-    )
-    if delivery is None or hook is None or delivery.payload is None:
+        claim = claims[0] if claims else None
+    else:
+        claim = outbox.holding(OutcomeDelivery, delivery_id, claim_token)
+    if claim is None:
+        return "skipped"
+    delivery: OutcomeDelivery = claim.row
+    hook = AgencyWebhook.objects.filter(organisation_id=delivery.organisation_id, active=True).first()
+    if hook is None or delivery.payload is None:
         return "skipped"
     secret = crypto.decrypt(bytes(hook.secret_encrypted), associated=WEBHOOK_SECRET_AD)
     body = orjson.dumps(delivery.payload, option=orjson.OPT_SORT_KEYS)
@@ -364,38 +366,16 @@ def webhook_deliver(*, delivery_id: int, claim_token: str | None = None) -> str:
         status = _post(hook.url, body, headers)
     except (OSError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
-    mine = OutcomeDelivery.objects.filter(
-        pk=delivery.pk, claim_token=claim_token, state=OutcomeDelivery.State.SENDING
-    )
-    done = timezone.now()
     if status is not None and 200 <= status < 300:
-        updated = mine.update(
-            state=OutcomeDelivery.State.DELIVERED,
-            last_status=status,
-            last_error="",
-            delivered_at=done,
-            lease_expires_at=None,
-            next_attempt_at=None,
-        )
-        return "delivered" if updated else "superseded"
+        sent = outbox.mark_sent(claim, provider_id="", now=timezone.now(), last_status=status)
+        return "delivered" if sent else "superseded"
     error = error or f"HTTP {status}"
     if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
-        updated = mine.update(
-            state=OutcomeDelivery.State.FAILED,
-            last_status=status,
-            last_error=error[:300],
-            lease_expires_at=None,
-            next_attempt_at=None,
-        )
-        return "failed" if updated else "superseded"
-    updated = mine.update(
-        state=OutcomeDelivery.State.PENDING,
-        last_status=status,
-        last_error=error[:300],
-        lease_expires_at=None,
-        next_attempt_at=done + dt.timedelta(seconds=retry_delay(delivery.attempts)),
+        return "failed" if outbox.give_up(claim, error, last_status=status) else "superseded"
+    delay = outbox.retry_or_fail(
+        claim, error, now=timezone.now(), policy=_policy(), fields={"last_status": status}
     )
-    return "retry" if updated else "superseded"
+    return "retry" if delay is not None else "superseded"
 
 
 def webhook_scan(*, now: dt.datetime | None = None, batch_size: int | None = None) -> int:
@@ -420,6 +400,6 @@ def webhook_scan(*, now: dt.datetime | None = None, batch_size: int | None = Non
             return total
 
 
-def _publish(claims: list[tuple[int, str]]) -> None:
-    for pk, token in claims:
-        jobs.send(jobs.DELIVER_OUTCOME_WEBHOOK, delivery_id=pk, claim_token=token)
+def _publish(claims: list[outbox.Claim]) -> None:
+    for c in claims:
+        jobs.send(jobs.DELIVER_OUTCOME_WEBHOOK, delivery_id=c.row.pk, claim_token=c.token)
