@@ -11,7 +11,7 @@ from typing import Any
 
 from explanations.spec import CompiledModel, ScoreResult
 
-from ._domain import FeatureDomain, exact_str, full_key, to_float
+from ._domain import UNCHANGED, FeatureDomain, KeyElem, exact_str, to_float
 from .result import (
     Change,
     Contributions,
@@ -64,6 +64,7 @@ class Case:
     by_name: dict[str, FeatureDomain] = field(init=False)
     # verdicts of accept() by the changes tried: the searches of diverse_alternatives (one per frozen set)
     # often reach the same candidates, and a replay plus its exact cost is the dearest step of a leaf
+    _changes: dict[tuple[str, str, Any], tuple[Fraction, KeyElem]] = field(init=False, default_factory=dict)
     _accepted: dict[tuple[tuple[str, str, Any], ...], Candidate | None] = field(
         init=False, default_factory=dict
     )
@@ -91,13 +92,24 @@ class Case:
         self._accepted[memo_key] = found
         return found
 
+    def change(self, name: str, value: Any) -> tuple[Fraction, KeyElem]:
+        """Exact cost and tie-break key element of setting ``name`` to ``value`` (memoised per case: the
+        candidates of one explanation share most of their changes, and each costs several rational ops)."""
+        memo_key = (name, type(value).__name__, value)
+        found = self._changes.get(memo_key)
+        if found is None:
+            d = self.by_name[name]
+            old = self.values[name]
+            found = self._changes[memo_key] = (d.change_cost(old, value), d.key_elem(old, value))
+        return found
+
     def candidate(self, changes: Mapping[str, Any], res: ScoreResult) -> Candidate:
-        by_name = self.by_name
         ordered = tuple((d.name, changes[d.name]) for d in self.domains if d.name in changes)
-        cost = sum((by_name[n].change_cost(self.values[n], v) for n, v in ordered), Fraction(0))
+        parts = {n: self.change(n, v) for n, v in ordered}
+        cost = sum((c for c, _ in parts.values()), Fraction(0))
         return Candidate(
             cost=cost,
-            key=full_key(self.domains, self.values, changes),
+            key=tuple(parts[d.name][1] if d.name in parts else UNCHANGED for d in self.domains),
             changes=ordered,
             outcome=res.outcome,
             score=None if res.score is None else float(res.score),

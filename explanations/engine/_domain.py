@@ -23,6 +23,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 NUMERIC_TYPES = frozenset({"number", "integer"})
@@ -167,11 +168,16 @@ class FeatureDomain:
     def numeric(self) -> bool:
         return self.type in NUMERIC_TYPES
 
-    @property
+    @cached_property
     def span(self) -> Fraction:
-        """``max − min`` of a number/integer feature (the unit of its cost)."""
+        """``max − min`` of a number/integer feature (the unit of its cost); cached, the searches ask often."""
         assert self.lo is not None and self.hi is not None
         return self.hi - self.lo
+
+    @cached_property
+    def unit_cost(self) -> Fraction:
+        """Cost of a change of 1 in a number/integer feature: ``cost / (max − min)``."""
+        return self.weight / self.span
 
     def movable(self, frozen: frozenset[str] = frozenset()) -> bool:
         """Whether a counterfactual may change this feature at all."""
@@ -199,7 +205,7 @@ class FeatureDomain:
         if self.same(old, new):
             return Fraction(0)
         if self.numeric:
-            return self.weight * abs(exact(new) - exact(old)) / self.span
+            return self.unit_cost * abs(exact(new) - exact(old))
         return self.weight
 
     def key_elem(self, old: Any, new: Any) -> KeyElem:

@@ -134,7 +134,7 @@ class _Model:
 
 def explain_linear(case: Case, near_band: float | None, max_alternatives: int) -> KindParts:
     """Contributions, thresholds, principal reasons and exact counterfactuals of a linear/logistic case."""
-    m = _Model.parse(case.spec, case.domains)
+    m, score_range = _parsed(case)
     xs = {n: exact(case.values[n]) for n in m.weights}
     score = m.intercept + sum((m.weights[n] * xs[n] for n in m.weights), Fraction(0))
     baseline = m.intercept + sum((m.weights[n] * m.baseline[n] for n in m.weights), Fraction(0))
@@ -174,7 +174,7 @@ def explain_linear(case: Case, near_band: float | None, max_alternatives: int) -
             threshold_probability=m.threshold if m.on_probability else sigmoid(m.threshold),
         )
 
-    thresholds = _thresholds(case, m, score, t_lin, near_band)
+    thresholds = _thresholds(case, m, score, t_lin, near_band, score_range)
     direction = 1 if received == m.below else -1
     reasons = additive_reasons([(n, case.values[n], c) for n, c in contribs.items()], direction)
 
@@ -205,6 +205,22 @@ def explain_linear(case: Case, near_band: float | None, max_alternatives: int) -
         exact=True,
         notes=notes,
     )
+
+
+#: The parsed model and its score range by spec hash (both depend on the spec alone). Cleared when full.
+_PARSED: dict[str, tuple[_Model, tuple[Fraction, Fraction]]] = {}
+_PARSED_SIZE = 1024
+
+
+def _parsed(case: Case) -> tuple[_Model, tuple[Fraction, Fraction]]:
+    digest = case.model.spec_hash
+    found = _PARSED.get(digest)
+    if found is None:
+        if len(_PARSED) >= _PARSED_SIZE:
+            _PARSED.clear()
+        m = _Model.parse(case.spec, case.domains)
+        found = _PARSED[digest] = (m, _range(m, case))
+    return found
 
 
 def _reference_value(case: Case, name: str, b: Fraction) -> Any:
@@ -250,11 +266,16 @@ def _range(m: _Model, case: Case) -> tuple[Fraction, Fraction]:
 
 
 def _thresholds(
-    case: Case, m: _Model, score: Fraction, t_lin: Fraction | float, near_band: float | None
+    case: Case,
+    m: _Model,
+    score: Fraction,
+    t_lin: Fraction | float,
+    near_band: float | None,
+    score_range: tuple[Fraction, Fraction],
 ) -> Thresholds:
     other = m.above if case.result.outcome == m.below else m.below
     up = case.result.outcome == m.below
-    lo, hi = _range(m, case)
+    lo, hi = score_range
     views: list[ThresholdView] = []
 
     def view(scale: str, s: float, t: float) -> ThresholdView:
@@ -524,7 +545,7 @@ class _Search:
         levels = d.grid_levels(x, up)
         if levels is None:
             return None
-        per_unit = d.weight / d.span
+        per_unit = d.unit_cost
         if levels.count == 0:
             return _Item(d, x, up, abs(w), per_unit, abs(levels.limit - x), None)
         cap = abs(d.materialize(levels.value(levels.count - 1)) - x)
@@ -549,7 +570,8 @@ class _Search:
         need = self.need
         position = {it.d.name: i for i, it in enumerate(self.discrete)}
         picks: dict[int, int] = {}
-        for it in sorted(self.discrete + self.continuous, key=lambda it: (it.ratio, it.d.index)):
+        # a heuristic (any feasible leaf will do: the search below is exhaustive), so floats order it
+        for it in sorted(self.discrete + self.continuous, key=lambda it: (it.ratio_f, it.d.index)):
             if need < 0 or (need == 0 and not self.strict):
                 break
             if it.continuous:  # the leaf fills it; account for it here
