@@ -2,7 +2,6 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
 from portal import sms
@@ -21,7 +20,6 @@ urlpatterns = [
     path("api/redoc/", api_docs.redoc, name="api-redoc"),
     # Last of the API: any other address under /api/ answers the API's JSON 404, never a page.
     path("api/", include("portal.api.urls_fallback")),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # Browsers' reports of Content-Security-Policy violations (portal/web/csp_report.py).
     path("csp-report/", csp_report.csp_report, name="csp-report"),
     # The SMS provider's signed delivery-status callback, POST /sms/status/ (portal/sms.py).

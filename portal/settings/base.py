@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "portal.middleware.ApiTokensOnlyOnApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A page read in a language sets the language cookie: "/" then opens in it (portal/middleware.py).
+    "portal.middleware.RememberLanguageMiddleware",
     # Under /api/ only Accept-Language counts, English by default (portal/api/middleware.py).
     "portal.api.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,6 +99,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "kk"
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
+LANGUAGE_COOKIE_AGE = (
+    365 * 24 * 3600
+)  # the last language a person read the portal in (RememberLanguageMiddleware)
 LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Asia/Almaty"

@@ -87,6 +87,25 @@ def test_following_a_switcher_link_opens_the_same_page_whatever_the_browser_lang
     }
 
 
+@pytest.mark.parametrize("chosen", ["ru", "en"])
+def test_the_language_last_read_is_the_one_an_address_without_language_opens_in(
+    client: Client, db: None, chosen: str
+) -> None:
+    """A person who followed the switcher to Russian and later types the portal's bare address gets Russian,
+    whatever their browser says; the API, a failed page and a POST never change the remembered language."""
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="kk").headers["Location"] == "/kk/"
+
+    page = client.get(f"/{chosen}/", HTTP_ACCEPT_LANGUAGE="kk")
+    assert page.status_code == 200
+    assert page.cookies["django_language"].value == chosen
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="kk").headers["Location"] == f"/{chosen}/"
+
+    assert "django_language" not in client.get("/kk/no-such-page/").cookies  # a 404 does not choose
+    assert "django_language" not in client.get("/api/v1/systems/").cookies  # nor does the API
+    again = client.get(f"/{chosen}/register/")
+    assert "django_language" not in again.cookies  # already remembered: not sent again
+
+
 def test_the_switcher_keeps_the_query_and_each_address_gets_its_own_links(client: Client, db: None) -> None:
     """The switcher is a cached fragment keyed on the address: another address never gets its links."""
     first = switcher(client.get("/en/register/?x=1").content.decode())
