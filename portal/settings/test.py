@@ -14,7 +14,8 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
-STAFF_REQUIRE_TOTP = False  # so tests may force_login staff; tests/portal/accounts/test_staff_totp.py turns it on
+# So tests may force_login staff; tests/portal/accounts/test_staff_totp.py turns it on.
+STAFF_REQUIRE_TOTP = False
 AUDIT_CHECKPOINT_DIR = (
     ""  # each test database has its own chain; tests of the export point it at a scratch folder
 )
