@@ -40,9 +40,9 @@ def test_the_url_configuration_is_in_the_kernel_scan() -> None:
 
 
 def test_one_api_prefix_for_the_whole_portal() -> None:
-    from portal.api import errors, middleware
     from portal import api
     from portal import middleware as portal_middleware
+    from portal.api import errors, middleware
 
     assert api.API_PREFIX == "/api/"
     assert errors.API_PREFIX is api.API_PREFIX
