@@ -37,6 +37,7 @@ class ModelKind(models.TextChoices):
     LOGISTIC = "logistic", _("Logistic model")
     DECISION_TREE = "decision_tree", _("Decision tree")
     RULES = "rules", _("Rule list")
+    TREE_ENSEMBLE = "tree_ensemble", _("Tree ensemble (boosted or forest)")
     OPAQUE = "opaque", _("Opaque (not replayable)")
 
 
@@ -102,6 +103,9 @@ class ModelVersion(models.Model):
     artifact_path = models.CharField(max_length=255, blank=True)
     # {"overall": {"metric": value}, "groups": [{"attribute": "region", "value": "...", "metrics": {...}}]}
     performance = models.JSONField(default=dict)
+    # For a spec imported from a library's model file: format, source, rows checked, largest difference and
+    # tolerance of the check against the library's own predictions (empty for specs sent as they are).
+    import_check = models.JSONField(default=dict, blank=True)
     registered_at = models.DateTimeField()
 
     class Meta:

@@ -308,7 +308,22 @@ NOTE_TEXTS = {
     "baseline_defaulted_to_zero": gettext_lazy(
         "The model does not state a reference value for some factors; their share is measured from zero."
     ),
+    # tree ensembles (engine notes of the same codes)
+    "counterfactual_not_proven_optimal": gettext_lazy(
+        "The search for the smallest change reached its time limit: the changes shown are the best found, "
+        "not proven to be the smallest."
+    ),
+    "reference_population": gettext_lazy(
+        "Each factor's share is measured against a documented set of reference cases (their average), not "
+        "against a single reference value."
+    ),
+    "no_recourse_certified": gettext_lazy(
+        "That no change would help is proven: an exact optimisation over every path through the model's trees "
+        "has no solution within the allowed changes."
+    ),
 }
+#: Engine notes shown among the assumptions when present.
+SHOWN_NOTES = ("baseline_defaulted_to_zero", "counterfactual_not_proven_optimal", "reference_population")
 
 
 METHOD_LABELS = {
@@ -318,6 +333,9 @@ METHOD_LABELS = {
     ),
     "leaf_box_projection": gettext_lazy("exact search over every end of the tree"),
     "condition_class_enumeration": gettext_lazy("exact search over the rules' conditions"),
+    "milp_over_leaf_regions_highs": gettext_lazy(
+        "exact optimisation over the paths through the model's trees (mixed-integer programme)"
+    ),
     "none": gettext_lazy("none"),
 }
 BAND_SOURCE_LABELS = {
@@ -716,6 +734,10 @@ class _Builder:
                 "The values were checked one question at a time, following a fixed tree."
             ),
             ModelKind.RULES: _("The values were checked against a fixed list of rules, in order."),
+            ModelKind.TREE_ENSEMBLE: _(
+                "The values were checked against many fixed trees of questions; the amounts at the ends of "
+                "their paths were added up."
+            ),
             ModelKind.OPAQUE: _(
                 "A model supplied to the agency calculated the result; the portal cannot run it."
             ),
@@ -876,8 +898,10 @@ def explanation_page(
     if status == "found":
         assumptions.append(str(NOTE_TEXTS["counterfactual_assumption"]))
     for note in c.get("notes", []):
-        if note["code"] == "baseline_defaulted_to_zero":
-            assumptions.append(str(NOTE_TEXTS["baseline_defaulted_to_zero"]))
+        if note["code"] in SHOWN_NOTES:
+            assumptions.append(str(NOTE_TEXTS[note["code"]]))
+    if status == "no_recourse" and cf.get("method") == "milp_over_leaf_regions_highs":
+        assumptions.append(str(NOTE_TEXTS["no_recourse_certified"]))
     parameters = [
         (parameter_label(key) or key, parameter_value(value, key), parameter_label(key) is None)
         for key, value in (version.parameters or {}).items()

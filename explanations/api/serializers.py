@@ -60,6 +60,10 @@ class ModelVersionSerializer(serializers.Serializer):
     dataset_version = serializers.CharField()
     dataset_sha256 = serializers.CharField()
     artifact_sha256 = serializers.CharField()
+    import_check = serializers.JSONField(
+        help_text="For a model imported from its library's file: format, source, rows checked, the largest "
+        "difference from the library's margins and the tolerance; empty otherwise."
+    )
     registered_at = serializers.DateTimeField()
 
 

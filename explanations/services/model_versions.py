@@ -18,6 +18,7 @@ from portal.exceptions import Conflict, Problem, ValidationFailed
 from ..models import ModelKind, ModelVersion
 from ..spec import spec_hash, validate_spec
 from ..spec.artifacts import artifact_sha256, check_artifact_matches_spec
+from ..spec.importers import import_tree_ensemble
 from .ingest import parse_aware_datetime, system_for_agency
 
 FIELDS = frozenset(
@@ -31,8 +32,10 @@ FIELDS = frozenset(
         "performance",
         "spec",
         "artifact_skops_base64",
+        "model_import",
     }
 )
+IMPORT_FIELDS = frozenset({"format", "model", "template", "sample_rows", "sample_margins"})
 LANGS = ("kk", "ru", "en")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -54,9 +57,13 @@ def _check_payload(payload: Any) -> tuple[list[Problem], dict[str, Any]]:
         return [Problem("", "the body must be a JSON object")], {}
     for key in payload.keys() - FIELDS:
         problems.append(Problem(key, "unknown field"))
-    for key in ("version", "released_at", "dataset", "change_note", "spec"):
+    for key in ("version", "released_at", "dataset", "change_note"):
         if key not in payload:
             problems.append(Problem(key, "this field is required"))
+    if ("spec" in payload) == ("model_import" in payload):
+        problems.append(
+            Problem("spec", "give either the spec or model_import (a tree ensemble in its library's format)")
+        )
     if problems:
         return problems, {}
     clean: dict[str, Any] = {}
@@ -90,11 +97,21 @@ def _check_payload(payload: Any) -> tuple[list[Problem], dict[str, Any]]:
     for key in ("parameters", "performance"):
         if not isinstance(payload.get(key, {}), dict):
             problems.append(Problem(key, "must be an object"))
-    for error in validate_spec(payload["spec"]):
-        problems.append(Problem(f"spec.{error.path}" if error.path else "spec", error.message))
+    if "model_import" in payload:
+        if problems:
+            return problems, clean
+        spec, check, import_problems = _import(payload["model_import"])
+        if import_problems:
+            return problems + import_problems, clean
+        clean["import_check"] = check
+    else:
+        spec = payload["spec"]
+        for error in validate_spec(spec):
+            problems.append(Problem(f"spec.{error.path}" if error.path else "spec", error.message))
+    clean["spec"] = spec
     artifact = payload.get("artifact_skops_base64")
     if artifact is not None and not problems:
-        kind = payload["spec"]["kind"]
+        kind = spec["kind"]
         if kind not in ARTIFACT_KINDS:
             problems.append(
                 Problem(
@@ -112,10 +129,71 @@ def _check_payload(payload: Any) -> tuple[list[Problem], dict[str, Any]]:
             elif len(blob) > MAX_ARTIFACT_BYTES:
                 problems.append(Problem("artifact_skops_base64", f"larger than {MAX_ARTIFACT_BYTES} bytes"))
             else:
-                for error in check_artifact_matches_spec(blob, payload["spec"]):
+                for error in check_artifact_matches_spec(blob, spec):
                     problems.append(Problem("artifact_skops_base64", error.message))
                 clean["artifact"] = blob
     return problems, clean
+
+
+def _import(request: Any) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+    """Import a fitted tree ensemble (``model_import``) into a spec, checked against the library's predictions.
+
+    Returns (spec, import check, problems). The check (rows, largest difference, tolerance) is stored with the
+    version, so that anyone can see how closely the portal's replay reproduced the agency's library; beyond
+    the tolerance the registration is refused, with the largest difference in the first problem.
+    """
+    if not isinstance(request, dict):
+        return {}, {}, [Problem("model_import", "must be an object")]
+    problems = [Problem(f"model_import.{k}", "unknown field") for k in sorted(request.keys() - IMPORT_FIELDS)]
+    for key in ("format", "model", "template", "sample_rows"):
+        if key not in request:
+            problems.append(Problem(f"model_import.{key}", "this field is required"))
+    if problems:
+        return {}, {}, problems
+    fmt, model = request["format"], request["model"]
+    if not isinstance(model, str):
+        return (
+            {},
+            {},
+            [Problem("model_import.model", "must be a string (the file's text, or base64 for skops)")],
+        )
+    data: bytes | str = model
+    if fmt == "sklearn-skops":
+        try:
+            data = base64.b64decode(model, validate=True)
+        except (binascii.Error, ValueError):
+            return {}, {}, [Problem("model_import.model", "must be base64 of a skops file")]
+        if len(data) > MAX_ARTIFACT_BYTES:
+            return {}, {}, [Problem("model_import.model", f"larger than {MAX_ARTIFACT_BYTES} bytes")]
+    rows, margins = request["sample_rows"], request.get("sample_margins")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return {}, {}, [Problem("model_import.sample_rows", "must be a list of objects (feature → value)")]
+    if margins is not None and not isinstance(margins, list):
+        return {}, {}, [Problem("model_import.sample_margins", "must be a list (one margin or list per row)")]
+    report = import_tree_ensemble(fmt, data, request["template"], rows, margins)
+    check = {
+        "format": fmt,
+        "source": report.source,
+        "rows_checked": report.rows_checked,
+        "max_difference": report.max_difference,
+        "tolerance": report.tolerance,
+    }
+    if report.ok and report.spec is not None:
+        return report.spec, check, []
+    found: list[Problem] = []
+    if report.max_difference is not None and report.rows_checked:
+        found.append(
+            Problem(
+                "model_import",
+                f"registration refused: replaying the {report.rows_checked} sample rows from the imported "
+                f"spec differs from the library's predictions by up to {report.max_difference:.3g} "
+                f"(tolerance {report.tolerance:g}), or gives another outcome",
+            )
+        )
+    found += [
+        Problem(f"model_import.{e.path}" if e.path else "model_import", e.message) for e in report.errors
+    ]
+    return {}, check, found
 
 
 def _store_artifact(blob: bytes, digest: str) -> str:
@@ -136,7 +214,7 @@ def model_version_register(
     problems, clean = _check_payload(payload)
     if problems:
         raise ValidationFailed(problems)
-    spec = payload["spec"]
+    spec = clean["spec"]
     digest = spec_hash(spec)
     blob = clean.get("artifact")
     art_sha = artifact_sha256(blob) if blob else ""
@@ -153,6 +231,7 @@ def model_version_register(
         "change_note": payload["change_note"],
         "performance": payload.get("performance", {}),
         "artifact_sha256": art_sha,
+        "import_check": clean.get("import_check", {}),
     }
     existing = ModelVersion.objects.filter(system=system, version=payload["version"]).first()
     if existing is not None:
