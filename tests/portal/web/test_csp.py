@@ -22,7 +22,7 @@ from django.utils import translation
 
 from tests.appeals.conftest import World
 from tests.appeals.review import builders
-from tests.test_production_static import production_env
+from tests.portal.web.test_production_static import production_env
 
 BASE_DIR = Path(settings.BASE_DIR)
 HEADER = "Content-Security-Policy"

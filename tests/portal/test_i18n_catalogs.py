@@ -30,7 +30,7 @@ LOCALE_DIR = BASE_DIR / "portal" / "locale"
 # The same folders the documented makemessages command skips: not ours (.venv, node_modules), generated (var),
 # or never shown to users (tests, bench).
 IGNORE = [".venv", "node_modules", "var", "tests", "bench"]
-FIX = "run makemessages, translate, then compilemessages (see the docstring of tests/test_i18n_catalogs.py)"
+FIX = "run makemessages, translate, then compilemessages (see the docstring of tests/portal/test_i18n_catalogs.py)"
 
 Key = tuple[str | None, str]  # (msgctxt, msgid)
 

@@ -18,7 +18,7 @@ from PIL import Image
 
 from explanations.management.commands.load_demo import _table
 
-WALK_PATH = Path(__file__).resolve().parent.parent / "deploy" / "smoke" / "walk.py"
+WALK_PATH = Path(__file__).resolve().parents[2] / "deploy" / "smoke" / "walk.py"
 
 
 @pytest.fixture(scope="module")
