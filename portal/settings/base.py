@@ -240,7 +240,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Content-Security-Policy (django-csp), enforced here and so in production and tests; local settings send the
 # same policy report-only. Pages run no inline script and carry no inline style (portal.js starts the design
 # system, CSS classes in portal.css), so neither needs a nonce or 'unsafe-inline'. The API documentation pages
-# loosen it for themselves only (portal/web/api_docs.py). tests/test_csp.py and every browser test check it.
+# loosen it for themselves only (portal/web/api_docs.py). tests/portal/web/test_csp.py and every browser test check it.
 # Browsers report violations to /csp-report/, which logs them (portal/web/csp_report.py).
 CONTENT_SECURITY_POLICY: dict[str, Any] | None = {
     "DIRECTIVES": {
