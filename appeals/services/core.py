@@ -349,7 +349,7 @@ def take_next_queryset(reviewer: Any) -> QuerySet[Appeal]:
         Appeal.objects.filter(state=State.ADMISSIBILITY)
         .filter(permissions.independent_of(reviewer))
         .order_by(*TAKE_NEXT_ORDER)
-        .select_related("decision__system")
+        .select_related("decision__system", "appellant")
         .select_for_update(skip_locked=True, of=("self",))
     )
 

@@ -59,6 +59,37 @@ def appeal_context(appeal: Appeal, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _row(
+    *,
+    appeal: Appeal | None,
+    recipient: Any,
+    event: str,
+    now: dt.datetime,
+    key: str,
+    context: dict[str, Any] | None,
+) -> Notification:
+    """The outbox row of one message, not saved. The appellant is written to on the channel and in the
+    language they chose for the appeal (a text message falls back to e-mail when there is no phone number);
+    staff by e-mail in their preferred language."""
+    is_appellant = appeal is not None and recipient.pk == appeal.appellant_id
+    channel = appeal.contact_channel if appeal is not None and is_appellant else Channel.EMAIL
+    if channel == Channel.SMS and not recipient.phone:
+        channel = Channel.EMAIL
+    language = (
+        appeal.contact_language if appeal is not None and is_appellant else recipient.preferred_language
+    ) or "kk"
+    return Notification(
+        dedupe_key=key,
+        appeal=appeal,
+        recipient=recipient,
+        channel=channel,
+        language=language,
+        event=event,
+        context=context or {},
+        created_at=now,
+    )
+
+
 def enqueue(
     *,
     appeal: Appeal | None,
@@ -68,30 +99,11 @@ def enqueue(
     key: str,
     context: dict[str, Any] | None = None,
 ) -> Notification | None:
-    """Write one outbox row (idempotent by key) and ask Celery to deliver it after commit.
-
-    The appellant is written to on the channel and in the language they chose for the appeal (a text message
-    falls back to e-mail when there is no phone number); staff by e-mail in their preferred language.
-    """
-    is_appellant = appeal is not None and recipient.pk == appeal.appellant_id
-    channel = appeal.contact_channel if appeal is not None and is_appellant else Channel.EMAIL
-    if channel == Channel.SMS and not recipient.phone:
-        channel = Channel.EMAIL
-    language = (
-        appeal.contact_language if appeal is not None and is_appellant else recipient.preferred_language
-    ) or "kk"
-    note, created = Notification.objects.get_or_create(
-        dedupe_key=key,
-        defaults={
-            "appeal": appeal,
-            "recipient": recipient,
-            "channel": channel,
-            "language": language,
-            "event": event,
-            "context": context or {},
-            "created_at": now,
-        },
-    )
+    """Write one outbox row (idempotent by key) and ask Celery to deliver it after commit."""
+    row = _row(appeal=appeal, recipient=recipient, event=event, now=now, key=key, context=context)
+    defaults = {f.name: getattr(row, f.name) for f in Notification._meta.concrete_fields if not f.primary_key}
+    defaults.pop("dedupe_key")
+    note, created = Notification.objects.get_or_create(dedupe_key=key, defaults=defaults)
     if not created:
         return None
     jobs.after_commit(jobs.DELIVER_NOTIFICATION, notification_id=note.pk)
@@ -99,32 +111,39 @@ def enqueue(
 
 
 def enqueue_for_appeal(*, appeal: Appeal, event: str, now: dt.datetime) -> list[Notification]:
-    """The notifications of one transition (called by core._apply inside the transition's transaction)."""
-    serial = _event_serial(appeal)
-    out = []
+    """The notifications of one transition (called by core._apply inside the transition's transaction, which
+    holds the appeal's row lock: no other transaction can write this appeal's keys meanwhile, so the rows are
+    checked in one query and written in one batch instead of a get_or_create each)."""
+    wanted: list[Notification] = []
+    serial: int | None = None
+    audiences: list[tuple[str, Any]] = []
     if event in APPELLANT_EVENTS:
-        n = enqueue(
-            appeal=appeal,
-            recipient=appeal.appellant,
-            event=event,
-            now=now,
-            key=f"{event}:{appeal.pk}:{serial}:appellant",
-            context=appeal_context(appeal, audience=APPELLANT),
-        )
-        if n:
-            out.append(n)
+        audiences.append((APPELLANT, appeal.appellant))
     if event in REVIEWER_EVENTS and appeal.reviewer_id:
-        n = enqueue(
-            appeal=appeal,
-            recipient=appeal.reviewer,
-            event=event,
-            now=now,
-            key=f"{event}:{appeal.pk}:{serial}:reviewer",
-            context=appeal_context(appeal, audience=REVIEWER),
+        audiences.append((REVIEWER, appeal.reviewer))
+    for audience, recipient in audiences:
+        serial = _event_serial(appeal) if serial is None else serial
+        wanted.append(
+            _row(
+                appeal=appeal,
+                recipient=recipient,
+                event=event,
+                now=now,
+                key=f"{event}:{appeal.pk}:{serial}:{audience}",
+                context=appeal_context(appeal, audience=audience),
+            )
         )
-        if n:
-            out.append(n)
-    return out
+    if not wanted:
+        return []
+    existing = set(
+        Notification.objects.filter(dedupe_key__in=[n.dedupe_key for n in wanted]).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    created = Notification.objects.bulk_create([n for n in wanted if n.dedupe_key not in existing])
+    for note in created:
+        jobs.after_commit(jobs.DELIVER_NOTIFICATION, notification_id=note.pk)
+    return created
 
 
 def supervisors_context(appeal: Appeal) -> dict[str, Any]:

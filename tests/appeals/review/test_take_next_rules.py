@@ -52,3 +52,7 @@ def test_take_next_claims_in_one_locking_query_that_skips_rows_held_by_others(wo
     locking = [sql for sql in selects if "FOR UPDATE" in sql]
     assert len(locking) == 1, selects
     assert 'FOR UPDATE OF "appeals_appeal" SKIP LOCKED' in locking[0]
+    # Claim, assignment, appeal, timeline, the event's serial, the notifications (checked and written in one
+    # batch) and the audit chain's three statements: nothing per notification, no second independence check.
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 10, statements
