@@ -37,7 +37,8 @@ BUDGET = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
 L = {"kk": "белгі", "ru": "метка", "en": "label"}
 
 
-def build() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def fit() -> tuple[GradientBoostingClassifier, np.ndarray, list[dict[str, Any]]]:
+    """The fitted model, its training rows and the spec's features (also used by bench_explain_vs_shap_dice)."""
     rng = np.random.default_rng(20250101)
     n = 3000
     feats: list[dict[str, Any]] = []
@@ -58,6 +59,11 @@ def build() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     logit = (x[:, 0] - 50) / 15 + (x[:, 1] - 50) / 25 - x[:, 14] / 4 + 1.2 * x[:, 18] + np.sin(x[:, 2] / 9)
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     est = GradientBoostingClassifier(n_estimators=100, max_depth=6, random_state=0).fit(x, y)
+    return est, x, feats
+
+
+def build() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    est, x, feats = fit()
 
     def row(r: np.ndarray) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -9,6 +9,7 @@ BENCHES = [
     "bench_ingest.py",
     "bench_explain.py",
     "bench_explain_tree_ensemble.py",
+    "bench_explain_vs_shap_dice.py",
     "bench_explanation_page.py",
     "bench_explanation_pdf.py",
     "bench_letter_pdf.py",
