@@ -238,10 +238,11 @@ def _check_replay(case: Case, m: _Model, score: Fraction, t_lin: Fraction | floa
     The replay rounds each product ``wᵢ·xᵢ`` to a float, so the tolerance scales with the size of the terms
     (cancellation can make the score itself tiny while each term is large).
     """
-    magnitude = abs(m.intercept) + sum(
-        (abs(m.weights[n] * exact(case.values[n])) for n in m.weights), Fraction(0)
+    # the size of the terms only sets the tolerance, so floats suffice (rationals cost as much as a replay)
+    magnitude = abs(float(m.intercept)) + sum(
+        abs(float(w) * float(case.values[n])) for n, w in m.weights.items()
     )
-    tolerance = 1e-9 * max(1.0, float(magnitude))
+    tolerance = 1e-9 * max(1.0, magnitude)
     replayed = case.result.score
     ours = sigmoid(float(score)) if m.on_probability else float(score)
     if replayed is not None and abs(ours - float(replayed)) > tolerance:
