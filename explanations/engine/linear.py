@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import struct
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -472,6 +472,35 @@ class _LP:
         return costs[i] + (need - before) * items[i].ratio
 
 
+def _constant(x: Fraction) -> Callable[[], Fraction]:
+    return lambda: x
+
+
+class _State:
+    """The exact (need, cost) of a search node, computed only when asked (most nodes are decided on floats).
+
+    A child is its parent minus one level's gain plus its cost; the rationals are formed on first use.
+    """
+
+    __slots__ = ("_cost", "_gain", "_parent", "_value")
+
+    def __init__(
+        self,
+        parent: _State | None,
+        gain: Fraction,
+        cost: Fraction,
+    ) -> None:
+        self._parent, self._gain, self._cost = parent, gain, cost
+        self._value: tuple[Fraction, Fraction] | None = None if parent is not None else (gain, cost)
+
+    def value(self) -> tuple[Fraction, Fraction]:
+        if self._value is None:
+            assert self._parent is not None
+            need, cost = self._parent.value()
+            self._value = (need - self._gain, cost + self._cost)
+        return self._value
+
+
 class _Search:
     """Exact minimum-cost crossing of the threshold with ``frozen`` features kept (see module docstring)."""
 
@@ -560,7 +589,7 @@ class _Search:
         if reach == INF or (reach is None and self.lps[0].value(self.need) == INF):
             return None
         self._incumbent()
-        self._dfs(0, self.need, float(self.need), Fraction(0), 0.0, ())
+        self._dfs(0, _State(None, self.need, Fraction(0)), float(self.need), 0.0, ())
         return self.best
 
     def _covers(self, gain: Fraction, need: Fraction) -> bool:
@@ -578,7 +607,7 @@ class _Search:
             if it.continuous:  # the leaf fills it; account for it here
                 need -= min(it.gain * it.cap, need)
                 continue
-            k = self._cover_level(it, need)
+            k = self._cover_level(it, float(need), _constant(need))
             picks[position[it.d.name]] = k
             need -= it.gain * it.delta(k)
         key: list[KeyElem] = []
@@ -596,14 +625,13 @@ class _Search:
         self._leaf(residual, cost, tuple(key))
         self.choice = [None] * len(self.discrete)
 
-    def _cover_level(self, it: _Item, need: Fraction) -> int:
+    def _cover_level(self, it: _Item, need_f: float, exact_need: Callable[[], Fraction]) -> int:
         """Smallest level whose gain covers ``need``, else the largest level (levels beyond are dominated).
 
         Levels are an arithmetic progression up to float representation, so the estimate by division is off by
         at most one level; the loops settle it, each test on the float shadow when that is clear by more than
         the tolerance, else exactly.
         """
-        need_f = float(need)
         tol = self.need_tol
 
         def covers(k: int) -> bool:
@@ -612,7 +640,7 @@ class _Search:
                 return True
             if g < need_f - tol:
                 return False
-            return self._covers(it.gain_cost(k)[0], need)
+            return self._covers(it.gain_cost(k)[0], exact_need())
 
         last = it.count - 1
         if not covers(last):
@@ -637,9 +665,8 @@ class _Search:
     def _pruned_fast(
         self,
         lp: _LP,
-        cost: Fraction,
+        state: _State,
         cost_f: float,
-        need: Fraction,
         need_f: float,
         prefix: tuple[KeyElem, ...],
     ) -> bool:
@@ -654,38 +681,34 @@ class _Search:
                 return True
             if b < self.best_f - self.cost_tol:
                 return False
+        need, cost = state.value()
         return self._pruned(cost + lp.value(need), prefix)
 
-    def _dfs(
-        self, i: int, need: Fraction, need_f: float, cost: Fraction, cost_f: float, key: tuple[KeyElem, ...]
-    ) -> None:
+    def _dfs(self, i: int, state: _State, need_f: float, cost_f: float, key: tuple[KeyElem, ...]) -> None:
         if i == len(self.discrete):
+            need, cost = state.value()
             self._leaf(need, cost, key)
             return
         it = self.discrete[i]
         lp = self.lps[i + 1]
         # Unchanged first: it sorts first in the key.
-        if not self._pruned_fast(lp, cost, cost_f, need, need_f, (*key, UNCHANGED)):
+        if not self._pruned_fast(lp, state, cost_f, need_f, (*key, UNCHANGED)):
             self.choice[i] = None
-            self._dfs(i + 1, need, need_f, cost, cost_f, (*key, UNCHANGED))
-        for k in self._levels_to_try(it, lp, need, need_f, cost, cost_f):
+            self._dfs(i + 1, state, need_f, cost_f, (*key, UNCHANGED))
+        for k in self._levels_to_try(it, lp, state, need_f, cost_f):
             gain_kf, cost_kf = it.gain_cost_f(k)
             v = lp.value_f(need_f - gain_kf, self.need_tol)
             if v == INF or (v is not None and cost_f + cost_kf + v > self.best_f + self.cost_tol):
                 continue  # clearly pruned: no exact arithmetic needed
-            gain_k, cost_k = it.gain_cost(k)
-            c = cost + cost_k
-            rest = need - gain_k
+            child = _State(state, *it.gain_cost(k))
             elem = it.key_elem(k)
-            if self._pruned_fast(lp, c, cost_f + cost_kf, rest, need_f - gain_kf, (*key, elem)):
+            if self._pruned_fast(lp, child, cost_f + cost_kf, need_f - gain_kf, (*key, elem)):
                 continue
             self.choice[i] = k
-            self._dfs(i + 1, rest, need_f - gain_kf, c, cost_f + cost_kf, (*key, elem))
+            self._dfs(i + 1, child, need_f - gain_kf, cost_f + cost_kf, (*key, elem))
         self.choice[i] = None
 
-    def _levels_to_try(
-        self, it: _Item, lp: _LP, need: Fraction, need_f: float, cost: Fraction, cost_f: float
-    ) -> range:
+    def _levels_to_try(self, it: _Item, lp: _LP, state: _State, need_f: float, cost_f: float) -> range:
         """Levels whose bound can still beat the incumbent: an interval, since the bound is convex in |Δ|.
 
         One level beyond the covering one is included: it is dominated in exact arithmetic (so pruned whenever
@@ -693,7 +716,7 @@ class _Search:
         that lands exactly on the threshold. Each comparison of the bisections is decided on the float
         shadows when it is clear by more than the tolerance, else in exact arithmetic.
         """
-        top = min(self._cover_level(it, need) + 1, it.count - 1)
+        top = min(self._cover_level(it, need_f, lambda: state.value()[0]) + 1, it.count - 1)
         if top < 32:
             return range(top + 1)
         tol = self.cost_tol
@@ -702,6 +725,7 @@ class _Search:
         def bound(k: int) -> Fraction | float:
             found = exact_memo.get(k)
             if found is None:
+                need, cost = state.value()
                 gain_k, cost_k = it.gain_cost(k)
                 found = exact_memo[k] = cost + cost_k + lp.value(need - gain_k)
             return found
