@@ -450,6 +450,9 @@ class _LP:
         value jumps to infinity). Elsewhere the LP value is continuous and piecewise linear in ``need``, so a
         float error in ``need``, in a prefix sum or in the segment found (equal ratios may sort either way)
         only moves the result by that error times a ratio."""
+        if need <= tol and self.capacity_f <= tol:
+            # no capacity left: the exact value jumps from 0 (need ≤ 0) to infinity (need > 0) here
+            return 0.0 if need < -tol else None
         if need <= 0:
             return 0.0
         if need > self.capacity_f + tol:
