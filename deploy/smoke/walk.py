@@ -57,7 +57,7 @@ CODE = re.compile(r"(?<!\w)(\d{6})(?!\w)")  # six digits on their own, not insid
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 REDIRECTS = (301, 302, 303, 307, 308)
 
-# The demo citizens (explanations/demo/load.py): IIN -> (phone, preferred language). The phone is used only to pick
+# The demo citizens (demo/load.py): IIN -> (phone, preferred language). The phone is used only to pick
 # the SMS meant for this citizen out of the stub's log; the language is the one the walk uses for their pages.
 DEMO_CITIZENS = {
     "860314442176": ("+77010004217", "kk"),

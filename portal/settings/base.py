@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "access",
     "explanations",
     "appeals",
+    "demo",  # manage.py load_demo
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,7 @@ import pytest
 import requests
 from PIL import Image
 
-from explanations.management.commands.load_demo import _table
+from demo.management.commands.load_demo import _table
 
 WALK_PATH = Path(__file__).resolve().parents[2] / "deploy" / "smoke" / "walk.py"
 

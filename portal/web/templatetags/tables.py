@@ -11,7 +11,8 @@ gives ``class="portal-table-wrapper" tabindex="0" role="region" aria-labelledby=
 box by the table's caption (the positional arguments, joined, are its id) or, for a table without one, by
 ``label``. In a
 printed page (``printed=True``: the PDFs, where nothing is focused) only the class is given. Templates never
-write the wrapper's class themselves (tests/portal/web/test_table_regions.py checks it), so no scrolling box can miss this.
+write the wrapper's class themselves (tests/portal/web/test_table_regions.py checks it), so no scrolling box
+can miss this.
 """
 
 from django import template

@@ -21,15 +21,15 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
+from explanations.models import AlgorithmicSystem, Decision, ModelVersion, Reproducibility
+from explanations.services.ingest import decisions_ingest
+from explanations.services.model_versions import model_version_register
 from portal import crypto
 from portal.accounts.models import AgencyToken, Organisation, Role, User
 from portal.accounts.totp import demo_totp_secret, seal_secret
 from portal.api.tokens import token_issue
 from portal.audit.services import audit_record
 
-from ..models import AlgorithmicSystem, Decision, ModelVersion, Reproducibility
-from ..services.ingest import decisions_ingest
-from ..services.model_versions import model_version_register
 from . import content
 from .generate import DemoData, IinMaker, build, demo_citizens
 from .versions import VersionPlan, version_plans

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from explanations.demo import DemoReport, DemoStateError, demo_load
+from demo.load import DemoReport, DemoStateError, demo_load
 from portal.accounts.totp import demo_totp_secret
 from portal.exceptions import Conflict, NotFound, ValidationFailed
 

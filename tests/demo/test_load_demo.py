@@ -7,7 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from explanations.demo import USERS, decision_threshold
+from demo.load import USERS
+from demo.versions import decision_threshold
 from explanations.models import (
     AlgorithmicSystem,
     Decision,
