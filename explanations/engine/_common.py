@@ -160,7 +160,6 @@ def diverse_alternatives(case: Case, solver: Solver, limit: int) -> list[Candida
 
 
 def to_counterfactuals(case: Case, candidates: Iterable[Candidate]) -> tuple[Counterfactual, ...]:
-    by_name = case.by_name
     out = []
     for rank, cand in enumerate(candidates, start=1):
         changes = tuple(
@@ -168,7 +167,7 @@ def to_counterfactuals(case: Case, candidates: Iterable[Candidate]) -> tuple[Cou
                 feature=name,
                 from_value=case.values[name],
                 to_value=value,
-                cost=to_float(c := by_name[name].change_cost(case.values[name], value)),
+                cost=to_float(c := case.change(name, value)[0]),  # memoised exact cost
                 cost_exact=exact_str(c),
             )
             for name, value in cand.changes
