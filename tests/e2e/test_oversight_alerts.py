@@ -13,8 +13,8 @@ from oversight.inquiries.models import Alert, AlertStatus, Inquiry, InquiryStatu
 from tests.appeals.conftest import World
 from tests.oversight.inquiries.conftest import Gen, only_rule, seed_default_rules
 
-from .conftest import check_axe, screenshot
-from .test_review_journey import sign_in, submit
+from .conftest import check_axe, screenshot, staff_session
+from .test_review_journey import submit
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ def test_the_ombudsman_works_an_alert_into_an_inquiry(
     rollups.rollup_refresh()
     services.alert_scan()
     alert = Alert.objects.get()
-    sign_in(context, live_server, world.ombudsman)
+    staff_session(context, live_server, world.ombudsman)
 
     # The alerts, then one alert.
     page.goto(f"/{lang}/oversight/alerts/")

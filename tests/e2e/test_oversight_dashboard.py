@@ -15,8 +15,7 @@ from oversight.selectors import Filters, Period
 from tests.appeals.conftest import World
 from tests.appeals.review.builders import at, filed
 
-from .conftest import check_axe, screenshot
-from .test_review_journey import sign_in
+from .conftest import check_axe, screenshot, staff_session
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +32,7 @@ def test_the_ombudsman_filters_the_dashboard_downloads_a_table_and_opens_a_sampl
     filed(world)
     # What the beat does every five minutes; the page's own lazy refresh skips when another one holds the lock.
     rollups.rollup_refresh(wait=True)
-    sign_in(context, live_server, world.ombudsman)
+    staff_session(context, live_server, world.ombudsman)
 
     # The dashboard, every table with its caption.
     page.goto(f"/{lang}/oversight/")
