@@ -331,8 +331,9 @@ class FilterChoices:
 # --- helpers ----------------------------------------------------------------------------------------------------
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
+def _today(now: dt.datetime) -> dt.date:
+    """The local day of `now`: what counts as overdue is worked out for the moment the caller asks about."""
+    return timezone.localdate(now)
 
 
 def _month_text(month: dt.date) -> str:
@@ -591,10 +592,10 @@ def _overdue_by_version(open_cells: list[dict[str, Any]], today: dt.date) -> dic
     return out
 
 
-def _outcome_times_table(filters: Filters) -> Table:
+def _outcome_times_table(filters: Filters, today: dt.date) -> Table:
     versions = _versions()
     stats = _outcome_stats(filters)
-    overdue = _overdue_by_version(_open_cells(filters), _today())
+    overdue = _overdue_by_version(_open_cells(filters), today)
     rows = []
     for pk in sorted(set(stats) | set(overdue), key=_version_order(versions).__getitem__):
         v = versions[pk]
@@ -646,9 +647,8 @@ def _bucket(age: int) -> int:
     return 0  # submitted "in the future" (clock skew): the youngest bucket
 
 
-def _backlog_table(filters: Filters) -> Table:
+def _backlog_table(filters: Filters, today: dt.date) -> Table:
     versions = _versions()
-    today = _today()
     per: dict[int, list[int]] = {}
     for c in _open_cells(filters):
         counts = per.setdefault(c["model_version_id"], [0] * (len(BACKLOG_BUCKETS) + 3))
@@ -1078,37 +1078,40 @@ def _review_bodies_table(filters: Filters) -> Table:
 
 # --- the API ----------------------------------------------------------------------------------------------------
 
-_BUILDERS: dict[str, Callable[[Filters], Table]] = {
-    "systems": _systems_table,
-    "versions": _versions_table,
+# Each builder takes the filters and the local day the figures are "as of" (what is overdue on it).
+_BUILDERS: dict[str, Callable[[Filters, dt.date], Table]] = {
+    "systems": lambda f, today: _systems_table(f),
+    "versions": lambda f, today: _versions_table(f),
     "outcome_times": _outcome_times_table,
     "backlog": _backlog_table,
-    "grounds": _grounds_table,
-    "data_errors": _data_errors_table,
-    "regions": lambda f: _group_table(f, "region"),
-    "group_settlement": lambda f: _group_table(f, "settlement"),
-    "group_sex": lambda f: _group_table(f, "sex"),
-    "group_age_band": lambda f: _group_table(f, "age_band"),
-    "group_disability": lambda f: _group_table(f, "disability"),
-    "reviewers": _reviewers_table,
-    "review_bodies": _review_bodies_table,
+    "grounds": lambda f, today: _grounds_table(f),
+    "data_errors": lambda f, today: _data_errors_table(f),
+    "regions": lambda f, today: _group_table(f, "region"),
+    "group_settlement": lambda f, today: _group_table(f, "settlement"),
+    "group_sex": lambda f, today: _group_table(f, "sex"),
+    "group_age_band": lambda f, today: _group_table(f, "age_band"),
+    "group_disability": lambda f, today: _group_table(f, "disability"),
+    "reviewers": lambda f, today: _reviewers_table(f),
+    "review_bodies": lambda f, today: _review_bodies_table(f),
 }
 
 
-def dashboard_tables(filters: Filters) -> list[Table]:
-    """Every dashboard table for these filters, in TABLE_IDS order. Refreshes the rollups first when they are
-    older than the staleness bound (rollups.ensure_fresh; it never waits for a running refresh)."""
+def dashboard_tables(filters: Filters, *, now: dt.datetime | None = None) -> list[Table]:
+    """Every dashboard table for these filters as of `now` (default: the time of the call), in TABLE_IDS order.
+    Refreshes the rollups first when they are older than the staleness bound (rollups.ensure_fresh; it never
+    waits for a running refresh)."""
     ensure_fresh()
-    return [_BUILDERS[t](filters) for t in TABLE_IDS]
+    today = _today(now or timezone.now())
+    return [_BUILDERS[t](filters, today) for t in TABLE_IDS]
 
 
-def table(filters: Filters, table_id: str) -> Table | None:
-    """One table by id (for exports); None for an unknown id."""
+def table(filters: Filters, table_id: str, *, now: dt.datetime | None = None) -> Table | None:
+    """One table by id (for exports) as of `now` (default: the time of the call); None for an unknown id."""
     builder = _BUILDERS.get(table_id)
     if builder is None:
         return None
     ensure_fresh()
-    return builder(filters)
+    return builder(filters, _today(now or timezone.now()))
 
 
 def version_overturn_rates(filters: Filters) -> list[VersionRate]:
@@ -1167,12 +1170,13 @@ def group_disparities(
     return out
 
 
-def deadline_breaches(filters: Filters) -> list[DeadlineBreaches]:
-    """Per model version: appeals decided in the period against their due dates, and open appeals overdue now."""
+def deadline_breaches(filters: Filters, *, now: dt.datetime | None = None) -> list[DeadlineBreaches]:
+    """Per model version: appeals decided in the period against their due dates, and open appeals overdue at
+    `now` (default: the time of the call)."""
     ensure_fresh()
     versions = _versions()
     stats = _outcome_stats(filters)
-    overdue = _overdue_by_version(_open_cells(filters), _today())
+    overdue = _overdue_by_version(_open_cells(filters), _today(now or timezone.now()))
     out = []
     for pk in sorted(set(stats) | set(overdue), key=_version_order(versions).__getitem__):
         v = versions[pk]

@@ -83,7 +83,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:  # show the period the figures are for in the month boxes
         form = DashboardFilterForm(initial=form.query(filters), choices=form.choices)
     query = urlencode(form.query(filters))
-    tables = [charts.present(t, drilldown=True) for t in selectors.dashboard_tables(filters)]
+    tables = [
+        charts.present(t, drilldown=True) for t in selectors.dashboard_tables(filters, now=timezone.now())
+    ]
     report_form = ReportMonthForm(initial={"month": filters.period.to_month.strftime("%Y-%m")})
     context = {
         "form": form,
@@ -99,7 +101,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _table_or_404(filters: Filters, table_id: str) -> Any:
-    table = selectors.table(filters, table_id)
+    table = selectors.table(filters, table_id, now=timezone.now())
     if table is None:
         raise Http404
     return table
@@ -212,7 +214,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         "language": language,
         "month": month,
         "summary": _filters_summary(filter_form, filters),
-        "tables": [charts.present(t) for t in selectors.dashboard_tables(filters)],
+        "tables": [charts.present(t) for t in selectors.dashboard_tables(filters, now=timezone.now())],
         # The day, not the instant: an unchanged report printed twice in a day comes from the cache.
         "generated_on": timezone.localdate(),
     }

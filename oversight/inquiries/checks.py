@@ -159,7 +159,7 @@ def check_disparity(rule: AlertRule, now: dt.datetime) -> list[Finding]:
 
 def check_deadline_breaches(rule: AlertRule, now: dt.datetime) -> list[Finding]:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # late, decided, open overdue, kept
-    for r in stats.deadline_breaches(_filters(rule, now)):
+    for r in stats.deadline_breaches(_filters(rule, now), now=now):
         c = counts[r.system_code]
         c[0] += r.late
         c[1] += r.decided_with_due_date

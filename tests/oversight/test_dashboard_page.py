@@ -49,11 +49,11 @@ def empty_table(filters: Filters) -> Table:
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
 
-    def dashboard_tables(filters: Filters) -> list[Table]:
+    def dashboard_tables(filters: Filters, *, now: Any = None) -> list[Table]:
         seen.append(("dashboard", filters))
         return [regions_table(filters), empty_table(filters)]
 
-    def table(filters: Filters, table_id: str) -> Table | None:
+    def table(filters: Filters, table_id: str, *, now: Any = None) -> Table | None:
         seen.append(("table", filters, table_id))
         return {"regions": regions_table, "backlog": empty_table}.get(table_id, lambda f: None)(filters)
 
